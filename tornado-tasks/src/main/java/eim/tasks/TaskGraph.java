@@ -1,0 +1,86 @@
+package eim.tasks;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * A named sequence of tasks with the transfers around them, in TornadoVM's programming model:
+ * <pre>{@code
+ * TaskGraph g = new TaskGraph("block0.forward")
+ *     .transferToDevice(DataTransferMode.FIRST_EXECUTION, weight, bias)
+ *     .transferToDevice(DataTransferMode.EVERY_EXECUTION, x)
+ *     .task("qkv", Linear.FORWARD, Task ranges..., x, weight, bias, y, rows, out, in)
+ *     .transferToHost(DataTransferMode.EVERY_EXECUTION, y);
+ * }</pre>
+ * Arrays not named in a transfer stay on the device, so activations pass from task to task and from
+ * graph to graph without copies. A graph is only a declaration; {@link ExecutionPlan} runs it.
+ */
+public final class TaskGraph {
+    record Transfer(DataTransferMode mode, DeviceArray array) {}
+
+    private final String name;
+    private final List<Transfer> toDevice = new ArrayList<>();
+    private final List<Task> tasks = new ArrayList<>();
+    private final List<Transfer> toHost = new ArrayList<>();
+
+    public TaskGraph(String name) {
+        this.name = name;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public TaskGraph transferToDevice(DataTransferMode mode, DeviceArray... arrays) {
+        for (DeviceArray a : arrays) {
+            toDevice.add(new Transfer(mode, a));
+        }
+        return this;
+    }
+
+    public TaskGraph transferToHost(DataTransferMode mode, DeviceArray... arrays) {
+        for (DeviceArray a : arrays) {
+            toHost.add(new Transfer(mode, a));
+        }
+        return this;
+    }
+
+    /** A task over a 1-D range. */
+    public TaskGraph task(String taskName, Kernel kernel, int range, Object... args) {
+        return add(new Task(name + "." + taskName, kernel, new int[] {range}, null, args));
+    }
+
+    /** A task over a 2-D range ({@code rows} is split across cores by the java backend). */
+    public TaskGraph task2d(String taskName, Kernel kernel, int rows, int cols, Object... args) {
+        return add(new Task(name + "." + taskName, kernel, new int[] {rows, cols}, null, args));
+    }
+
+    public TaskGraph add(Task task) {
+        tasks.add(task);
+        return this;
+    }
+
+    /** Appends every task of {@code other} (not its transfers). */
+    public TaskGraph addAll(List<Task> more) {
+        tasks.addAll(more);
+        return this;
+    }
+
+    public List<Task> tasks() {
+        return Collections.unmodifiableList(tasks);
+    }
+
+    List<Transfer> toDevice() {
+        return toDevice;
+    }
+
+    List<Transfer> toHost() {
+        return toHost;
+    }
+
+    @Override
+    public String toString() {
+        return "TaskGraph(" + name + ", " + tasks.size() + " tasks)";
+    }
+}

@@ -1,0 +1,108 @@
+package eim.tasks.backend;
+
+import eim.tasks.Device;
+import eim.tasks.DeviceArray;
+import eim.tasks.DeviceInfo;
+import eim.tasks.Task;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RecursiveAction;
+
+/**
+ * The reference backend: runs each kernel's Java body, splitting dimension 0 of the range across
+ * the cores. Device memory is the host array itself, so transfers cost nothing.
+ */
+public final class JavaDevice implements Device {
+    /** Below this many items of dimension 0 a launch runs on the calling thread. */
+    public static final int MIN_ITEMS_TO_SPLIT = 2;
+
+    private final ForkJoinPool pool;
+    private final int threads;
+    private final DeviceInfo info;
+
+    public JavaDevice() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    public JavaDevice(int threads) {
+        this.threads = Math.max(1, threads);
+        this.pool = this.threads > 1 ? new ForkJoinPool(this.threads) : null;
+        Runtime rt = Runtime.getRuntime();
+        this.info = new DeviceInfo("java", "java", "Java " + Runtime.version() + " (Vector API)",
+                System.getProperty("java.vendor", "?"), "CPU", this.threads, rt.maxMemory(),
+                "Java " + Runtime.version().feature());
+    }
+
+    @Override
+    public DeviceInfo info() {
+        return info;
+    }
+
+    @Override
+    public void toDevice(DeviceArray a) {}
+
+    @Override
+    public void toHost(DeviceArray a) {}
+
+    @Override
+    public void allocate(DeviceArray a) {}
+
+    @Override
+    public void release(DeviceArray a) {}
+
+    @Override
+    public void sync() {}
+
+    @Override
+    public void launch(Task task) {
+        var args = eim.tasks.KernelArgs.of(task.args());
+        int n = task.range()[0];
+        var body = task.kernel().body();
+        if (pool == null || n < MIN_ITEMS_TO_SPLIT) {
+            body.run(0, n, args);
+            return;
+        }
+        int chunks = Math.min(n, threads * 4);
+        pool.invoke(new Slice(body, args, n, 0, chunks));
+    }
+
+    /** Splits [chunk lo, chunk hi) of {@code chunks} equal slices of [0, n) by halves. */
+    private static final class Slice extends RecursiveAction {
+        private final eim.tasks.Kernel.Body body;
+        private final eim.tasks.KernelArgs args;
+        private final int n, lo, hi, chunks;
+
+        Slice(eim.tasks.Kernel.Body body, eim.tasks.KernelArgs args, int n, int lo, int chunks) {
+            this(body, args, n, lo, chunks, chunks);
+        }
+
+        private Slice(eim.tasks.Kernel.Body body, eim.tasks.KernelArgs args, int n, int lo, int hi, int chunks) {
+            this.body = body;
+            this.args = args;
+            this.n = n;
+            this.lo = lo;
+            this.hi = hi;
+            this.chunks = chunks;
+        }
+
+        @Override
+        protected void compute() {
+            if (hi - lo == 1) {
+                int from = (int) ((long) n * lo / chunks);
+                int to = (int) ((long) n * (lo + 1) / chunks);
+                if (from < to) {
+                    body.run(from, to, args);
+                }
+                return;
+            }
+            int mid = (lo + hi) >>> 1;
+            invokeAll(new Slice(body, args, n, lo, mid, chunks), new Slice(body, args, n, mid, hi, chunks));
+        }
+    }
+
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.shutdown();
+        }
+    }
+}
