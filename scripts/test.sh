@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# README command 2: installs what the tests need (PoCL, JDK check, Maven build) and runs them all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+ensure_pocl
+set +e
+mvn -B -q -ntp clean install "$@" 2>&1 | grep -v -E '^WARNING: (A terminally|sun.misc|Please consider|.*will be removed)'
+status=${PIPESTATUS[0]}
+set -e
+# Surefire totals across modules, as one closing line
+python3 - <<'PY' || true
+import glob, re
+t=f=e=s=0
+for p in glob.glob("*/target/surefire-reports/*.txt"):
+    m=re.search(r"Tests run: (\d+), Failures: (\d+), Errors: (\d+), Skipped: (\d+)", open(p).read())
+    if m:
+        a,b,c,d=map(int,m.groups()); t+=a; f+=b; e+=c; s+=d
+print(f"Tests: {t-f-e-s} passed, {f+e} failed, {s} skipped")
+PY
+exit $status

@@ -1,0 +1,26 @@
+package eim.tasks.kernels;
+
+/**
+ * Counter-based random numbers shared by the Java kernels and their OpenCL twins
+ * ({@code rng_hash}/{@code rng_uniform} in common.cl): the value for (seed, index) is a pure
+ * function, so dropout masks are identical on every backend and need no stored state.
+ */
+public final class Rng {
+    private Rng() {}
+
+    /** A 32-bit mix of seed and index (lowbias32 finaliser, as unsigned ints). */
+    public static int hash(int seed, int index) {
+        int x = index * 0x9E3779B9 ^ seed * 0x85EBCA6B;
+        x ^= x >>> 16;
+        x *= 0x7FEB352D;
+        x ^= x >>> 15;
+        x *= 0x846CA68B;
+        x ^= x >>> 16;
+        return x;
+    }
+
+    /** Uniform in [0, 1) with 24 random bits. */
+    public static float uniform(int seed, int index) {
+        return (hash(seed, index) >>> 8) * 0x1.0p-24f;
+    }
+}
