@@ -9,6 +9,7 @@ import eim.tasks.IntParam;
 import eim.tasks.TaskGraph;
 import eim.tasks.kernels.CrossAttention;
 import eim.tasks.kernels.Rope;
+import eim.tasks.kernels.Sequence;
 import eim.tasks.kernels.WindowedCausalAttention;
 
 /**
@@ -36,18 +37,19 @@ final class TransformerBlock {
         this.heads = cfg.heads();
         this.hd = cfg.headDim();
         this.prefix = "encoder_blocks." + index + ".";
+        // declared in the order of the authors' named_parameters()
         norm1 = new LayerNormLayer(p, prefix + "norm1", d, 1e-6f);
         qkv = new LinearLayer(p, prefix + "attn.qkv", d, 3 * d);
         proj = new LinearLayer(p, prefix + "attn.proj", d, d);
-        crossNorm = new LayerNormLayer(p, prefix + "cross_norm", d, 1e-5f);
-        crossCondNorm = new LayerNormLayer(p, prefix + "cross_cond_norm", d, 1e-5f);
-        q2 = new LinearLayer(p, prefix + "attn2.qkv", d, d);
-        k2 = new LinearLayer(p, prefix + "attn2.k", d, d);
-        v2 = new LinearLayer(p, prefix + "attn2.v", d, d);
-        proj2 = new LinearLayer(p, prefix + "attn2.proj", d, d);
         norm2 = new LayerNormLayer(p, prefix + "norm2", d, 1e-6f);
         fc1 = new LinearLayer(p, prefix + "mlp.fc1", d, cfg.mlpHidden());
         fc2 = new LinearLayer(p, prefix + "mlp.fc2", cfg.mlpHidden(), d);
+        q2 = new LinearLayer(p, prefix + "attn2.qkv", d, d); // the authors' cross-attention "qkv" makes only q
+        proj2 = new LinearLayer(p, prefix + "attn2.proj", d, d);
+        k2 = new LinearLayer(p, prefix + "attn2.k", d, d);
+        v2 = new LinearLayer(p, prefix + "attn2.v", d, d);
+        crossNorm = new LayerNormLayer(p, prefix + "cross_norm", d, 1e-5f); // PyTorch's default eps, as the authors
+        crossCondNorm = new LayerNormLayer(p, prefix + "cross_cond_norm", d, 1e-5f);
     }
 
     /** Dropout seeds of one block, changed every training step (see {@link #setSeeds}). */
@@ -66,7 +68,7 @@ final class TransformerBlock {
         final int rows;
         final LayerNormLayer.Saved ln;
         final FloatArray h, g, gd, o, od;
-        final FloatArray dOd, dO, dGd, dG, dH, dLn;
+        final FloatArray dO, dGd, dG, dH, dLn;
 
         MlpState(String tag, int rows, boolean training) {
             this.rows = rows;
@@ -78,14 +80,13 @@ final class TransformerBlock {
             o = new FloatArray(tag + ".fc2", rows * d);
             od = new FloatArray(tag + ".fc2_drop", rows * d);
             if (training) {
-                dOd = null;
                 dO = new FloatArray(tag + ".d_fc2", rows * d);
                 dGd = new FloatArray(tag + ".d_gelu_drop", rows * f);
                 dG = new FloatArray(tag + ".d_gelu", rows * f);
                 dH = new FloatArray(tag + ".d_fc1", rows * f);
                 dLn = new FloatArray(tag + ".d_ln2", rows * d);
             } else {
-                dOd = dO = dGd = dG = dH = dLn = null;
+                dO = dGd = dG = dH = dLn = null;
             }
         }
 
@@ -183,12 +184,12 @@ final class TransformerBlock {
     }
 
     /**
-     * Training forward: updates xc (B·S, D) and xi (B·L, D) in place. {@code shift} is the RoPE
-     * position offset of this step (the same for the whole batch).
+     * Full-sequence forward: updates xc (B·S, D) and xi (B·L, D) in place. {@code shift} is the RoPE
+     * position offset of this step (the same for the whole batch); dropout only when {@code train}.
      */
-    void forward(TaskGraph g, TrainState st, FloatArray xc, FloatArray xi, IntParam shift) {
+    void forward(TaskGraph g, TrainState st, FloatArray xc, FloatArray xi, IntParam shift, boolean train) {
         int ri = st.b * st.l, rc = st.b * st.s;
-        float pa = cfg.attnDropout(), pp = cfg.projDropout();
+        float pa = train ? cfg.attnDropout() : 0f, pp = train ? cfg.projDropout() : 0f;
         Ops.copy(g, xi, 0, st.xiIn, 0, ri * d);
         Ops.copy(g, xc, 0, st.xcIn, 0, rc * d);
         // windowed causal self-attention over image tokens
@@ -261,5 +262,84 @@ final class TransformerBlock {
     void rope(TaskGraph g, FloatArray x, int rows, int l, int rowStride, int colOff, Object posOff, boolean backward) {
         g.task2d(prefix + (backward ? "rope_bw" : "rope") + colOff, backward ? Rope.BACKWARD : Rope.FORWARD, rows,
                 heads * hd / 2, x, rows, l, rowStride, colOff, heads, hd, posOff, cfg.ropeBase());
+    }
+
+    /**
+     * Inference state for decoding one position at a time: per sample, the keys/values of the last
+     * {@code slots} positions (ω+1 for windowed attention) and the buffer's cross-attention keys/values.
+     */
+    final class DecodeState {
+        final int rows, slots;
+        final FloatArray kCache, vCache, bufK, bufV;
+        final LayerNormLayer.Saved ln1, lnCross, lnCond;
+        final FloatArray qkvOut, q, attnOut, projOut, q2Out, attn2Out, lse, proj2Out;
+        final MlpState mlp, mlpBuf;
+
+        DecodeState(int rows, int slots) {
+            this.rows = rows;
+            this.slots = slots;
+            int rc = rows * cfg.bufferSize();
+            String t = "dec" + index;
+            kCache = new FloatArray(t + ".kcache", rows * slots * d);
+            vCache = new FloatArray(t + ".vcache", rows * slots * d);
+            bufK = new FloatArray(t + ".buf_k", rc * d);
+            bufV = new FloatArray(t + ".buf_v", rc * d);
+            lnCond = LayerNormLayer.Saved.of(t + ".ln_cond", rc, d);
+            ln1 = LayerNormLayer.Saved.of(t + ".ln1", rows, d);
+            lnCross = LayerNormLayer.Saved.of(t + ".ln_cross", rows, d);
+            qkvOut = new FloatArray(t + ".qkv", rows * 3 * d);
+            q = new FloatArray(t + ".q", rows * d);
+            attnOut = new FloatArray(t + ".attn", rows * d);
+            projOut = new FloatArray(t + ".proj", rows * d);
+            q2Out = new FloatArray(t + ".q2", rows * d);
+            attn2Out = new FloatArray(t + ".attn2", rows * d);
+            lse = new FloatArray(t + ".lse", rows * heads);
+            proj2Out = new FloatArray(t + ".proj2", rows * d);
+            mlp = new MlpState(t + ".img", rows, false);
+            mlpBuf = new MlpState(t + ".buf", rc, false);
+        }
+    }
+
+    DecodeState newDecodeState(int rows, int slots) {
+        return new DecodeState(rows, slots);
+    }
+
+    /**
+     * Once per sampling call: the buffer positions through this block (they never attend, so they
+     * do not depend on the image tokens), and the cross-attention keys/values they provide.
+     * Updates xc (R·S, D) in place.
+     */
+    void prefillBuffer(TaskGraph g, DecodeState st, FloatArray xc) {
+        int rc = st.rows * cfg.bufferSize();
+        crossCondNorm.forward(g, xc, st.lnCond, rc);
+        k2.forward(g, st.lnCond.y(), st.bufK, rc);
+        v2.forward(g, st.lnCond.y(), st.bufV, rc);
+        mlpForward(g, st.mlpBuf, xc, 0f, null, null);
+    }
+
+    /**
+     * One image position through the block for every sample: x (R, D) in place; the position's
+     * key/value go to cache slot {@code slot}; attention covers the {@code count} filled slots.
+     */
+    void decode(TaskGraph g, DecodeState st, FloatArray x, IntParam pos, IntParam slot, IntParam count) {
+        int r = st.rows;
+        norm1.forward(g, x, st.ln1, r);
+        qkv.forward(g, st.ln1.y(), st.qkvOut, r);
+        rope(g, st.qkvOut, r, 1, 3 * d, 0, pos, false);
+        rope(g, st.qkvOut, r, 1, 3 * d, d, pos, false);
+        g.task2d(prefix + "kv_write", Sequence.KV_CACHE_WRITE, r, d, st.qkvOut, st.q, st.kCache, st.vCache, r, d, st.slots,
+                slot);
+        g.task2d(prefix + "attn_decode", WindowedCausalAttention.DECODE, r, heads, st.q, st.kCache, st.vCache, st.attnOut, r,
+                heads, hd, st.slots, count);
+        proj.forward(g, st.attnOut, st.projOut, r);
+        Ops.addInPlace(g, x, st.projOut);
+        crossNorm.forward(g, x, st.lnCross, r);
+        q2.forward(g, st.lnCross.y(), st.q2Out, r);
+        rope(g, st.q2Out, r, 1, d, 0, pos, false);
+        g.task2d(prefix + "attn2", CrossAttention.FORWARD, r, heads, st.q2Out, st.bufK, st.bufV, st.attn2Out, st.lse, r, 1,
+                cfg.bufferSize(), heads, hd, 0f, 0);
+        proj2.forward(g, st.attn2Out, st.proj2Out, r);
+        Ops.addInPlace(g, x, st.proj2Out);
+        mlpForward(g, st.mlp, x, 0f, null, null);
     }
 }
