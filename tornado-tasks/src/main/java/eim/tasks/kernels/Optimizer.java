@@ -1,0 +1,102 @@
+package eim.tasks.kernels;
+
+import eim.tasks.Kernel;
+import eim.tasks.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The training update, as the authors run it: {@code torch.optim.AdamW} on every parameter, after
+ * {@code torch.nn.utils.clip_grad_norm_}, followed by an EMA of the weights ({@code update_ema}).
+ *
+ * <p>Per step the caller (1) runs {@link #SUM_SQUARES} over every gradient, (2) turns the partial
+ * sums into the clipping coefficient with {@link GradClip#coefficient}, (3) runs {@link #ADAMW_STEP}
+ * per parameter with that coefficient as {@code gscale} and the bias corrections from
+ * {@link #biasCorrection}, then (4) {@link #EMA_UPDATE}.
+ */
+public final class Optimizer {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final String CL = "optimizer.cl";
+
+    /**
+     * range {n}: one AdamW step on p (n), with gradient g (n) scaled by gscale and moments m, v (n).
+     * Args: p, g, m, v, n, lr, beta1, beta2, eps, wd, bc1, bc2, gscale (bc = 1 - beta^step).
+     */
+    public static final Kernel ADAMW_STEP = Kernel.of("adamw_step", CL,
+            (from, to, a) -> adamwStep(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.x(5), a.x(6),
+                    a.x(7), a.x(8), a.x(9), a.x(10), a.x(11), a.x(12)));
+
+    /** range {chunks}: partial[c] = Σ x² over slice c of [0, n). Args: x, partial, n, chunks. */
+    public static final Kernel SUM_SQUARES = Kernel.of("sum_squares", CL,
+            (from, to, a) -> sumSquares(from, to, a.f(0), a.f(1), a.i(2), a.i(3)));
+
+    /** range {n}: ema = rate·ema + (1 - rate)·p. Args: ema, p, n, rate. */
+    public static final Kernel EMA_UPDATE = Kernel.of("ema_update", CL,
+            (from, to, a) -> emaUpdate(from, to, a.f(0), a.f(1), a.i(2), a.x(3)));
+
+    private Optimizer() {}
+
+    /** Adam's bias correction {@code 1 - beta^step} for the 1-based step number, as PyTorch computes it. */
+    public static float biasCorrection(double beta, long step) {
+        if (step < 1) {
+            throw new IllegalArgumentException("AdamW step numbers start at 1, got " + step);
+        }
+        return (float) (1.0 - Math.pow(beta, step));
+    }
+
+    public static void adamwStep(int from, int to, float[] p, float[] g, float[] m, float[] v, int n, float lr,
+                                 float beta1, float beta2, float eps, float wd, float bc1, float bc2, float gscale) {
+        float decay = 1f - lr * wd;
+        float stepSize = lr / bc1;
+        float bc2Sqrt = (float) Math.sqrt(bc2);
+        for (@Parallel int i = from; i < to; i++) {
+            float grad = g[i] * gscale;
+            float mi = beta1 * m[i] + (1f - beta1) * grad;
+            float vi = beta2 * v[i] + (1f - beta2) * grad * grad;
+            m[i] = mi;
+            v[i] = vi;
+            float denom = (float) Math.sqrt(vi) / bc2Sqrt + eps;
+            p[i] = p[i] * decay - stepSize * (mi / denom);
+        }
+    }
+
+    public static void sumSquares(int from, int to, float[] x, float[] partial, int n, int chunks) {
+        for (@Parallel int c = from; c < to; c++) {
+            int lo = (int) ((long) n * c / chunks);
+            int hi = (int) ((long) n * (c + 1) / chunks);
+            partial[c] = compensatedSumSquares(x, lo, hi);
+        }
+    }
+
+    /**
+     * Σ x[i]² over [lo, hi) with Kahan compensation in each vector lane: the error stays near one
+     * rounding whatever the length, so the OpenCL twin (compensated, sequential) agrees to 1e-6.
+     */
+    static float compensatedSumSquares(float[] x, int lo, int hi) {
+        FloatVector sum = FloatVector.zero(S);
+        FloatVector comp = FloatVector.zero(S);
+        int i = lo;
+        for (int upper = lo + S.loopBound(hi - lo); i < upper; i += S.length()) {
+            FloatVector xv = FloatVector.fromArray(S, x, i);
+            FloatVector y = xv.mul(xv).sub(comp);
+            FloatVector t = sum.add(y);
+            comp = t.sub(sum).sub(y);
+            sum = t;
+        }
+        double total = 0;
+        for (int lane = 0; lane < S.length(); lane++) {
+            total += (double) sum.lane(lane) - comp.lane(lane);
+        }
+        for (; i < hi; i++) {
+            total += (double) x[i] * x[i];
+        }
+        return (float) total;
+    }
+
+    public static void emaUpdate(int from, int to, float[] ema, float[] p, int n, float rate) {
+        float keep = rate, take = 1f - rate;
+        for (@Parallel int i = from; i < to; i++) {
+            ema[i] = keep * ema[i] + take * p[i];
+        }
+    }
+}
