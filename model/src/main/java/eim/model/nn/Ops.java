@@ -99,7 +99,7 @@ public final class Ops {
     }
 
     public static void timestepEmbedding(TaskGraph g, FloatArray t, FloatArray out, int n, int dim) {
-        g.task2d("timestep." + out.name(), Timestep.EMBEDDING, n, dim / 2, t, out, n, dim, 10000f);
+        g.task2d("timestep." + out.name(), Timestep.EMBEDDING, n, dim / 2, t, out, n, dim, 10000);
     }
 
     /** dst[k·rows + r] = src[r] for k < times. */
