@@ -33,6 +33,7 @@ public final class TrainingPass implements AutoCloseable {
     private final IntArray labels, drop;
     private final IntParam shift = new IntParam(0);
     private final FloatArray rowLoss;
+    private FloatArray conditions;
     private final List<TransformerBlock.TrainState> states = new ArrayList<>();
     private final List<String> forwardGraphs = new ArrayList<>(), backwardGraphs = new ArrayList<>();
 
@@ -61,6 +62,7 @@ public final class TrainingPass implements AutoCloseable {
         FloatArray zIn = new FloatArray("z_in", ri * d);
         LayerNormLayer.Saved lnOut = LayerNormLayer.Saved.of("encoder_norm", ri, d);
         FloatArray z = lnOut.y();
+        this.conditions = z;
         FloatArray cSmall = new FloatArray("cond_emb", ri * w), cRep = new FloatArray("cond_emb.rep", rows * w);
         FloatArray x0 = new FloatArray("x0", rows * c), xt = new FloatArray("xt", rows * c);
         FloatArray target = new FloatArray("target", rows * c);
@@ -171,6 +173,15 @@ public final class TrainingPass implements AutoCloseable {
     /** Fills every parameter gradient (overwriting) for the last forward. */
     public void backward() {
         plan.execute(backwardGraphs.toArray(String[]::new));
+    }
+
+    /**
+     * The conditioning vectors of the last forward, (B, L, D): the hidden state that predicts each
+     * token (the authors' forward_encoder output).
+     */
+    public float[] conditions() {
+        plan.transferToHost(conditions);
+        return conditions.array().clone();
     }
 
     /** Brings parameter gradients to the host (tests, debugging). */
