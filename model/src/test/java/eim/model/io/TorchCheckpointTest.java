@@ -168,6 +168,10 @@ class TorchCheckpointTest {
 
     @Test
     void nonCheckpointFilesAreNamed(@TempDir Path dir) throws IOException {
+        Path absent = dir.resolve("absent.ckpt");
+        IOException missing = assertThrows(IOException.class, () -> TorchCheckpoint.open(absent));
+        assertEquals(absent + ": no such file", missing.getMessage());
+
         Path text = dir.resolve("notes.ckpt");
         Files.writeString(text, "hello, not a checkpoint\n");
         IOException e = assertThrows(IOException.class, () -> TorchCheckpoint.open(text));
