@@ -490,17 +490,25 @@ final class Pickle {
         return b.toString();
     }
 
+    /** A value's Python kind for messages: "None", "an int", "a dict", "an object of argparse.Namespace". */
     static String describe(Object o) {
-        if (o == null) {
-            return "None";
-        }
-        if (o instanceof Global g) {
-            return "the name " + g.qualified();
-        }
-        if (o instanceof PyObject p) {
-            return "an object of " + p.type.qualified();
-        }
-        return "a " + o.getClass().getSimpleName();
+        return switch (o) {
+            case null -> "None";
+            case Global g -> "the name " + g.qualified();
+            case PyObject p -> "an object of " + p.type.qualified();
+            case TensorRef t -> "a tensor";
+            case Boolean b -> "a bool";
+            case Long l -> "an int";
+            case BigInteger b -> "an int";
+            case Double d -> "a float";
+            case String s -> "a str";
+            case byte[] b -> "bytes";
+            case Map<?, ?> m -> "a dict";
+            case ArrayList<?> l -> "a list";
+            case List<?> l -> "a tuple";
+            case Set<?> s -> "a set";
+            default -> "a " + o.getClass().getSimpleName();
+        };
     }
 
     private PickleException error(String msg) {
