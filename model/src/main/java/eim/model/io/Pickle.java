@@ -118,6 +118,10 @@ final class Pickle {
             }
         } catch (java.nio.BufferUnderflowException e) {
             throw error("the pickle ends inside an opcode's argument (truncated)");
+        } catch (PickleException e) {
+            throw e;
+        } catch (RuntimeException e) { // malformed arguments: bad numbers, wrong kinds, missing items
+            throw error("malformed pickle (" + e + ")");
         }
     }
 
@@ -165,7 +169,7 @@ final class Pickle {
             case 0x8f -> push(new LinkedHashSet<>()); // EMPTY_SET
             case '(' -> push(MARK);
             case 't' -> push(tuple(popMark()));
-            case 0x85 -> push(tuple(List.of(pop())));
+            case 0x85 -> push(tuple(Collections.singletonList(pop())));
             case 0x86 -> {
                 Object b = pop();
                 Object a = pop();
