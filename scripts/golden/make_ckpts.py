@@ -13,7 +13,10 @@
       encoder/decoder/semantic_decoder/quant_layer/post_quant_layer, a few loss.* entries and the
       LitEma copies (tokenizer/ema.py): ema_<module>.<parameter name without dots>, plus
       ema_<module>.decay (float32) and ema_<module>.num_updates (int32).
-  model/src/test/resources/golden/ckpt_expected_{generator,tokenizer}.safetensors
+  model/src/test/resources/ckpt/pickle_protocol{2,4}.ckpt, legacy_format.pth
+      the same plain Python values and tensors saved with pickle protocols 2 and 4; a file in
+      torch.save's legacy (non-zip) format, which the reader refuses with a clear message.
+  model/src/test/resources/golden/ckpt_expected_{generator,tokenizer,pickle}.safetensors
       every tensor of both checkpoints as float32 (int32 for integer tensors), keyed by its path
       in the checkpoint ("model/z_proj.weight", "state_dict/ema_encoder.conv_inweight",
       "optimizer/state/0/exp_avg", ...).
@@ -423,18 +426,34 @@ def tensors_by_path(obj, prefix=""):
     return found
 
 
-def write(name, ckpt):
+def pickle_coverage():
+    """Plain Python values of every kind torch.save pickles, around a float32 tensor, a bfloat16
+    column view and a scalar, for checking the pickle machine under protocols 2 and 4."""
+    grid = torch.randn(3, 5)
+    return {"tensors": {"grid": grid, "column": grid.to(torch.bfloat16)[:, 1], "scalar": torch.tensor(2.5)},
+            "meta": {"text": "héllo", "bytes": b"\x00\xffab", "big": 2 ** 70, "negative": -5, "large": 70000,
+                     "float": 1.5, "flags": [True, False, None], "tuple": (1, "a"), "set": {3},
+                     "nested": {7: "int key"}},
+            "shared": [grid, grid]}
+
+
+def write(name, ckpt, golden, **save_args):
     os.makedirs(OUT, exist_ok=True)
     path = os.path.join(OUT, name + ".ckpt")
-    torch.save(ckpt, path)
+    torch.save(ckpt, path, **save_args)
     expected = {}
     for key, t in tensors_by_path(ckpt).items():
         expected[key] = t.to(torch.int32) if not t.is_floating_point() else t.to(torch.float32)
-    goldenlib.save("ckpt_expected_" + name.split("_")[0], expected, module="model")
+    goldenlib.save("ckpt_expected_" + golden, expected, module="model")
     print("wrote", os.path.relpath(path, goldenlib.ROOT), os.path.getsize(path), "bytes,", len(expected), "tensors")
 
 
 if __name__ == "__main__":
     goldenlib.setup()
-    write("generator_tiny", generator_checkpoint())
-    write("tokenizer_tiny", tokenizer_checkpoint())
+    write("generator_tiny", generator_checkpoint(), "generator")
+    write("tokenizer_tiny", tokenizer_checkpoint(), "tokenizer")
+    coverage = pickle_coverage()
+    write("pickle_protocol2", coverage, "pickle")
+    write("pickle_protocol4", coverage, "pickle", pickle_protocol=4)
+    legacy = os.path.join(OUT, "legacy_format.pth")  # must be refused with a clear message
+    torch.save({"w": torch.ones(2)}, legacy, _use_new_zipfile_serialization=False)

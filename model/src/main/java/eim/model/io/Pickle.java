@@ -118,6 +118,10 @@ final class Pickle {
             }
         } catch (java.nio.BufferUnderflowException e) {
             throw error("the pickle ends inside an opcode's argument (truncated)");
+        } catch (PickleException e) {
+            throw e;
+        } catch (RuntimeException e) { // malformed arguments: bad numbers, wrong kinds, missing items
+            throw error("malformed pickle (" + e + ")");
         }
     }
 
@@ -165,7 +169,7 @@ final class Pickle {
             case 0x8f -> push(new LinkedHashSet<>()); // EMPTY_SET
             case '(' -> push(MARK);
             case 't' -> push(tuple(popMark()));
-            case 0x85 -> push(tuple(List.of(pop())));
+            case 0x85 -> push(tuple(Collections.singletonList(pop())));
             case 0x86 -> {
                 Object b = pop();
                 Object a = pop();
@@ -490,17 +494,25 @@ final class Pickle {
         return b.toString();
     }
 
+    /** A value's Python kind for messages: "None", "an int", "a dict", "an object of argparse.Namespace". */
     static String describe(Object o) {
-        if (o == null) {
-            return "None";
-        }
-        if (o instanceof Global g) {
-            return "the name " + g.qualified();
-        }
-        if (o instanceof PyObject p) {
-            return "an object of " + p.type.qualified();
-        }
-        return "a " + o.getClass().getSimpleName();
+        return switch (o) {
+            case null -> "None";
+            case Global g -> "the name " + g.qualified();
+            case PyObject p -> "an object of " + p.type.qualified();
+            case TensorRef t -> "a tensor";
+            case Boolean b -> "a bool";
+            case Long l -> "an int";
+            case BigInteger b -> "an int";
+            case Double d -> "a float";
+            case String s -> "a str";
+            case byte[] b -> "bytes";
+            case Map<?, ?> m -> "a dict";
+            case ArrayList<?> l -> "a list";
+            case List<?> l -> "a tuple";
+            case Set<?> s -> "a set";
+            default -> "a " + o.getClass().getSimpleName();
+        };
     }
 
     private PickleException error(String msg) {

@@ -53,6 +53,9 @@ public final class TorchCheckpoint implements AutoCloseable {
 
     /** Opens {@code file} and reads its pickle; storages stay on disk until loaded. */
     public static TorchCheckpoint open(Path file) throws IOException {
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new java.nio.file.NoSuchFileException(file + ": no such file");
+        }
         checkSignature(file);
         ZipFile zip;
         try {
@@ -147,34 +150,42 @@ public final class TorchCheckpoint implements AutoCloseable {
     }
 
     /**
-     * The value at {@code path}: dict keys joined by '/'. Keys may themselves contain '/'
-     * (Lightning's callback names do): at each level the key that matches is taken.
+     * The value at {@code path}: dict keys (or list indices) joined by '/'. Keys may themselves
+     * contain '/' (Lightning's callback names do): at each level the longest matching key is taken.
      */
     public Object get(String path) throws IOException {
         Object node = root;
         String rest = path;
         String walked = "";
         while (!rest.isEmpty()) {
-            Map<Object, Object> dict = asDict(node, walked.isEmpty() ? "the top-level object" : "'" + walked + "'");
-            String matched = null;
-            for (Object k : dict.keySet()) {
-                String ks = String.valueOf(k);
-                if ((rest.equals(ks) || rest.startsWith(ks + "/")) && (matched == null || ks.length() > matched.length())) {
-                    matched = ks;
+            String where = walked.isEmpty() ? "the top-level object" : "'" + walked + "'";
+            String step;
+            if (node instanceof List<?> list) {
+                step = rest.contains("/") ? rest.substring(0, rest.indexOf('/')) : rest;
+                int i = step.matches("\\d{1,9}") ? Integer.parseInt(step) : -1;
+                if (i < 0 || i >= list.size()) {
+                    throw new IOException(file + ": no entry '" + step + "' in " + where + ", a list of " + list.size());
                 }
-            }
-            if (matched == null) {
-                throw new IOException(file + ": no entry '" + rest + "' in " + (walked.isEmpty() ? "the top-level dict"
-                        : "'" + walked + "'") + "; it holds " + preview(dict.keySet()));
-            }
-            for (var e : dict.entrySet()) {
-                if (String.valueOf(e.getKey()).equals(matched)) {
-                    node = e.getValue();
-                    break;
+                node = list.get(i);
+            } else {
+                Map<Object, Object> dict = asDict(node, where);
+                Map.Entry<Object, Object> match = null;
+                for (var e : dict.entrySet()) {
+                    String k = String.valueOf(e.getKey());
+                    if ((rest.equals(k) || rest.startsWith(k + "/"))
+                            && (match == null || k.length() > String.valueOf(match.getKey()).length())) {
+                        match = e;
+                    }
                 }
+                if (match == null) {
+                    throw new IOException(file + ": no entry '" + rest + "' in " + (walked.isEmpty() ? "the top-level dict"
+                            : "'" + walked + "'") + "; it holds " + preview(dict.keySet()));
+                }
+                step = String.valueOf(match.getKey());
+                node = match.getValue();
             }
-            walked = join(walked, matched);
-            rest = rest.length() == matched.length() ? "" : rest.substring(matched.length() + 1);
+            walked = join(walked, step);
+            rest = rest.length() == step.length() ? "" : rest.substring(step.length() + 1);
         }
         return node;
     }
