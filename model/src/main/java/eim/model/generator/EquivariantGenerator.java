@@ -118,6 +118,62 @@ public final class EquivariantGenerator {
         encoderNorm.forward(g, zIn, ln, b * l);
     }
 
+    /**
+     * Appends the authors' forward_encoder in eval mode (no dropout, RoPE shift 0) for {@code rows}
+     * sequences of {@code length} tokens (rows·L, C) with their labels and null-class flags; returns
+     * the conditions z (rows·L, D).
+     */
+    FloatArray forwardEncoder(TaskGraph g, FloatArray tokens, IntArray labels, IntArray drop, int rows, int length) {
+        int d = cfg.width(), s = cfg.bufferSize(), ri = rows * length;
+        FloatArray projected = new FloatArray("eval.z_proj", ri * d);
+        LayerNormLayer.Saved lnTok = LayerNormLayer.Saved.of("eval.z_proj_ln.img", ri, d);
+        FloatArray bufEmb = new FloatArray("eval.buffer_emb", rows * s * d);
+        LayerNormLayer.Saved lnBuf = LayerNormLayer.Saved.of("eval.z_proj_ln.buf", rows * s, d);
+        embedTokens(g, tokens, projected, lnTok, ri);
+        embedBuffer(g, labels, drop, bufEmb, lnBuf, rows);
+        eim.tasks.IntParam noShift = new eim.tasks.IntParam(0);
+        for (TransformerBlock blk : blocks) {
+            blk.forward(g, blk.newTrainState(rows, length), lnBuf.y(), lnTok.y(), noShift, false);
+        }
+        FloatArray zIn = new FloatArray("eval.z_in", ri * d);
+        LayerNormLayer.Saved lnOut = LayerNormLayer.Saved.of("eval.encoder_norm", ri, d);
+        predictionStates(g, lnBuf.y(), lnTok.y(), zIn, lnOut, rows, length);
+        return lnOut.y();
+    }
+
+    /**
+     * The conditioning vectors (B, L, D) for tokens (B, L, C) and class labels (-1 = null class):
+     * the authors' forward_encoder in inference mode.
+     */
+    public float[] conditions(eim.tasks.Device device, float[] tokens, int[] classLabels, int length) {
+        int b = classLabels.length;
+        if (tokens.length != b * length * cfg.tokenChannels()) {
+            throw new IllegalArgumentException("tokens: expected " + b + " x " + length + " x " + cfg.tokenChannels()
+                    + " values, got " + tokens.length);
+        }
+        IntArray labels = new IntArray("eval.labels", b), drop = new IntArray("eval.drop", b);
+        for (int i = 0; i < b; i++) {
+            if (classLabels[i] >= cfg.numClasses() || classLabels[i] < -1) {
+                throw new IllegalArgumentException("label " + classLabels[i] + " outside [0, " + cfg.numClasses() + ")");
+            }
+            labels.set(i, Math.max(0, classLabels[i]));
+            drop.set(i, classLabels[i] < 0 ? 1 : 0);
+        }
+        FloatArray tok = new FloatArray("eval.tokens", tokens.clone());
+        TaskGraph g = new TaskGraph("forward_encoder");
+        for (Parameters.Param p : params.all()) {
+            g.transferToDevice(eim.tasks.DataTransferMode.FIRST_EXECUTION, p.value());
+        }
+        g.transferToDevice(eim.tasks.DataTransferMode.EVERY_EXECUTION, tok, labels, drop);
+        FloatArray z = forwardEncoder(g, tok, labels, drop, b, length);
+        g.transferToHost(eim.tasks.DataTransferMode.EVERY_EXECUTION, z);
+        try (eim.tasks.ExecutionPlan plan = new eim.tasks.ExecutionPlan(device, g)) {
+            plan.execute();
+            plan.free();
+        }
+        return z.array().clone();
+    }
+
     public TrainingPass trainingPass(eim.tasks.Device device, int batch, int length,
                                      java.util.List<TaskGraph> extraGraphs) {
         return new TrainingPass(this, device, batch, length, extraGraphs);

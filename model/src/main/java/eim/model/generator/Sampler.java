@@ -145,20 +145,10 @@ public final class Sampler implements AutoCloseable {
             fullRowOffsets = new IntParam[rows];
             TaskGraph g = new TaskGraph("full");
             g.transferToDevice(DataTransferMode.EVERY_EXECUTION, labels, drop, fullTokens);
-            FloatArray projected = new FloatArray("sample.z_proj", ri * d);
-            LayerNormLayer.Saved lnTok = LayerNormLayer.Saved.of("sample.z_proj_ln.img", ri, d);
-            m.embedTokens(g, fullTokens, projected, lnTok, ri);
-            m.embedBuffer(g, labels, drop, bufEmb, lnBuf, rows);
-            IntParam zeroShift = new IntParam(0);
-            for (TransformerBlock blk : m.blocks) {
-                blk.forward(g, blk.newTrainState(rows, length), lnBuf.y(), lnTok.y(), zeroShift, false);
-            }
-            FloatArray zAllIn = new FloatArray("sample.z_all_in", ri * d);
-            LayerNormLayer.Saved lnAll = LayerNormLayer.Saved.of("sample.z_all", ri, d);
-            m.predictionStates(g, lnBuf.y(), lnTok.y(), zAllIn, lnAll, rows, length);
+            FloatArray zAll = m.forwardEncoder(g, fullTokens, labels, drop, rows, length);
             for (int r = 0; r < rows; r++) {
                 fullRowOffsets[r] = new IntParam(0);
-                g.task("pick" + r, Elementwise.COPY, d, lnAll.y(), fullRowOffsets[r], z, r * d, d);
+                g.task("pick" + r, Elementwise.COPY, d, zAll, fullRowOffsets[r], z, r * d, d);
             }
             graphs.add(g);
         }

@@ -157,19 +157,39 @@ public final class SafeTensors {
         }
     }
 
+    /** Supplies one tensor's values when the streaming writer reaches it. */
+    @FunctionalInterface
+    public interface Source {
+        Tensor load(String name) throws IOException;
+    }
+
     /** Writes {@code tensors} (in iteration order) with {@code metadata}, atomically. */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        Map<String, Boolean> ints = new LinkedHashMap<>();
+        tensors.forEach((k, t) -> {
+            shapes.put(k, t.shape());
+            ints.put(k, t.isInt());
+        });
+        write(file, shapes, ints::get, tensors::get, metadata);
+    }
+
+    /**
+     * Writes tensors one at a time, loading each from {@code source} only when it is written, so a
+     * multi-gigabyte checkpoint needs the memory of its largest tensor. Atomic (temp file + rename).
+     */
+    public static void write(Path file, Map<String, long[]> shapes, java.util.function.Function<String, Boolean> isInt,
+                             Source source, Map<String, String> metadata) throws IOException {
         Map<String, Object> header = new LinkedHashMap<>();
         if (metadata != null && !metadata.isEmpty()) {
             header.put("__metadata__", new TreeMap<>(metadata));
         }
         long off = 0;
-        for (var e : tensors.entrySet()) {
-            Tensor t = e.getValue();
-            long bytes = 4L * t.numel();
+        for (var e : shapes.entrySet()) {
+            long bytes = 4L * Tensor.numel(e.getValue());
             Map<String, Object> d = new LinkedHashMap<>();
-            d.put("dtype", t.isInt() ? "I32" : "F32");
-            d.put("shape", t.shape());
+            d.put("dtype", Boolean.TRUE.equals(isInt.apply(e.getKey())) ? "I32" : "F32");
+            d.put("shape", e.getValue());
             d.put("data_offsets", new long[] {off, off + bytes});
             header.put(e.getKey(), d);
             off += bytes;
@@ -190,8 +210,13 @@ public final class SafeTensors {
                 out.write(len.array());
                 out.write(hdr);
                 ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-                for (Tensor t : tensors.values()) {
+                for (var e : shapes.entrySet()) {
+                    Tensor t = source.load(e.getKey());
                     int n = t.numel();
+                    if (n != Tensor.numel(e.getValue())) {
+                        throw new IOException("tensor '" + e.getKey() + "' has " + n + " values, its shape says "
+                                + Tensor.numel(e.getValue()));
+                    }
                     for (int i = 0; i < n; i++) {
                         if (!chunk.hasRemaining()) {
                             out.write(chunk.array(), 0, chunk.position());
