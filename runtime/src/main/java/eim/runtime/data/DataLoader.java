@@ -177,7 +177,7 @@ public final class DataLoader {
 
         /** The epoch the next sample comes from (0-based). */
         public int epoch() {
-            return Math.max(epoch, 0);
+            return position == order.length ? epoch + 1 : epoch;
         }
 
         public long samplesServed() {
