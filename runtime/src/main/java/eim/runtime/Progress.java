@@ -44,11 +44,12 @@ public final class Progress implements AutoCloseable {
         return startPlain(task, total, unit, lines, PLAIN_INTERVAL_MS);
     }
 
-    static Progress startPlain(String task, long total, String unit, Consumer<String> lines, int intervalMs) {
+    /** As {@link #startPlain(String, long, String, Consumer)} with a chosen interval between lines. */
+    public static Progress startPlain(String task, long total, String unit, Consumer<String> lines, int intervalMs) {
         ProgressBarBuilder builder = builder(task, total, unit)
                 .setStyle(ProgressBarStyle.ASCII)
                 .setUpdateIntervalMillis(intervalMs)
-                .setConsumer(new DelegatingProgressBarConsumer(rendered -> lines.accept(plain(rendered)), PLAIN_WIDTH));
+                .setConsumer(new DelegatingProgressBarConsumer(new NoRepeats(lines), PLAIN_WIDTH));
         return new Progress(builder.build());
     }
 
@@ -66,6 +67,25 @@ public final class Progress implements AutoCloseable {
                 .setUnit(" " + unit, 1)
                 .showSpeed()
                 .setSpeedUnit(ChronoUnit.SECONDS);
+    }
+
+    /** Passes on plain lines, dropping a line equal to the one before (closing renders the last state again). */
+    private static final class NoRepeats implements Consumer<String> {
+        private final Consumer<String> lines;
+        private String previous;
+
+        NoRepeats(Consumer<String> lines) {
+            this.lines = lines;
+        }
+
+        @Override
+        public synchronized void accept(String rendered) {
+            String line = plain(rendered);
+            if (!line.isEmpty() && !line.equals(previous)) {
+                previous = line;
+                lines.accept(line);
+            }
+        }
     }
 
     /** Strips carriage returns and ANSI escape sequences so log files stay clean. */
@@ -103,7 +123,7 @@ public final class Progress implements AutoCloseable {
 
     /** Text shown after the bar, e.g. the current loss. */
     public Progress message(String text) {
-        bar.setExtraMessage(text);
+        bar.setExtraMessage(" " + text);
         return this;
     }
 

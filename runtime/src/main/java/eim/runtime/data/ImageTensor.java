@@ -67,6 +67,15 @@ public final class ImageTensor {
         return toImage(batch, index * CHANNELS * height * width, height, width);
     }
 
+    /** The first {@code count} samples of a (B, 3, H, W) batch as images (for grids in the report). */
+    public static java.util.List<BufferedImage> toImages(float[] batch, int count, int height, int width) {
+        java.util.List<BufferedImage> images = new java.util.ArrayList<>(count);
+        for (int b = 0; b < count; b++) {
+            images.add(fromBatch(batch, b, height, width));
+        }
+        return images;
+    }
+
     static float toUnit(int value) {
         return value / 127.5f - 1f;
     }

@@ -89,6 +89,8 @@ public final class LossPlot {
                 .setLegendPosition(Styler.LegendPosition.InsideNE)
                 .setChartBackgroundColor(Color.WHITE)
                 .setMarkerSize(0);
+        chart.getStyler().setYAxisLogarithmicDecadeOnly(false).setYAxisDecimalPattern("0.###").setXAxisDecimalPattern("#,##0")
+                .setXAxisMaxLabelCount(12);
         int drawn = 0;
         for (Line line : lines) {
             double[][] kept = plottable(line);
@@ -122,6 +124,12 @@ public final class LossPlot {
                 y[n++] = value;
             }
         }
-        return new double[][] {java.util.Arrays.copyOf(x, n), java.util.Arrays.copyOf(y, n)};
+        double[] kept = java.util.Arrays.copyOf(x, n);
+        if (n >= 3) {
+            // XChart 3.8 puts the ticks on data points when x is equally spaced (within 1e-4), giving
+            // labels like 1, 13, 25; nudging one point by 0.1% of a step brings back round tick values.
+            kept[1] += 1e-3 * Math.max(Math.abs(kept[1] - kept[0]), 1);
+        }
+        return new double[][] {kept, java.util.Arrays.copyOf(y, n)};
     }
 }

@@ -57,6 +57,9 @@ class ImagesTest {
         BufferedImage second = ImageTensor.fromBatch(batch, 1, 4, 6);
         assertEquals(5 << 16 | 3 << 8 | 7, second.getRGB(5, 3) & 0xFFFFFF);
         assertEquals(0x808080, ImageTensor.fromBatch(batch, 0, 4, 6).getRGB(0, 0) & 0xFFFFFF); // zeros are mid grey
+        List<BufferedImage> both = ImageTensor.toImages(batch, 2, 4, 6);
+        assertEquals(2, both.size());
+        assertEquals(second.getRGB(5, 3), both.get(1).getRGB(5, 3));
     }
 
     @Test

@@ -94,6 +94,15 @@ public final class PanoramaGenerator {
         return image;
     }
 
+    /**
+     * Ground truth for ultra-wide sampling: image {@code index} of every class rendered
+     * {@code width} wide (e.g. 8x the training width), stacked top to bottom in label order.
+     */
+    public static BufferedImage groundTruthStrip(int index, int width, int height, long seed) {
+        List<BufferedImage> rows = java.util.Arrays.stream(Scene.values()).map(s -> render(s, index, width, height, seed)).toList();
+        return Images.stack(rows, 2, java.awt.Color.WHITE);
+    }
+
     /** Per-image seed: a mix of the dataset seed, the class and the image index. */
     public static long imageSeed(long seed, Scene scene, int index) {
         return new SplittableRandom(seed * 0x9E3779B97F4A7C15L + scene.ordinal() * 0x632BE59BD9B4E019L + index).nextLong();

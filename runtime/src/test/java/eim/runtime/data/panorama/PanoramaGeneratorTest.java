@@ -38,6 +38,10 @@ class PanoramaGeneratorTest {
             BufferedImage wide = PanoramaGenerator.render(scene, 0, 160, H, 5);
             assertArrayEquals(pixels(narrow), wide.getRGB(0, 0, 40, H, null, 0, 40), scene.toString());
         }
+        BufferedImage strip = PanoramaGenerator.groundTruthStrip(0, 160, H, 5);
+        assertEquals(160 + 4, strip.getWidth());
+        assertEquals(Scene.values().length * (H + 2) + 2, strip.getHeight());
+        assertEquals(PanoramaGenerator.render(Scene.values()[0], 0, 160, H, 5).getRGB(7, 3), strip.getRGB(2 + 7, 2 + 3));
     }
 
     @Test
