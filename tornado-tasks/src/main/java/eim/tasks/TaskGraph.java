@@ -57,6 +57,7 @@ public final class TaskGraph {
     }
 
     public TaskGraph add(Task task) {
+        KernelSignatures.check(task);
         tasks.add(task);
         return this;
     }

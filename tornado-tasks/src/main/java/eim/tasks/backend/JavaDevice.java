@@ -14,6 +14,11 @@ import java.util.concurrent.RecursiveAction;
 public final class JavaDevice implements Device {
     /** Below this many items of dimension 0 a launch runs on the calling thread. */
     public static final int MIN_ITEMS_TO_SPLIT = 2;
+    /** Below this many work items in all (product of the range) a launch runs on the calling thread. */
+    public static final int MIN_WORK_ITEMS_TO_SPLIT = 4096;
+
+    /** With -Deim.profile=true, time per kernel is accumulated and printed at exit. */
+    private static final KernelProfile PROFILE = Boolean.getBoolean("eim.profile") ? new KernelProfile("java") : null;
 
     private final ForkJoinPool pool;
     private final int threads;
@@ -57,12 +62,20 @@ public final class JavaDevice implements Device {
         var args = eim.tasks.KernelArgs.of(task.args());
         int n = task.range()[0];
         var body = task.kernel().body();
-        if (pool == null || n < MIN_ITEMS_TO_SPLIT) {
-            body.run(0, n, args);
-            return;
+        long items = 1;
+        for (int r : task.range()) {
+            items *= r;
         }
-        int chunks = Math.min(n, threads * 4);
-        pool.invoke(new Slice(body, args, n, 0, chunks));
+        long t0 = PROFILE != null ? System.nanoTime() : 0;
+        if (pool == null || n < MIN_ITEMS_TO_SPLIT || items < MIN_WORK_ITEMS_TO_SPLIT) {
+            body.run(0, n, args);
+        } else {
+            int chunks = Math.min(n, threads * 4);
+            pool.invoke(new Slice(body, args, n, 0, chunks));
+        }
+        if (PROFILE != null) {
+            PROFILE.add(task.kernel().name(), System.nanoTime() - t0);
+        }
     }
 
     /** Splits [chunk lo, chunk hi) of {@code chunks} equal slices of [0, n) by halves. */

@@ -10,8 +10,6 @@ import eim.tasks.FloatParam;
 import eim.tasks.IntArray;
 import eim.tasks.IntParam;
 import eim.tasks.Task;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -139,18 +137,7 @@ public final class OpenClDevice implements Device {
 
     /** The text of {@code /eim/tasks/kernels/<resource>} with {@code common.cl} in front. */
     public static String loadSource(String resource) {
-        return read("common.cl") + "\n" + read(resource);
-    }
-
-    private static String read(String resource) {
-        try (InputStream in = OpenClDevice.class.getResourceAsStream("/eim/tasks/kernels/" + resource)) {
-            if (in == null) {
-                throw new IllegalStateException("missing OpenCL source resource /eim/tasks/kernels/" + resource);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read OpenCL source " + resource, e);
-        }
+        return eim.tasks.KernelSignatures.source("common.cl") + "\n" + eim.tasks.KernelSignatures.source(resource);
     }
 
     @Override

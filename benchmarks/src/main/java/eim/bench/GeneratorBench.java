@@ -1,0 +1,138 @@
+package eim.bench;
+
+import eim.model.generator.EquivariantGenerator;
+import eim.model.generator.GeneratorConfig;
+import eim.model.generator.Sampler;
+import eim.model.generator.TrainingPass;
+import eim.runtime.train.AdamW;
+import eim.tasks.Device;
+import eim.tasks.Devices;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * End-to-end generator timings (issue 3's targets), printed as JSON records
+ * {benchmark, shape, unit, value}: one training step (forward + backward + AdamW) of tiny and
+ * small at batch 8, 16 tokens of 16 channels, diffusion_batch_mul 4; sampling 4 images of 16
+ * tokens with 25 flow steps and cfg 3; time per token at 16..1024 tokens with the incremental
+ * sampler. scripts/bench_generator.sh pairs them with PyTorch's figures from the same run.
+ *
+ * <p>Usage: GeneratorBench [--device java] [--quick] [--out file.json]
+ */
+public final class GeneratorBench {
+    record Result(String benchmark, String shape, String unit, double value) {}
+
+    public static void main(String[] args) throws IOException {
+        String device = "java";
+        boolean quick = false;
+        Path out = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--device" -> device = args[++i];
+                case "--quick" -> quick = true;
+                case "--out" -> out = Path.of(args[++i]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        List<Result> results = new ArrayList<>();
+        try (Device dev = Devices.open(device)) {
+            for (String preset : List.of("tiny", "small")) {
+                results.add(new Result("train_step", preset, "ms", trainStep(dev, preset, quick ? 2 : preset.equals("tiny") ? 8 : 4)));
+                System.err.println(results.getLast());
+            }
+            EquivariantGenerator tiny = new EquivariantGenerator(config("tiny")).initialize(1);
+            randomizeHead(tiny);
+            results.add(new Result("sample", "tiny-16", "ms", sampleMs(dev, tiny, 4, 16, quick ? 1 : 3)));
+            System.err.println(results.getLast());
+            for (int len : quick ? new int[] {16, 64} : new int[] {16, 64, 256, 1024}) {
+                double ms = sampleMs(dev, tiny, 4, len, 1);
+                results.add(new Result("sample_per_token", "tiny-" + len, "ms/token", ms / len));
+                System.err.println(results.getLast());
+            }
+        }
+        StringBuilder sb = new StringBuilder("[\n");
+        for (int i = 0; i < results.size(); i++) {
+            Result r = results.get(i);
+            sb.append(String.format(Locale.ROOT, "  {\"benchmark\": \"%s\", \"shape\": \"%s\", \"unit\": \"%s\", \"value\": %.4f}%s%n",
+                    r.benchmark(), r.shape(), r.unit(), r.value(), i + 1 < results.size() ? "," : ""));
+        }
+        sb.append("]\n");
+        if (out != null) {
+            Files.writeString(out, sb);
+        } else {
+            System.out.print(sb);
+        }
+    }
+
+    /** The preset at the benchmark's sizes: 16 tokens of 16 channels, 1000 classes, mul 4. */
+    static GeneratorConfig config(String preset) {
+        return GeneratorConfig.preset(preset).withTokenChannels(16).withSeqLen(16);
+    }
+
+    /** Zero-initialised head layers make sampling trivially cheap for nobody, but keep values non-degenerate. */
+    static void randomizeHead(EquivariantGenerator m) {
+        SplittableRandom r = new SplittableRandom(2);
+        for (var p : m.params.all()) {
+            if (p.name().contains("adaLN") || p.name().contains("final_layer.linear")) {
+                float[] v = p.value().array();
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) (r.nextGaussian() * 0.02);
+                }
+            }
+        }
+    }
+
+    /** Median wall time of one training step in ms, after one warm-up step. */
+    static double trainStep(Device dev, String preset, int steps) {
+        GeneratorConfig cfg = config(preset);
+        EquivariantGenerator m = new EquivariantGenerator(cfg).initialize(1);
+        AdamW opt = new AdamW(m.params, n -> AdamW.authorsDecay(m.params, n), 0.02f, 0.9f, 0.95f, 1e-8f, 3f, 0.9999f);
+        int b = 8, l = 16, c = 16, rows = cfg.diffusionBatchMul() * b * l;
+        SplittableRandom r = new SplittableRandom(3);
+        float[] tokens = new float[b * l * c], noise = new float[rows * c], t = new float[rows];
+        for (int i = 0; i < tokens.length; i++) tokens[i] = (float) r.nextGaussian();
+        for (int i = 0; i < noise.length; i++) noise[i] = (float) r.nextGaussian();
+        for (int i = 0; i < rows; i++) t[i] = (float) r.nextDouble();
+        int[] labels = new int[b];
+        for (int i = 0; i < b; i++) labels[i] = r.nextInt(cfg.numClasses());
+        TrainingPass.Batch batch = new TrainingPass.Batch(tokens, labels, new int[b], 3, noise, t, 7);
+        double[] ms = new double[steps];
+        try (TrainingPass pass = m.trainingPass(dev, b, l, opt.graphs())) {
+            for (int i = -1; i < steps; i++) {
+                long t0 = System.nanoTime();
+                pass.forward(batch);
+                pass.backward();
+                opt.step(pass.plan(), 1e-4f);
+                pass.plan().sync();
+                if (i >= 0) {
+                    ms[i] = (System.nanoTime() - t0) / 1e6;
+                }
+            }
+        }
+        Arrays.sort(ms);
+        return ms[steps / 2];
+    }
+
+    /** Median ms to sample {@code batch} images of {@code len} tokens (25 steps, cfg 3), after a warm-up call. */
+    static double sampleMs(Device dev, EquivariantGenerator m, int batch, int len, int reps) {
+        int[] labels = new int[batch];
+        for (int i = 0; i < batch; i++) labels[i] = i * 7 % m.cfg.numClasses();
+        double[] ms = new double[reps];
+        try (Sampler s = new Sampler(m, dev, Sampler.Mode.INCREMENTAL, batch, len, 3f, 25)) {
+            s.sample(labels, Sampler.NoiseSource.seeded(1), null); // warm-up (JIT, OpenCL compile)
+            for (int i = 0; i < reps; i++) {
+                long t0 = System.nanoTime();
+                s.sample(labels, Sampler.NoiseSource.seeded(i), null);
+                ms[i] = (System.nanoTime() - t0) / 1e6;
+            }
+        }
+        Arrays.sort(ms);
+        return ms[reps / 2];
+    }
+}

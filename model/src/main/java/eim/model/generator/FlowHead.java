@@ -1,0 +1,206 @@
+package eim.model.generator;
+
+import eim.model.Parameters;
+import eim.model.nn.LayerNormLayer;
+import eim.model.nn.LinearLayer;
+import eim.model.nn.Ops;
+import eim.tasks.FloatArray;
+import eim.tasks.TaskGraph;
+
+/**
+ * The per-token flow-matching head, the authors' SimpleMLPAdaLN ({@code diffloss.net.*}): predicts
+ * the velocity of a noisy token x_t at time t given the transformer's condition z.
+ * <pre>
+ *   c = cond_embed(z);  y = time_embed(t) + c;  s = silu(y)           (shared by every adaLN)
+ *   x = input_proj(x_t)
+ *   per ResBlock: (shift, scale, gate) = ada(s); x += gate * mlp(LN(x)*(1+scale)+shift)
+ *   out = linear(LN_noaffine(x)*(1+scale_f)+shift_f)
+ * </pre>
+ * The condition embedding is split from the body: training embeds the B·L conditions once and
+ * repeats them diffusion_batch_mul times; sampling embeds once per token and reuses it every step.
+ */
+public final class FlowHead {
+    public static final int FREQ_DIM = 256;
+    private static final String P = "diffloss.net.";
+
+    final int channels, width, depth, condWidth;
+    final LinearLayer inputProj, timeMlp0, timeMlp2, condEmbed, finalAda, finalLinear;
+    final LinearLayer[] ada, mlp0, mlp2;
+    final LayerNormLayer[] inLn;
+    final LayerNormLayer finalNorm;
+
+    FlowHead(Parameters p, int channels, int width, int depth, int condWidth) {
+        this.channels = channels;
+        this.width = width;
+        this.depth = depth;
+        this.condWidth = condWidth;
+        timeMlp0 = new LinearLayer(p, P + "time_embed.mlp.0", FREQ_DIM, width);
+        timeMlp2 = new LinearLayer(p, P + "time_embed.mlp.2", width, width);
+        condEmbed = new LinearLayer(p, P + "cond_embed", condWidth, width);
+        inputProj = new LinearLayer(p, P + "input_proj", channels, width);
+        ada = new LinearLayer[depth];
+        mlp0 = new LinearLayer[depth];
+        mlp2 = new LinearLayer[depth];
+        inLn = new LayerNormLayer[depth];
+        for (int k = 0; k < depth; k++) {
+            String b = P + "res_blocks." + k + ".";
+            inLn[k] = new LayerNormLayer(p, b + "in_ln", width, 1e-6f);
+            mlp0[k] = new LinearLayer(p, b + "mlp.0", width, width);
+            mlp2[k] = new LinearLayer(p, b + "mlp.2", width, width);
+            ada[k] = new LinearLayer(p, b + "adaLN_modulation.1", width, 3 * width);
+        }
+        finalNorm = new LayerNormLayer(P + "final_layer.norm_final", width, 1e-6f);
+        finalLinear = new LinearLayer(p, P + "final_layer.linear", width, channels);
+        finalAda = new LinearLayer(p, P + "final_layer.adaLN_modulation.1", width, 2 * width);
+    }
+
+    /** Activations of the head for a fixed number of rows (and their gradients when training). */
+    final class State {
+        final int rows;
+        final FloatArray tFreq, t1, t1s, y, sy, finalMod, finalNormed, finalMod2;
+        final LayerNormLayer.Saved finalLn;
+        final FloatArray[] x, mod, lnOut, hm, h1, h1s, h2;
+        final LayerNormLayer.Saved[] ln;
+        final FloatArray out;
+        // gradients (training only)
+        final FloatArray dOut, dFinalMod2, dFinalNormed, dFinalMod, dX, dH2, dH1s, dH1, dHm, dLn, dSy, dY, dT1s, dT1;
+        final FloatArray[] dMod;
+
+        State(String tag, int rows, boolean training) {
+            this.rows = rows;
+            int w = width;
+            tFreq = f(tag + ".tfreq", rows * FREQ_DIM);
+            t1 = f(tag + ".t1", rows * w);
+            t1s = f(tag + ".t1s", rows * w);
+            y = f(tag + ".y", rows * w);
+            sy = f(tag + ".sy", rows * w);
+            x = new FloatArray[depth + 1];
+            mod = new FloatArray[depth];
+            lnOut = new FloatArray[depth];
+            hm = new FloatArray[depth];
+            h1 = new FloatArray[depth];
+            h1s = new FloatArray[depth];
+            h2 = new FloatArray[depth];
+            ln = new LayerNormLayer.Saved[depth];
+            x[0] = f(tag + ".x0", rows * w);
+            for (int k = 0; k < depth; k++) {
+                x[k + 1] = f(tag + ".x" + (k + 1), rows * w);
+                mod[k] = f(tag + ".mod" + k, rows * 3 * w);
+                ln[k] = LayerNormLayer.Saved.of(tag + ".ln" + k, rows, w);
+                hm[k] = f(tag + ".hm" + k, rows * w);
+                h1[k] = f(tag + ".h1_" + k, rows * w);
+                h1s[k] = f(tag + ".h1s" + k, rows * w);
+                h2[k] = f(tag + ".h2_" + k, rows * w);
+            }
+            finalMod = f(tag + ".fmod", rows * 2 * w);
+            finalLn = LayerNormLayer.Saved.of(tag + ".fln", rows, w);
+            finalNormed = finalLn.y();
+            finalMod2 = f(tag + ".fm", rows * w);
+            out = f(tag + ".out", rows * channels);
+            if (training) {
+                dOut = f(tag + ".d_out", rows * channels);
+                dFinalMod2 = f(tag + ".d_fm", rows * w);
+                dFinalNormed = f(tag + ".d_fn", rows * w);
+                dFinalMod = f(tag + ".d_fmod", rows * 2 * w);
+                dX = f(tag + ".d_x", rows * w);
+                dH2 = f(tag + ".d_h2", rows * w);
+                dH1s = f(tag + ".d_h1s", rows * w);
+                dH1 = f(tag + ".d_h1", rows * w);
+                dHm = f(tag + ".d_hm", rows * w);
+                dLn = f(tag + ".d_ln", rows * w);
+                dSy = f(tag + ".d_sy", rows * w);
+                dY = f(tag + ".d_y", rows * w);
+                dT1s = f(tag + ".d_t1s", rows * w);
+                dT1 = f(tag + ".d_t1", rows * w);
+                dMod = new FloatArray[depth];
+                for (int k = 0; k < depth; k++) {
+                    dMod[k] = f(tag + ".d_mod" + k, rows * 3 * w);
+                }
+            } else {
+                dOut = dFinalMod2 = dFinalNormed = dFinalMod = dX = dH2 = dH1s = dH1 = dHm = dLn = dSy = dY = dT1s = dT1 = null;
+                dMod = null;
+            }
+        }
+
+        /** Gradient scratch arrays, zeroed before every backward. */
+        FloatArray[] gradients() {
+            FloatArray[] fixed = {dOut, dFinalMod2, dFinalNormed, dFinalMod, dX, dH2, dH1s, dH1, dHm, dLn, dSy, dY, dT1s, dT1};
+            FloatArray[] all = java.util.Arrays.copyOf(fixed, fixed.length + depth);
+            System.arraycopy(dMod, 0, all, fixed.length, depth);
+            return all;
+        }
+    }
+
+    private static FloatArray f(String name, int n) {
+        return new FloatArray(name, n);
+    }
+
+    State newState(String tag, int rows, boolean training) {
+        return new State(tag, rows, training);
+    }
+
+    /** cEmb (rows, W) = cond_embed(z (rows, D)). */
+    void embedCondition(TaskGraph g, FloatArray z, FloatArray cEmb, int rows) {
+        condEmbed.forward(g, z, cEmb, rows);
+    }
+
+    /** dz += ..., cond_embed's weights += ..., from dcEmb (rows, W). */
+    void embedConditionBackward(TaskGraph g, FloatArray dcEmb, FloatArray z, FloatArray dz, int rows) {
+        condEmbed.backward(g, dcEmb, z, dz, rows);
+    }
+
+    /** s.out (rows, C) = velocity for x_t (rows, C) at times t (rows) under embedded conditions cEmb (rows, W). */
+    void forward(TaskGraph g, State s, FloatArray xt, FloatArray t, FloatArray cEmb) {
+        int n = s.rows, w = width;
+        Ops.timestepEmbedding(g, t, s.tFreq, n, FREQ_DIM);
+        timeMlp0.forward(g, s.tFreq, s.t1, n);
+        Ops.silu(g, s.t1, s.t1s);
+        timeMlp2.forward(g, s.t1s, s.y, n);
+        Ops.addInPlace(g, s.y, cEmb);
+        Ops.silu(g, s.y, s.sy);
+        inputProj.forward(g, xt, s.x[0], n);
+        for (int k = 0; k < depth; k++) {
+            ada[k].forward(g, s.sy, s.mod[k], n);
+            inLn[k].forward(g, s.x[k], s.ln[k], n);
+            Ops.modulate(g, s.ln[k].y(), s.mod[k], s.hm[k], n, w, 3 * w, 0, w);
+            mlp0[k].forward(g, s.hm[k], s.h1[k], n);
+            Ops.silu(g, s.h1[k], s.h1s[k]);
+            mlp2[k].forward(g, s.h1s[k], s.h2[k], n);
+            Ops.copy(g, s.x[k], 0, s.x[k + 1], 0, n * w);
+            Ops.gateAdd(g, s.x[k + 1], s.h2[k], s.mod[k], n, w, 3 * w, 2 * w);
+        }
+        finalAda.forward(g, s.sy, s.finalMod, n);
+        finalNorm.forward(g, s.x[depth], s.finalLn, n);
+        Ops.modulate(g, s.finalNormed, s.finalMod, s.finalMod2, n, w, 2 * w, 0, w);
+        finalLinear.forward(g, s.finalMod2, s.out, n);
+    }
+
+    /**
+     * Backward of {@link #forward} from s.dOut: parameter gradients +=, and dcEmb += the gradient
+     * of the embedded conditions. The caller zeroes {@link State#gradients()} first.
+     */
+    void backward(TaskGraph g, State s, FloatArray xt, FloatArray dcEmb) {
+        int n = s.rows, w = width;
+        finalLinear.backward(g, s.dOut, s.finalMod2, s.dFinalMod2, n);
+        Ops.modulateBackward(g, s.finalNormed, s.finalMod, s.dFinalMod2, s.dFinalNormed, s.dFinalMod, n, w, 2 * w, 0, w);
+        finalNorm.backward(g, s.dFinalNormed, s.x[depth], s.finalLn, s.dX, n);
+        finalAda.backward(g, s.dFinalMod, s.sy, s.dSy, n);
+        for (int k = depth - 1; k >= 0; k--) {
+            // x[k+1] = x[k] + gate*h2: the residual keeps dX; the branch adds into it after dh is taken
+            Ops.zero(g, s.dH2, s.dH1s, s.dH1, s.dHm, s.dLn);
+            Ops.gateAddBackward(g, s.dX, s.h2[k], s.mod[k], s.dH2, s.dMod[k], n, w, 3 * w, 2 * w);
+            mlp2[k].backward(g, s.dH2, s.h1s[k], s.dH1s, n);
+            Ops.siluBackward(g, s.h1[k], s.dH1s, s.dH1);
+            mlp0[k].backward(g, s.dH1, s.hm[k], s.dHm, n);
+            Ops.modulateBackward(g, s.ln[k].y(), s.mod[k], s.dHm, s.dLn, s.dMod[k], n, w, 3 * w, 0, w);
+            inLn[k].backward(g, s.dLn, s.x[k], s.ln[k], s.dX, n);
+            ada[k].backward(g, s.dMod[k], s.sy, s.dSy, n);
+        }
+        inputProj.backward(g, s.dX, xt, null, n);
+        Ops.siluBackward(g, s.y, s.dSy, s.dY);
+        Ops.addInPlace(g, dcEmb, s.dY);
+        timeMlp2.backward(g, s.dY, s.t1s, s.dT1s, n);
+        Ops.siluBackward(g, s.t1, s.dT1s, s.dT1);
+        timeMlp0.backward(g, s.dT1, s.tFreq, null, n);
+    }
+}

@@ -1,0 +1,68 @@
+package eim.model.generator;
+
+import eim.tasks.io.SafeTensors;
+import eim.tasks.io.Tensor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Our generator checkpoint: one safetensors file with {@code model.<key>} (weights, the authors'
+ * state_dict keys), optionally {@code model_ema.<key>} and the optimiser's {@code optim.m/v.<key>},
+ * and the config, step and training options as metadata. Readable from Python's safetensors.
+ */
+public final class GeneratorCheckpoint {
+    public static final String FORMAT = "eim-generator/1";
+
+    /** A loaded checkpoint. */
+    public record Loaded(GeneratorConfig config, Map<String, Tensor> tensors, Map<String, String> metadata, Path file) {
+        public boolean hasEma() {
+            return tensors.keySet().stream().anyMatch(k -> k.startsWith("model_ema."));
+        }
+
+        public long step() {
+            return Long.parseLong(metadata.getOrDefault("step", "0"));
+        }
+
+        /** A model with the EMA weights when present and {@code preferEma}, else the live weights. */
+        public EquivariantGenerator model(boolean preferEma) {
+            EquivariantGenerator m = new EquivariantGenerator(config);
+            m.params.load(tensors, preferEma && hasEma() ? "model_ema." : "model.", file.toString());
+            return m;
+        }
+    }
+
+    private GeneratorCheckpoint() {}
+
+    /** Writes model weights plus {@code extra} tensors and metadata, atomically. */
+    public static void save(Path file, EquivariantGenerator m, Map<String, Tensor> extra, Map<String, String> meta)
+            throws IOException {
+        Map<String, Tensor> t = new LinkedHashMap<>(m.params.toTensors("model."));
+        t.putAll(extra);
+        Map<String, String> md = new LinkedHashMap<>(m.cfg.toMetadata());
+        md.put("format", FORMAT);
+        md.putAll(meta);
+        SafeTensors.write(file, t, md);
+    }
+
+    public static Loaded load(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(file + ": no such checkpoint file");
+        }
+        SafeTensors.Contents c;
+        try {
+            c = SafeTensors.read(file);
+        } catch (IOException e) {
+            throw new IOException(file + ": not a readable safetensors checkpoint: " + e.getMessage(), e);
+        }
+        String kind = c.metadata().get("kind");
+        if (!"eim-generator".equals(kind)) {
+            throw new IOException(file + ": not a generator checkpoint (metadata kind = " + kind
+                    + "; expected eim-generator). For the authors' .ckpt files use 'eim import' first.");
+        }
+        GeneratorConfig cfg = GeneratorConfig.fromMetadata(c.metadata(), file.toString());
+        return new Loaded(cfg, c.tensors(), c.metadata(), file);
+    }
+}

@@ -1,0 +1,264 @@
+package eim.model.generator;
+
+import eim.model.Parameters;
+import eim.model.nn.LayerNormLayer;
+import eim.model.nn.Ops;
+import eim.tasks.DataTransferMode;
+import eim.tasks.Device;
+import eim.tasks.ExecutionPlan;
+import eim.tasks.FloatArray;
+import eim.tasks.FloatParam;
+import eim.tasks.IntArray;
+import eim.tasks.IntParam;
+import eim.tasks.TaskGraph;
+import eim.tasks.kernels.Elementwise;
+import eim.tasks.kernels.FlowMatching;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Class-conditional sampling: autoregressive over token positions, and for each position an
+ * Euler integration of the flow head from t=1 (noise) to t=0, with classifier-free guidance whose
+ * scale ramps linearly over positions (s_i = 1 + (cfg-1)(i+1)/L, the authors' "linear" schedule).
+ *
+ * <p>Two ways to get the condition z for position i, which give the same tokens:
+ * <ul>
+ *   <li>{@link Mode#INCREMENTAL}: each block keeps the keys/values of its last ω+1 positions and
+ *       the buffer's cross-attention keys/values; one new position costs the same at any length
+ *       and memory does not grow with length (ultra-long images);</li>
+ *   <li>{@link Mode#FULL_RECOMPUTE}: the authors' sample_tokens, re-running the whole sequence at
+ *       every step (cost grows with L²); the reference.</li>
+ * </ul>
+ * With guidance, rows [0,B) carry the classes and rows [B,2B) the null class; both halves get the
+ * same noise, as the authors' code does.
+ */
+public final class Sampler implements AutoCloseable {
+    public enum Mode { INCREMENTAL, FULL_RECOMPUTE }
+
+    /** Noise for AR step i: B rows of C values (the conditional rows). */
+    @FunctionalInterface
+    public interface NoiseSource {
+        float[] noise(int step, int batch, int channels);
+
+        static NoiseSource seeded(long seed) {
+            return (step, b, c) -> {
+                SplittableRandom r = new SplittableRandom(seed * 1_000_003L + step);
+                float[] v = new float[b * c];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) r.nextGaussian();
+                }
+                return v;
+            };
+        }
+    }
+
+    /** Called after each token with (position, length) for progress reporting. */
+    @FunctionalInterface
+    public interface Progress {
+        void tokenDone(int position, int length);
+    }
+
+    private final EquivariantGenerator m;
+    private final Mode mode;
+    private final int batch, length, rows, steps;
+    private final boolean guided;
+    private final float cfg;
+    private final ExecutionPlan plan;
+    private final IntArray labels, drop;
+    private final FloatArray x, prevToken, z;
+    private final FloatParam tValue = new FloatParam(1f), cfgScale = new FloatParam(1f);
+    private final IntParam pos = new IntParam(0), slot = new IntParam(0), count = new IntParam(0);
+    private final IntParam[] fullRowOffsets;
+    private final FloatArray fullTokens;
+    private final int slots;
+
+    /**
+     * Compiles the sampling graphs for {@code batch} images of {@code length} tokens.
+     *
+     * @param cfg   guidance scale; 1 = no guidance (no null-class half)
+     * @param steps Euler steps per token
+     */
+    public Sampler(EquivariantGenerator m, Device device, Mode mode, int batch, int length, float cfg, int steps) {
+        if (batch <= 0 || length <= 0 || steps <= 0) {
+            throw new IllegalArgumentException("sampler: batch, length and steps must be > 0");
+        }
+        this.m = m;
+        this.mode = mode;
+        this.batch = batch;
+        this.length = length;
+        this.steps = steps;
+        this.cfg = cfg;
+        this.guided = cfg != 1f;
+        this.rows = guided ? 2 * batch : batch;
+        GeneratorConfig c = m.cfg;
+        int d = c.width(), ch = c.tokenChannels(), s = c.bufferSize(), w = c.headWidth();
+        labels = new IntArray("sample.labels", rows);
+        drop = new IntArray("sample.drop", rows);
+        x = new FloatArray("sample.x", rows * ch);
+        prevToken = new FloatArray("sample.prev_token", rows * ch);
+        LayerNormLayer.Saved lnOut = LayerNormLayer.Saved.of("sample.encoder_norm", rows, d);
+        z = lnOut.y();
+        FloatArray tArr = new FloatArray("sample.t", rows);
+        FloatArray cEmb = new FloatArray("sample.cond_emb", rows * w);
+        FlowHead.State hs = m.head.newState("sample.head", rows, false);
+
+        List<TaskGraph> graphs = new ArrayList<>();
+        TaskGraph weights = new TaskGraph("weights");
+        for (Parameters.Param p : m.params.all()) {
+            weights.transferToDevice(DataTransferMode.FIRST_EXECUTION, p.value());
+        }
+        graphs.add(weights);
+        FloatArray bufEmb = new FloatArray("sample.buffer_emb", rows * s * d);
+        LayerNormLayer.Saved lnBuf = LayerNormLayer.Saved.of("sample.z_proj_ln.buf", rows * s, d);
+        FloatArray zIn = new FloatArray("sample.z_in", rows * d);
+        if (mode == Mode.INCREMENTAL) {
+            slots = m.cacheSlots(length);
+            fullRowOffsets = null;
+            fullTokens = null;
+            TransformerBlock.DecodeState[] ds = new TransformerBlock.DecodeState[m.blocks.length];
+            // prefill: buffer positions through every block, condition of token 0
+            TaskGraph g = new TaskGraph("prefill");
+            g.transferToDevice(DataTransferMode.EVERY_EXECUTION, labels, drop);
+            m.embedBuffer(g, labels, drop, bufEmb, lnBuf, rows);
+            for (int k = 0; k < m.blocks.length; k++) {
+                ds[k] = m.blocks[k].newDecodeState(rows, slots);
+                m.blocks[k].prefillBuffer(g, ds[k], lnBuf.y());
+            }
+            m.predictionStates(g, lnBuf.y(), zIn, zIn, lnOut, rows, 1);
+            graphs.add(g);
+            // one token: embed the previous token, run it through every block with the caches
+            g = new TaskGraph("token");
+            g.transferToDevice(DataTransferMode.EVERY_EXECUTION, prevToken);
+            FloatArray projected = new FloatArray("sample.z_proj", rows * d);
+            LayerNormLayer.Saved lnTok = LayerNormLayer.Saved.of("sample.z_proj_ln.img", rows, d);
+            m.embedTokens(g, prevToken, projected, lnTok, rows);
+            for (int k = 0; k < m.blocks.length; k++) {
+                m.blocks[k].decode(g, ds[k], lnTok.y(), pos, slot, count);
+            }
+            m.encoderNorm.forward(g, lnTok.y(), lnOut, rows);
+            graphs.add(g);
+        } else {
+            slots = 0;
+            int ri = rows * length;
+            fullTokens = new FloatArray("sample.all_tokens", ri * ch);
+            fullRowOffsets = new IntParam[rows];
+            TaskGraph g = new TaskGraph("full");
+            g.transferToDevice(DataTransferMode.EVERY_EXECUTION, labels, drop, fullTokens);
+            FloatArray projected = new FloatArray("sample.z_proj", ri * d);
+            LayerNormLayer.Saved lnTok = LayerNormLayer.Saved.of("sample.z_proj_ln.img", ri, d);
+            m.embedTokens(g, fullTokens, projected, lnTok, ri);
+            m.embedBuffer(g, labels, drop, bufEmb, lnBuf, rows);
+            IntParam zeroShift = new IntParam(0);
+            for (TransformerBlock blk : m.blocks) {
+                blk.forward(g, blk.newTrainState(rows, length), lnBuf.y(), lnTok.y(), zeroShift, false);
+            }
+            FloatArray zAllIn = new FloatArray("sample.z_all_in", ri * d);
+            LayerNormLayer.Saved lnAll = LayerNormLayer.Saved.of("sample.z_all", ri, d);
+            m.predictionStates(g, lnBuf.y(), lnTok.y(), zAllIn, lnAll, rows, length);
+            for (int r = 0; r < rows; r++) {
+                fullRowOffsets[r] = new IntParam(0);
+                g.task("pick" + r, Elementwise.COPY, d, lnAll.y(), fullRowOffsets[r], z, r * d, d);
+            }
+            graphs.add(g);
+        }
+        // per token: embed the condition; per flow step: velocity, guidance, Euler update
+        TaskGraph g = new TaskGraph("condition");
+        g.transferToDevice(DataTransferMode.EVERY_EXECUTION, x);
+        m.head.embedCondition(g, z, cEmb, rows);
+        graphs.add(g);
+        g = new TaskGraph("flow_step");
+        g.task("t", Elementwise.FILL, rows, tArr, tValue, rows);
+        m.head.forward(g, hs, x, tArr, cEmb);
+        if (guided) {
+            g.task2d("cfg", FlowMatching.CFG_COMBINE, batch, ch, hs.out, batch, ch, cfgScale);
+        }
+        g.task("euler", FlowMatching.EULER_STEP, rows * ch, x, hs.out, -1f / steps, rows * ch);
+        graphs.add(g);
+        g = new TaskGraph("result");
+        g.transferToHost(DataTransferMode.EVERY_EXECUTION, x);
+        graphs.add(g);
+        this.plan = new ExecutionPlan(device, graphs);
+    }
+
+    /** Sends the model's current weights to the device again (after they changed on the host). */
+    public void refreshWeights() {
+        for (Parameters.Param p : m.params.all()) {
+            plan.transferToDevice(p.value());
+        }
+    }
+
+    /** Samples {@code batch} sequences of {@code length} tokens: (B, L, C) row-major. */
+    public float[] sample(int[] classLabels, NoiseSource noise, Progress progress) {
+        GeneratorConfig c = m.cfg;
+        int ch = c.tokenChannels();
+        if (classLabels.length != batch) {
+            throw new IllegalArgumentException("expected " + batch + " labels, got " + classLabels.length);
+        }
+        for (int i = 0; i < rows; i++) {
+            int lab = classLabels[i % batch];
+            if (lab < -1 || lab >= c.numClasses()) {
+                throw new IllegalArgumentException("class " + lab + " outside [0, " + c.numClasses() + ") (-1 = unconditional)");
+            }
+            boolean nullClass = i >= batch || lab < 0;
+            labels.set(i, Math.max(lab, 0));
+            drop.set(i, nullClass ? 1 : 0);
+        }
+        float[] out = new float[batch * length * ch];
+        plan.execute("weights");
+        if (mode == Mode.INCREMENTAL) {
+            plan.execute("prefill");
+        } else {
+            fullTokens.fill(0f);
+        }
+        for (int i = 0; i < length; i++) {
+            if (mode == Mode.INCREMENTAL) {
+                if (i > 0) {
+                    pos.set(i - 1);
+                    slot.set((i - 1) % slots);
+                    count.set(Math.min(i, slots));
+                    plan.execute("token");
+                }
+            } else {
+                for (int r = 0; r < rows; r++) {
+                    fullRowOffsets[r].set((r * length + i) * c.width());
+                }
+                plan.execute("full");
+            }
+            float[] n = noise.noise(i, batch, ch);
+            float[] xv = x.array();
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(n, (r % batch) * ch, xv, r * ch, ch);
+            }
+            cfgScale.set((float) (1 + (cfg - 1.0) * (i + 1.0) / length)); // in double, as the authors' Python
+            plan.execute("condition");
+            for (int s = steps; s >= 1; s--) {
+                tValue.set((float) s / steps);
+                plan.execute("flow_step");
+            }
+            plan.execute("result");
+            for (int b = 0; b < batch; b++) {
+                System.arraycopy(xv, b * ch, out, (b * length + i) * ch, ch);
+                if (mode == Mode.INCREMENTAL) {
+                    System.arraycopy(xv, b * ch, prevToken.array(), b * ch, ch);
+                    if (guided) {
+                        System.arraycopy(xv, b * ch, prevToken.array(), (batch + b) * ch, ch);
+                    }
+                } else {
+                    for (int r = b; r < rows; r += batch) {
+                        System.arraycopy(xv, b * ch, fullTokens.array(), (r * length + i) * ch, ch);
+                    }
+                }
+            }
+            if (progress != null) {
+                progress.tokenDone(i, length);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        plan.free();
+    }
+}

@@ -1,0 +1,345 @@
+package eim.model.generator;
+
+import eim.model.Parameters;
+import eim.model.nn.LayerNormLayer;
+import eim.model.nn.LinearLayer;
+import eim.model.nn.Ops;
+import eim.tasks.FloatArray;
+import eim.tasks.IntParam;
+import eim.tasks.TaskGraph;
+import eim.tasks.kernels.CrossAttention;
+import eim.tasks.kernels.Rope;
+import eim.tasks.kernels.Sequence;
+import eim.tasks.kernels.WindowedCausalAttention;
+
+/**
+ * One block of the generator, the authors' MaskedBlockRoPECrossAttn ({@code encoder_blocks.N.*}).
+ * The hidden state is kept as two arrays: the S buffer (class) positions {@code xc} (B·S, D) and the
+ * L image positions {@code xi} (B·L, D), because only image tokens attend:
+ * <pre>
+ *   xi += proj(WindowAttn(RoPE(qkv(LN1(xi)))))                     i sees i-ω..i
+ *   xi += proj2(CrossAttn(RoPE(q(LNx(xi))), k(LNc(xc)), v(LNc(xc)))) no mask
+ *   xc += MLP(LN2(xc));  xi += MLP(LN2(xi))                          same weights
+ * </pre>
+ * Dropout (attention probabilities, projections, both MLP dropouts) uses per-step seeds.
+ */
+final class TransformerBlock {
+    final GeneratorConfig cfg;
+    final int index, d, heads, hd;
+    final String prefix;
+    final LayerNormLayer norm1, crossNorm, crossCondNorm, norm2;
+    final LinearLayer qkv, proj, q2, k2, v2, proj2, fc1, fc2;
+
+    TransformerBlock(Parameters p, GeneratorConfig cfg, int index) {
+        this.cfg = cfg;
+        this.index = index;
+        this.d = cfg.width();
+        this.heads = cfg.heads();
+        this.hd = cfg.headDim();
+        this.prefix = "encoder_blocks." + index + ".";
+        // declared in the order of the authors' named_parameters()
+        norm1 = new LayerNormLayer(p, prefix + "norm1", d, 1e-6f);
+        qkv = new LinearLayer(p, prefix + "attn.qkv", d, 3 * d);
+        proj = new LinearLayer(p, prefix + "attn.proj", d, d);
+        norm2 = new LayerNormLayer(p, prefix + "norm2", d, 1e-6f);
+        fc1 = new LinearLayer(p, prefix + "mlp.fc1", d, cfg.mlpHidden());
+        fc2 = new LinearLayer(p, prefix + "mlp.fc2", cfg.mlpHidden(), d);
+        q2 = new LinearLayer(p, prefix + "attn2.qkv", d, d); // the authors' cross-attention "qkv" makes only q
+        proj2 = new LinearLayer(p, prefix + "attn2.proj", d, d);
+        k2 = new LinearLayer(p, prefix + "attn2.k", d, d);
+        v2 = new LinearLayer(p, prefix + "attn2.v", d, d);
+        crossNorm = new LayerNormLayer(p, prefix + "cross_norm", d, 1e-5f); // PyTorch's default eps, as the authors
+        crossCondNorm = new LayerNormLayer(p, prefix + "cross_cond_norm", d, 1e-5f);
+    }
+
+    /** Dropout seeds of one block, changed every training step (see {@link #setSeeds}). */
+    static final class Seeds {
+        final IntParam attn = new IntParam(0), proj = new IntParam(0), crossAttn = new IntParam(0),
+                crossProj = new IntParam(0), mlpImg1 = new IntParam(0), mlpImg2 = new IntParam(0),
+                mlpBuf1 = new IntParam(0), mlpBuf2 = new IntParam(0);
+
+        IntParam[] all() {
+            return new IntParam[] {attn, proj, crossAttn, crossProj, mlpImg1, mlpImg2, mlpBuf1, mlpBuf2};
+        }
+    }
+
+    /** The MLP branch on one set of rows: y = x + drop2(fc2(drop1(gelu(fc1(LN2(x)))))). */
+    final class MlpState {
+        final int rows;
+        final LayerNormLayer.Saved ln;
+        final FloatArray h, g, gd, o, od;
+        final FloatArray dO, dGd, dG, dH, dLn;
+
+        MlpState(String tag, int rows, boolean training) {
+            this.rows = rows;
+            int f = cfg.mlpHidden();
+            ln = LayerNormLayer.Saved.of(tag + ".ln2", rows, d);
+            h = new FloatArray(tag + ".fc1", rows * f);
+            g = new FloatArray(tag + ".gelu", rows * f);
+            gd = new FloatArray(tag + ".gelu_drop", rows * f);
+            o = new FloatArray(tag + ".fc2", rows * d);
+            od = new FloatArray(tag + ".fc2_drop", rows * d);
+            if (training) {
+                dO = new FloatArray(tag + ".d_fc2", rows * d);
+                dGd = new FloatArray(tag + ".d_gelu_drop", rows * f);
+                dG = new FloatArray(tag + ".d_gelu", rows * f);
+                dH = new FloatArray(tag + ".d_fc1", rows * f);
+                dLn = new FloatArray(tag + ".d_ln2", rows * d);
+            } else {
+                dO = dGd = dG = dH = dLn = null;
+            }
+        }
+
+        FloatArray[] gradients() {
+            return new FloatArray[] {dO, dGd, dG, dH, dLn};
+        }
+    }
+
+    /** x (rows, D) += MLP(LN2(x)). */
+    void mlpForward(TaskGraph g, MlpState s, FloatArray x, float p, IntParam seed1, IntParam seed2) {
+        norm2.forward(g, x, s.ln, s.rows);
+        fc1.forward(g, s.ln.y(), s.h, s.rows);
+        Ops.gelu(g, s.h, s.g);
+        Ops.dropout(g, s.g, s.gd, p, seed1);
+        fc2.forward(g, s.gd, s.o, s.rows);
+        Ops.dropout(g, s.o, s.od, p, seed2);
+        Ops.addInPlace(g, x, s.od);
+    }
+
+    /**
+     * dx += the MLP branch's gradient, given dx = gradient of the branch output (residual kept).
+     * xIn is the block input of these rows (saved before the in-place residual add).
+     */
+    void mlpBackward(TaskGraph g, MlpState s, FloatArray xIn, FloatArray dx, float p, IntParam seed1, IntParam seed2) {
+        Ops.zero(g, s.gradients());
+        Ops.dropoutBackward(g, dx, s.dO, p, seed2);
+        fc2.backward(g, s.dO, s.gd, s.dGd, s.rows);
+        Ops.dropoutBackward(g, s.dGd, s.dG, p, seed1);
+        Ops.geluBackward(g, s.h, s.dG, s.dH);
+        fc1.backward(g, s.dH, s.ln.y(), s.dLn, s.rows);
+        norm2.backward(g, s.dLn, xIn, s.ln, dx, s.rows);
+    }
+
+    /** Training activations of the block for batch B and L image tokens. */
+    final class TrainState {
+        final int b, l, s;
+        final Seeds seeds = new Seeds();
+        final FloatArray xiIn, xcIn; // copies of the block inputs (the stream is updated in place)
+        final LayerNormLayer.Saved ln1, lnCross, lnCond;
+        final FloatArray qkvOut, attnOut, lse1, projOut, projDrop, xiMid;
+        final FloatArray q2Out, k2Out, v2Out, attn2Out, lse2, proj2Out, proj2Drop, xiAfterCross;
+        final MlpState mlpImg, mlpBuf;
+        final FloatArray dProj, dAttn, delta1, dQkv, dLn1, dProj2, dAttn2, delta2, dQ2, dK2, dV2, dLnCross, dLnCond;
+
+        TrainState(int b, int l) {
+            this.b = b;
+            this.l = l;
+            this.s = cfg.bufferSize();
+            int ri = b * l, rc = b * s;
+            String t = "blk" + index;
+            xiIn = new FloatArray(t + ".xi_in", ri * d);
+            xcIn = new FloatArray(t + ".xc_in", rc * d);
+            ln1 = LayerNormLayer.Saved.of(t + ".ln1", ri, d);
+            qkvOut = new FloatArray(t + ".qkv", ri * 3 * d);
+            attnOut = new FloatArray(t + ".attn", ri * d);
+            lse1 = new FloatArray(t + ".lse1", ri * heads);
+            projOut = new FloatArray(t + ".proj", ri * d);
+            projDrop = new FloatArray(t + ".proj_drop", ri * d);
+            xiMid = new FloatArray(t + ".xi_mid", ri * d);
+            lnCross = LayerNormLayer.Saved.of(t + ".ln_cross", ri, d);
+            lnCond = LayerNormLayer.Saved.of(t + ".ln_cond", rc, d);
+            q2Out = new FloatArray(t + ".q2", ri * d);
+            k2Out = new FloatArray(t + ".k2", rc * d);
+            v2Out = new FloatArray(t + ".v2", rc * d);
+            attn2Out = new FloatArray(t + ".attn2", ri * d);
+            lse2 = new FloatArray(t + ".lse2", ri * heads);
+            proj2Out = new FloatArray(t + ".proj2", ri * d);
+            proj2Drop = new FloatArray(t + ".proj2_drop", ri * d);
+            xiAfterCross = new FloatArray(t + ".xi_cross", ri * d);
+            mlpImg = new MlpState(t + ".img", ri, true);
+            mlpBuf = new MlpState(t + ".buf", rc, true);
+            dProj = new FloatArray(t + ".d_proj", ri * d);
+            dAttn = new FloatArray(t + ".d_attn", ri * d);
+            delta1 = new FloatArray(t + ".delta1", ri * heads);
+            dQkv = new FloatArray(t + ".d_qkv", ri * 3 * d);
+            dLn1 = new FloatArray(t + ".d_ln1", ri * d);
+            dProj2 = new FloatArray(t + ".d_proj2", ri * d);
+            dAttn2 = new FloatArray(t + ".d_attn2", ri * d);
+            delta2 = new FloatArray(t + ".delta2", ri * heads);
+            dQ2 = new FloatArray(t + ".d_q2", ri * d);
+            dK2 = new FloatArray(t + ".d_k2", rc * d);
+            dV2 = new FloatArray(t + ".d_v2", rc * d);
+            dLnCross = new FloatArray(t + ".d_ln_cross", ri * d);
+            dLnCond = new FloatArray(t + ".d_ln_cond", rc * d);
+        }
+
+        FloatArray[] gradients() {
+            return new FloatArray[] {dProj, dAttn, delta1, dQkv, dLn1, dProj2, dAttn2, delta2, dQ2, dK2, dV2, dLnCross,
+                    dLnCond};
+        }
+    }
+
+    TrainState newTrainState(int b, int l) {
+        return new TrainState(b, l);
+    }
+
+    /**
+     * Full-sequence forward: updates xc (B·S, D) and xi (B·L, D) in place. {@code shift} is the RoPE
+     * position offset of this step (the same for the whole batch); dropout only when {@code train}.
+     */
+    void forward(TaskGraph g, TrainState st, FloatArray xc, FloatArray xi, IntParam shift, boolean train) {
+        int ri = st.b * st.l, rc = st.b * st.s;
+        float pa = train ? cfg.attnDropout() : 0f, pp = train ? cfg.projDropout() : 0f;
+        Ops.copy(g, xi, 0, st.xiIn, 0, ri * d);
+        Ops.copy(g, xc, 0, st.xcIn, 0, rc * d);
+        // windowed causal self-attention over image tokens
+        norm1.forward(g, xi, st.ln1, ri);
+        qkv.forward(g, st.ln1.y(), st.qkvOut, ri);
+        rope(g, st.qkvOut, ri, st.l, 3 * d, 0, shift, false);
+        rope(g, st.qkvOut, ri, st.l, 3 * d, d, shift, false);
+        g.task2d(prefix + "attn", WindowedCausalAttention.FORWARD, ri, heads, st.qkvOut, st.attnOut, st.lse1, st.b, st.l,
+                heads, hd, cfg.kernelWindow(), pa, st.seeds.attn);
+        proj.forward(g, st.attnOut, st.projOut, ri);
+        Ops.dropout(g, st.projOut, st.projDrop, pp, st.seeds.proj);
+        Ops.addInPlace(g, xi, st.projDrop);
+        Ops.copy(g, xi, 0, st.xiMid, 0, ri * d);
+        // cross-attention: image queries, buffer keys/values
+        crossNorm.forward(g, xi, st.lnCross, ri);
+        crossCondNorm.forward(g, xc, st.lnCond, rc);
+        q2.forward(g, st.lnCross.y(), st.q2Out, ri);
+        rope(g, st.q2Out, ri, st.l, d, 0, shift, false);
+        k2.forward(g, st.lnCond.y(), st.k2Out, rc);
+        v2.forward(g, st.lnCond.y(), st.v2Out, rc);
+        g.task2d(prefix + "attn2", CrossAttention.FORWARD, ri, heads, st.q2Out, st.k2Out, st.v2Out, st.attn2Out, st.lse2,
+                st.b, st.l, st.s, heads, hd, pa, st.seeds.crossAttn);
+        proj2.forward(g, st.attn2Out, st.proj2Out, ri);
+        Ops.dropout(g, st.proj2Out, st.proj2Drop, pp, st.seeds.crossProj);
+        Ops.addInPlace(g, xi, st.proj2Drop);
+        Ops.copy(g, xi, 0, st.xiAfterCross, 0, ri * d);
+        // MLP on every position
+        mlpForward(g, st.mlpBuf, xc, pp, st.seeds.mlpBuf1, st.seeds.mlpBuf2);
+        mlpForward(g, st.mlpImg, xi, pp, st.seeds.mlpImg1, st.seeds.mlpImg2);
+    }
+
+    /** Backward: dxc, dxi hold the gradients of the block outputs and become those of its inputs. */
+    void backward(TaskGraph g, TrainState st, FloatArray dxc, FloatArray dxi, IntParam shift) {
+        int ri = st.b * st.l, rc = st.b * st.s;
+        float pa = cfg.attnDropout(), pp = cfg.projDropout();
+        Ops.zero(g, st.gradients());
+        mlpBackward(g, st.mlpImg, st.xiAfterCross, dxi, pp, st.seeds.mlpImg1, st.seeds.mlpImg2);
+        mlpBackward(g, st.mlpBuf, st.xcIn, dxc, pp, st.seeds.mlpBuf1, st.seeds.mlpBuf2);
+        // cross-attention
+        Ops.dropoutBackward(g, dxi, st.dProj2, pp, st.seeds.crossProj);
+        proj2.backward(g, st.dProj2, st.attn2Out, st.dAttn2, ri);
+        g.task2d(prefix + "attn2.delta", WindowedCausalAttention.DELTA, ri, heads, st.attn2Out, st.dAttn2, st.delta2, ri,
+                heads, hd);
+        g.task2d(prefix + "attn2.bw_q", CrossAttention.BACKWARD_QUERY, ri, heads, st.q2Out, st.k2Out, st.v2Out, st.dAttn2,
+                st.lse2, st.delta2, st.dQ2, st.b, st.l, st.s, heads, hd, pa, st.seeds.crossAttn);
+        g.task2d(prefix + "attn2.bw_kv", CrossAttention.BACKWARD_KV, rc, heads, st.q2Out, st.k2Out, st.v2Out, st.dAttn2,
+                st.lse2, st.delta2, st.dK2, st.dV2, st.b, st.l, st.s, heads, hd, pa, st.seeds.crossAttn);
+        rope(g, st.dQ2, ri, st.l, d, 0, shift, true);
+        q2.backward(g, st.dQ2, st.lnCross.y(), st.dLnCross, ri);
+        k2.backward(g, st.dK2, st.lnCond.y(), st.dLnCond, rc);
+        v2.backward(g, st.dV2, st.lnCond.y(), st.dLnCond, rc);
+        crossNorm.backward(g, st.dLnCross, st.xiMid, st.lnCross, dxi, ri);
+        crossCondNorm.backward(g, st.dLnCond, st.xcIn, st.lnCond, dxc, rc);
+        // windowed self-attention
+        Ops.dropoutBackward(g, dxi, st.dProj, pp, st.seeds.proj);
+        proj.backward(g, st.dProj, st.attnOut, st.dAttn, ri);
+        g.task2d(prefix + "attn.delta", WindowedCausalAttention.DELTA, ri, heads, st.attnOut, st.dAttn, st.delta1, ri,
+                heads, hd);
+        g.task2d(prefix + "attn.bw_q", WindowedCausalAttention.BACKWARD_QUERY, ri, heads, st.qkvOut, st.dAttn, st.lse1,
+                st.delta1, st.dQkv, st.b, st.l, heads, hd, cfg.kernelWindow(), pa, st.seeds.attn);
+        g.task2d(prefix + "attn.bw_k", WindowedCausalAttention.BACKWARD_KEY, ri, heads, st.qkvOut, st.dAttn, st.lse1,
+                st.delta1, st.dQkv, st.b, st.l, heads, hd, cfg.kernelWindow(), pa, st.seeds.attn);
+        rope(g, st.dQkv, ri, st.l, 3 * d, 0, shift, true);
+        rope(g, st.dQkv, ri, st.l, 3 * d, d, shift, true);
+        qkv.backward(g, st.dQkv, st.ln1.y(), st.dLn1, ri);
+        norm1.backward(g, st.dLn1, st.xiIn, st.ln1, dxi, ri);
+    }
+
+    /** In-place RoPE (or its backward) on the D columns at colOff of rows with stride rowStride. */
+    void rope(TaskGraph g, FloatArray x, int rows, int l, int rowStride, int colOff, Object posOff, boolean backward) {
+        g.task2d(prefix + (backward ? "rope_bw" : "rope") + colOff, backward ? Rope.BACKWARD : Rope.FORWARD, rows,
+                heads * hd / 2, x, rows, l, rowStride, colOff, heads, hd, posOff, cfg.ropeBase());
+    }
+
+    /**
+     * Inference state for decoding one position at a time: per sample, the keys/values of the last
+     * {@code slots} positions (ω+1 for windowed attention) and the buffer's cross-attention keys/values.
+     */
+    final class DecodeState {
+        final int rows, slots;
+        final FloatArray kCache, vCache, bufK, bufV;
+        final LayerNormLayer.Saved ln1, lnCross, lnCond;
+        final FloatArray qkvOut, q, attnOut, projOut, q2Out, attn2Out, lse, proj2Out;
+        final MlpState mlp, mlpBuf;
+
+        DecodeState(int rows, int slots) {
+            this.rows = rows;
+            this.slots = slots;
+            int rc = rows * cfg.bufferSize();
+            String t = "dec" + index;
+            kCache = new FloatArray(t + ".kcache", rows * slots * d);
+            vCache = new FloatArray(t + ".vcache", rows * slots * d);
+            bufK = new FloatArray(t + ".buf_k", rc * d);
+            bufV = new FloatArray(t + ".buf_v", rc * d);
+            lnCond = LayerNormLayer.Saved.of(t + ".ln_cond", rc, d);
+            ln1 = LayerNormLayer.Saved.of(t + ".ln1", rows, d);
+            lnCross = LayerNormLayer.Saved.of(t + ".ln_cross", rows, d);
+            qkvOut = new FloatArray(t + ".qkv", rows * 3 * d);
+            q = new FloatArray(t + ".q", rows * d);
+            attnOut = new FloatArray(t + ".attn", rows * d);
+            projOut = new FloatArray(t + ".proj", rows * d);
+            q2Out = new FloatArray(t + ".q2", rows * d);
+            attn2Out = new FloatArray(t + ".attn2", rows * d);
+            lse = new FloatArray(t + ".lse", rows * heads);
+            proj2Out = new FloatArray(t + ".proj2", rows * d);
+            mlp = new MlpState(t + ".img", rows, false);
+            mlpBuf = new MlpState(t + ".buf", rc, false);
+        }
+    }
+
+    DecodeState newDecodeState(int rows, int slots) {
+        return new DecodeState(rows, slots);
+    }
+
+    /**
+     * Once per sampling call: the buffer positions through this block (they never attend, so they
+     * do not depend on the image tokens), and the cross-attention keys/values they provide.
+     * Updates xc (R·S, D) in place.
+     */
+    void prefillBuffer(TaskGraph g, DecodeState st, FloatArray xc) {
+        int rc = st.rows * cfg.bufferSize();
+        crossCondNorm.forward(g, xc, st.lnCond, rc);
+        k2.forward(g, st.lnCond.y(), st.bufK, rc);
+        v2.forward(g, st.lnCond.y(), st.bufV, rc);
+        mlpForward(g, st.mlpBuf, xc, 0f, null, null);
+    }
+
+    /**
+     * One image position through the block for every sample: x (R, D) in place; the position's
+     * key/value go to cache slot {@code slot}; attention covers the {@code count} filled slots.
+     */
+    void decode(TaskGraph g, DecodeState st, FloatArray x, IntParam pos, IntParam slot, IntParam count) {
+        int r = st.rows;
+        norm1.forward(g, x, st.ln1, r);
+        qkv.forward(g, st.ln1.y(), st.qkvOut, r);
+        rope(g, st.qkvOut, r, 1, 3 * d, 0, pos, false);
+        rope(g, st.qkvOut, r, 1, 3 * d, d, pos, false);
+        g.task2d(prefix + "kv_write", Sequence.KV_CACHE_WRITE, r, d, st.qkvOut, st.q, st.kCache, st.vCache, r, d, st.slots,
+                slot);
+        g.task2d(prefix + "attn_decode", WindowedCausalAttention.DECODE, r, heads, st.q, st.kCache, st.vCache, st.attnOut, r,
+                heads, hd, st.slots, count);
+        proj.forward(g, st.attnOut, st.projOut, r);
+        Ops.addInPlace(g, x, st.projOut);
+        crossNorm.forward(g, x, st.lnCross, r);
+        q2.forward(g, st.lnCross.y(), st.q2Out, r);
+        rope(g, st.q2Out, r, 1, d, 0, pos, false);
+        g.task2d(prefix + "attn2", CrossAttention.FORWARD, r, heads, st.q2Out, st.bufK, st.bufV, st.attn2Out, st.lse, r, 1,
+                cfg.bufferSize(), heads, hd, 0f, 0);
+        proj2.forward(g, st.attn2Out, st.proj2Out, r);
+        Ops.addInPlace(g, x, st.proj2Out);
+        mlpForward(g, st.mlp, x, 0f, null, null);
+    }
+}

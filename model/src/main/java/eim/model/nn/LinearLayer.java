@@ -1,0 +1,36 @@
+package eim.model.nn;
+
+import eim.model.Parameters;
+import eim.tasks.FloatArray;
+import eim.tasks.TaskGraph;
+import eim.tasks.kernels.Linear;
+
+/** nn.Linear(in, out) with bias: parameters {@code <name>.weight} (out, in) and {@code <name>.bias} (out). */
+public final class LinearLayer {
+    public final String name;
+    public final int in, out;
+    public final FloatArray w, b, dw, db;
+
+    public LinearLayer(Parameters p, String name, int in, int out) {
+        this.name = name;
+        this.in = in;
+        this.out = out;
+        this.w = p.add(name + ".weight", out, in);
+        this.b = p.add(name + ".bias", out);
+        this.dw = p.grad(name + ".weight");
+        this.db = p.grad(name + ".bias");
+    }
+
+    /** y (rows, out) = x (rows, in) Wᵀ + b. */
+    public void forward(TaskGraph g, FloatArray x, FloatArray y, int rows) {
+        g.task2d(name, Linear.FORWARD, rows, out, x, w, b, y, rows, out, in);
+    }
+
+    /** dW, db += ...; dx += dy W unless dx is null. */
+    public void backward(TaskGraph g, FloatArray dy, FloatArray x, FloatArray dx, int rows) {
+        if (dx != null) {
+            g.task2d(name + ".bw_in", Linear.BACKWARD_INPUT, rows, in, dy, w, dx, rows, out, in);
+        }
+        g.task2d(name + ".bw_w", Linear.BACKWARD_WEIGHT, out, in, dy, x, dw, db, rows, out, in);
+    }
+}

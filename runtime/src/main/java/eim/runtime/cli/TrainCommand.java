@@ -1,0 +1,94 @@
+package eim.runtime.cli;
+
+import eim.model.generator.EquivariantGenerator;
+import eim.model.generator.GeneratorCheckpoint;
+import eim.model.generator.GeneratorConfig;
+import eim.runtime.train.GeneratorTrainer;
+import eim.runtime.train.TokenDataset;
+import eim.runtime.train.TrainOptions;
+import eim.tasks.Device;
+import eim.tasks.Devices;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Trains the generator on column tokens (safetensors with 'tokens' (N,L,C) and 'labels' (N)).")
+final class TrainCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(TrainCommand.class);
+
+    @Option(names = "--data", required = true, description = "token file or folder of token files")
+    Path data;
+    @Option(names = "--out", defaultValue = "out/generator", description = "output folder (checkpoint, loss.csv)")
+    Path out;
+    @Option(names = "--preset", defaultValue = "tiny", description = "tiny, small, S, B, L, H")
+    String preset;
+    @Option(names = "--classes", description = "class count (default: from the data)")
+    Integer classes;
+    @Option(names = "--window", description = "attention window ω (0 = full causal); default 3")
+    Integer window;
+    @Option(names = "--width", description = "override the preset's width") Integer width;
+    @Option(names = "--depth", description = "override the preset's block count") Integer depth;
+    @Option(names = "--heads", description = "override the preset's head count") Integer heads;
+    @Option(names = "--head-width", description = "override the flow head width") Integer headWidth;
+    @Option(names = "--head-depth", description = "override the flow head depth") Integer headDepth;
+    @Option(names = "--buffer", description = "class buffer size S (default 16)") Integer buffer;
+    @Option(names = "--label-drop", defaultValue = "0.1") float labelDrop;
+    @Option(names = "--dropout", defaultValue = "0.1", description = "attention and projection dropout") float dropout;
+    @Option(names = "--diffusion-batch-mul", defaultValue = "4") int mul;
+    @Option(names = "--batch", defaultValue = "8") int batch;
+    @Option(names = "--steps", defaultValue = "1000") long steps;
+    @Option(names = "--blr", defaultValue = "1e-4", description = "base lr; lr = blr * batch / 256") float blr;
+    @Option(names = "--warmup", defaultValue = "100", description = "warm-up steps") long warmup;
+    @Option(names = "--schedule", defaultValue = "constant", description = "constant or cosine") String schedule;
+    @Option(names = "--weight-decay", defaultValue = "0.02") float wd;
+    @Option(names = "--grad-clip", defaultValue = "3.0") float clip;
+    @Option(names = "--ema", defaultValue = "0.9999") float ema;
+    @Option(names = "--seed", defaultValue = "1") long seed;
+    @Option(names = "--log-every", defaultValue = "50") int logEvery;
+    @Option(names = "--checkpoint-every", defaultValue = "500") int ckptEvery;
+    @Option(names = "--resume", description = "continue from this generator checkpoint") Path resume;
+    @Option(names = "--device", defaultValue = "java", description = "java, opencl, opencl:N") String device;
+
+    @Override
+    public Integer call() throws Exception {
+        TokenDataset ds = TokenDataset.load(data);
+        GeneratorCheckpoint.Loaded from = resume == null ? null : GeneratorCheckpoint.load(resume);
+        GeneratorConfig cfg = from != null ? from.config() : config(ds);
+        EquivariantGenerator model = new EquivariantGenerator(cfg);
+        if (from == null) {
+            model.initialize(seed);
+        }
+        TrainOptions opt = new TrainOptions(batch, steps, blr, warmup, schedule, 0f, wd, clip, ema, seed, logEvery,
+                ckptEvery, out);
+        log.info("generator: {} parameters, {} blocks, width {}, window {}, {} sequences of {} tokens x {} channels",
+                model.params.count(), cfg.depth(), cfg.width(), cfg.window(), ds.size(), ds.length(), ds.channels());
+        Files.createDirectories(out);
+        try (Device dev = Devices.open(device);
+             GeneratorTrainer tr = new GeneratorTrainer(model, ds, opt, dev, from);
+             ProgressBar pb = new ProgressBarBuilder().setTaskName("train").setInitialMax(steps)
+                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(2000).showSpeed().build()) {
+            pb.stepTo(tr.step());
+            tr.run(pb::stepTo);
+        }
+        log.info("checkpoint: {}", out.resolve("generator.safetensors"));
+        return 0;
+    }
+
+    private GeneratorConfig config(TokenDataset ds) {
+        GeneratorConfig p = GeneratorConfig.preset(preset);
+        int nClasses = classes != null ? classes : ds.maxLabel() + 1;
+        return new GeneratorConfig(ds.channels(), width != null ? width : p.width(), depth != null ? depth : p.depth(),
+                heads != null ? heads : p.heads(), p.mlpRatio(), buffer != null ? buffer : p.bufferSize(),
+                window != null ? window : p.window(), p.shiftRange(), nClasses, labelDrop, dropout, dropout,
+                headWidth != null ? headWidth : p.headWidth(), headDepth != null ? headDepth : p.headDepth(), mul,
+                ds.length(), p.ropeBase());
+    }
+}

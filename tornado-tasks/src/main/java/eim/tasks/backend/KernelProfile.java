@@ -1,0 +1,28 @@
+package eim.tasks.backend;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Wall time and launch count per kernel, printed to stderr at JVM exit (-Deim.profile=true). */
+final class KernelProfile {
+    private final Map<String, LongAdder[]> byKernel = new ConcurrentHashMap<>();
+
+    KernelProfile(String backend) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> print(backend)));
+    }
+
+    void add(String kernel, long nanos) {
+        LongAdder[] a = byKernel.computeIfAbsent(kernel, k -> new LongAdder[] {new LongAdder(), new LongAdder()});
+        a[0].add(nanos);
+        a[1].increment();
+    }
+
+    private void print(String backend) {
+        double total = byKernel.values().stream().mapToLong(a -> a[0].sum()).sum() / 1e6;
+        System.err.printf("kernel profile (%s backend), %.1f ms in kernels:%n", backend, total);
+        byKernel.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[0].sum(), x.getValue()[0].sum()))
+                .forEach(e -> System.err.printf("  %-36s %10.1f ms %8d launches %5.1f%%%n", e.getKey(),
+                        e.getValue()[0].sum() / 1e6, e.getValue()[1].sum(), 100 * e.getValue()[0].sum() / 1e6 / total));
+    }
+}

@@ -1,0 +1,137 @@
+package eim.tasks.kernels;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The per-(query, head) and per-(key, head) loops shared by {@link WindowedCausalAttention} and
+ * {@link CrossAttention} (their OpenCL twins are the {@code attend_*} functions of attention.cl).
+ * The mask is the key range {@code [from, to]}: nothing outside it is read.
+ *
+ * <p>Math, for one head: s_ij = scale · q_i·k_j, P_ij = exp(s_ij − lse_i), dropout factor
+ * F_ij ∈ {0, 1/(1−p)}, out_i = Σ_j P_ij F_ij v_j. Backward with δ_i = out_i·dout_i
+ * (= Σ_j P_ij F_ij (dout_i·v_j), so it stays exact under dropout):
+ * dv_j += Σ_i P_ij F_ij dout_i, dS_ij = P_ij (F_ij dout_i·v_j − δ_i), dq_i += scale Σ_j dS_ij k_j,
+ * dk_j += scale Σ_i dS_ij q_i.
+ */
+final class AttentionHeads {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    private AttentionHeads() {}
+
+    /** One head's column block of a row-major matrix: row j of it starts at {@code base + j*stride}. */
+    record HeadRows(float[] data, int base, int stride) {
+        int at(int j) {
+            return base + j * stride;
+        }
+
+        float get(int j) {
+            return data[at(j)];
+        }
+    }
+
+    /** Attention dropout on the probabilities: keep iff uniform(seed, index) >= p, kept scaled 1/(1-p). */
+    record Dropout(float p, int seed) {
+        static final Dropout NONE = new Dropout(0f, 0);
+
+        float factor(int index) {
+            if (p == 0f) {
+                return 1f;
+            }
+            return Rng.uniform(seed, index) >= p ? 1f / (1f - p) : 0f;
+        }
+    }
+
+    /** timm's scale, head_dim ** -0.5, rounded to float32. */
+    static float scale(int hd) {
+        return (float) (1.0 / Math.sqrt(hd));
+    }
+
+    /** Index of the dropout draw for (sample·heads + head, query i, key j), as in timm's attn tensor. */
+    static int dropIndex(int sampleHead, int queries, int i, int keys, int j) {
+        return (sampleHead * queries + i) * keys + j;
+    }
+
+    /**
+     * One query over keys [from, to]: overwrites out[oo .. oo+hd) and returns the log-sum-exp of the
+     * scaled scores. Key j's dropout draw is {@code dropBase + j}.
+     */
+    static float forward(float[] q, int qo, HeadRows keys, HeadRows values, int from, int to, float scale,
+                         float[] out, int oo, int hd, Dropout drop, int dropBase) {
+        // pass 1: running max and sum of exponentials
+        float max = Float.NEGATIVE_INFINITY;
+        float sum = 0f;
+        for (int j = from; j <= to; j++) {
+            float s = scale * Linear.dot(q, qo, keys.data(), keys.at(j), hd);
+            if (s > max) {
+                sum = sum * (float) Math.exp(max - s) + 1f;
+                max = s;
+            } else {
+                sum += (float) Math.exp(s - max);
+            }
+        }
+        float lse = max + (float) Math.log(sum);
+        // pass 2: out = Σ_j P_ij F_ij v_j
+        Arrays.fill(out, oo, oo + hd, 0f);
+        for (int j = from; j <= to; j++) {
+            float f = drop.factor(dropBase + j);
+            if (f == 0f) {
+                continue;
+            }
+            float p = (float) Math.exp(scale * Linear.dot(q, qo, keys.data(), keys.at(j), hd) - lse) * f;
+            axpy(out, oo, p, values.data(), values.at(j), hd);
+        }
+        return lse;
+    }
+
+    /** dq[dqo ..] += scale Σ_j dS_ij k_j over keys [from, to] of one query. */
+    static void backwardQuery(float[] q, int qo, HeadRows keys, HeadRows values, int from, int to, float scale,
+                              float[] dout, int doo, float lse, float delta, float[] dq, int dqo, int hd,
+                              Dropout drop, int dropBase) {
+        for (int j = from; j <= to; j++) {
+            float p = (float) Math.exp(scale * Linear.dot(q, qo, keys.data(), keys.at(j), hd) - lse);
+            float dp = drop.factor(dropBase + j) * Linear.dot(dout, doo, values.data(), values.at(j), hd);
+            float ds = p * (dp - delta);
+            axpy(dq, dqo, scale * ds, keys.data(), keys.at(j), hd);
+        }
+    }
+
+    /**
+     * For one key/value pair and the queries [from, to] that see it: dk += scale Σ_i dS_ij q_i,
+     * dv += Σ_i P_ij F_ij dout_i. lse and delta are indexed by query like the queries are; query i's
+     * dropout draw is {@code dropBase + i*dropStride}.
+     */
+    static void backwardKey(float[] k, int ko, float[] v, int vo, HeadRows queries, HeadRows douts, HeadRows lse,
+                            HeadRows delta, int from, int to, float scale, float[] dk, int dko, float[] dv, int dvo,
+                            int hd, Dropout drop, int dropBase, int dropStride) {
+        for (int i = from; i <= to; i++) {
+            float p = (float) Math.exp(scale * Linear.dot(queries.data(), queries.at(i), k, ko, hd) - lse.get(i));
+            float f = drop.factor(dropBase + i * dropStride);
+            float dp = f * Linear.dot(douts.data(), douts.at(i), v, vo, hd);
+            float ds = p * (dp - delta.get(i));
+            axpy(dk, dko, scale * ds, queries.data(), queries.at(i), hd);
+            if (f != 0f) {
+                axpy(dv, dvo, p * f, douts.data(), douts.at(i), hd);
+            }
+        }
+    }
+
+    /** δ = Σ_d out·dout over one head. */
+    static float delta(float[] out, float[] dout, int o, int hd) {
+        return Linear.dot(out, o, dout, o, hd);
+    }
+
+    /** y[yo .. yo+n) += alpha · x[xo .. xo+n) with the Vector API. */
+    static void axpy(float[] y, int yo, float alpha, float[] x, int xo, int n) {
+        int upper = S.loopBound(n);
+        FloatVector a = FloatVector.broadcast(S, alpha);
+        int d = 0;
+        for (; d < upper; d += S.length()) {
+            a.fma(FloatVector.fromArray(S, x, xo + d), FloatVector.fromArray(S, y, yo + d)).intoArray(y, yo + d);
+        }
+        for (; d < n; d++) {
+            y[yo + d] += alpha * x[xo + d];
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package eim.tasks.kernels;
+
+import eim.tasks.Kernel;
+import eim.tasks.Parallel;
+
+/**
+ * Channel repeat-interleave and its adjoint, the sum (or mean) of each group of g consecutive
+ * channels, on (B, C, HW) tensors: the residual paths of the tokenizer's shuffle resamplers
+ * ({@code x.repeat_interleave(4, dim=1)} before an upsampling pixel shuffle, {@code view(b, c/4, 4,
+ * h, w).mean(2)} after a downsampling unshuffle). Backward of one is the other with
+ * {@code accumulate = 1} (scale 1 for the repeat's gradient, 1/g for the mean's).
+ */
+public final class ChannelGroups {
+    private static final String CL = "channel_groups.cl";
+
+    /** range {B·C·g, HW}: y[b, c·g+k] (= or +=) scale·x[b, c]; x (B,C,HW), y (B,C·g,HW). Args: x, y, B, C, HW, g, scale, accumulate. */
+    public static final Kernel REPEAT_INTERLEAVE = Kernel.of("channel_repeat_interleave", CL,
+            (from, to, a) -> repeatInterleave(from, to, a.f(0), a.f(1), a.i(2), a.i(3), a.i(4), a.i(5), a.x(6), a.i(7)));
+
+    /** range {B·C, HW}: y[b, c] (= or +=) scale·Σ_k x[b, c·g+k]; x (B,C·g,HW), y (B,C,HW). Args: x, y, B, C, HW, g, scale, accumulate. */
+    public static final Kernel GROUP_SUM = Kernel.of("channel_group_sum", CL,
+            (from, to, a) -> groupSum(from, to, a.f(0), a.f(1), a.i(2), a.i(3), a.i(4), a.i(5), a.x(6), a.i(7)));
+
+    private ChannelGroups() {}
+
+    public static void repeatInterleave(int from, int to, float[] x, float[] y, int B, int C, int HW, int g,
+                                        float scale, int accumulate) {
+        for (@Parallel int row = from; row < to; row++) {
+            int xo = (row / g) * HW, yo = row * HW;
+            for (int p = 0; p < HW; p++) {
+                float v = scale * x[xo + p];
+                y[yo + p] = accumulate != 0 ? y[yo + p] + v : v;
+            }
+        }
+    }
+
+    public static void groupSum(int from, int to, float[] x, float[] y, int B, int C, int HW, int g, float scale,
+                                int accumulate) {
+        for (@Parallel int row = from; row < to; row++) {
+            int yo = row * HW, xo = row * g * HW;
+            for (int p = 0; p < HW; p++) {
+                float s = 0f;
+                for (int k = 0; k < g; k++) {
+                    s += x[xo + k * HW + p];
+                }
+                float v = scale * s;
+                y[yo + p] = accumulate != 0 ? y[yo + p] + v : v;
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package eim.tasks.kernels;
+
+import eim.tasks.Kernel;
+import eim.tasks.Parallel;
+import eim.tasks.kernels.AttentionHeads.Dropout;
+import eim.tasks.kernels.AttentionHeads.HeadRows;
+
+/**
+ * Multi-head cross-attention of the generator's blocks (the authors' {@code MaskedAttentionCrossRoPE}):
+ * queries from the L image tokens of a sample attend, unmasked, the S buffer tokens of the same
+ * sample. RoPE is applied to q beforehand by the model (only q is rotated).
+ *
+ * <p>Shapes, D = H·hd, all head-major: q (B·L, D), k and v (B·S, D), out (B·L, D) before the proj
+ * Linear; lse and delta (B·L·H) indexed row·H + h ({@code delta} from
+ * {@link WindowedCausalAttention#DELTA}). Scale 1/sqrt(hd). Dropout on the probabilities:
+ * keep(b,h,i,s) = Rng.uniform(seed, ((b·H+h)·L+i)·S+s) ≥ dropP, kept scaled 1/(1−dropP).
+ */
+public final class CrossAttention {
+    private static final String CL = "attention.cl";
+
+    /** range {B·L, H}: out, lse. Args: q, k, v, out, lse, B, L, S, H, hd, dropP, seed. */
+    public static final Kernel FORWARD = Kernel.of("cross_attention_forward", CL,
+            (from, to, a) -> forward(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(6), a.i(7), a.i(8),
+                    a.i(9), new Dropout(a.x(10), a.i(11))));
+
+    /** range {B·L, H}: dq +=. Args: q, k, v, dout, lse, delta, dq, B, L, S, H, hd, dropP, seed. */
+    public static final Kernel BACKWARD_QUERY = Kernel.of("cross_attention_backward_query", CL,
+            (from, to, a) -> backwardQuery(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5), a.f(6),
+                    a.i(8), a.i(9), a.i(10), a.i(11), new Dropout(a.x(12), a.i(13))));
+
+    /**
+     * range {B·S, H}: dk +=, dv += for buffer token s, over the L queries of its sample.
+     * Args: q, k, v, dout, lse, delta, dk, dv, B, L, S, H, hd, dropP, seed.
+     */
+    public static final Kernel BACKWARD_KV = Kernel.of("cross_attention_backward_kv", CL,
+            (from, to, a) -> backwardKv(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5), a.f(6), a.f(7),
+                    a.i(9), a.i(10), a.i(11), a.i(12), new Dropout(a.x(13), a.i(14))));
+
+    private CrossAttention() {}
+
+    public static void forward(int from, int to, float[] q, float[] k, float[] v, float[] out, float[] lse, int L,
+                               int S, int H, int hd, Dropout drop) {
+        int D = H * hd;
+        float scale = AttentionHeads.scale(hd);
+        for (@Parallel int row = from; row < to; row++) {
+            int b = row / L, i = row % L;
+            for (int h = 0; h < H; h++) {
+                int o = row * D + h * hd;
+                lse[row * H + h] = AttentionHeads.forward(q, o, new HeadRows(k, b * S * D + h * hd, D),
+                        new HeadRows(v, b * S * D + h * hd, D), 0, S - 1, scale, out, o, hd, drop,
+                        AttentionHeads.dropIndex(b * H + h, L, i, S, 0));
+            }
+        }
+    }
+
+    public static void backwardQuery(int from, int to, float[] q, float[] k, float[] v, float[] dout, float[] lse,
+                                     float[] delta, float[] dq, int L, int S, int H, int hd, Dropout drop) {
+        int D = H * hd;
+        float scale = AttentionHeads.scale(hd);
+        for (@Parallel int row = from; row < to; row++) {
+            int b = row / L, i = row % L;
+            for (int h = 0; h < H; h++) {
+                int o = row * D + h * hd;
+                AttentionHeads.backwardQuery(q, o, new HeadRows(k, b * S * D + h * hd, D),
+                        new HeadRows(v, b * S * D + h * hd, D), 0, S - 1, scale, dout, o, lse[row * H + h],
+                        delta[row * H + h], dq, o, hd, drop, AttentionHeads.dropIndex(b * H + h, L, i, S, 0));
+            }
+        }
+    }
+
+    public static void backwardKv(int from, int to, float[] q, float[] k, float[] v, float[] dout, float[] lse,
+                                  float[] delta, float[] dk, float[] dv, int L, int S, int H, int hd, Dropout drop) {
+        int D = H * hd;
+        float scale = AttentionHeads.scale(hd);
+        for (@Parallel int row = from; row < to; row++) {
+            int b = row / S, s = row % S;
+            for (int h = 0; h < H; h++) {
+                int o = row * D + h * hd;
+                AttentionHeads.backwardKey(k, o, v, o, new HeadRows(q, b * L * D + h * hd, D),
+                        new HeadRows(dout, b * L * D + h * hd, D), new HeadRows(lse, b * L * H + h, H),
+                        new HeadRows(delta, b * L * H + h, H), 0, L - 1, scale, dk, o, dv, o, hd, drop,
+                        AttentionHeads.dropIndex(b * H + h, L, 0, S, s), S);
+            }
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package eim.tasks.kernels;
+
+import eim.tasks.Kernel;
+import eim.tasks.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Layer normalisation over the last dimension, PyTorch's {@code F.layer_norm}: biased variance,
+ * {@code rstd = 1/sqrt(var + eps)}, optional elementwise affine. Shapes: x, y, dy, dx (rows, D);
+ * w, b, dw, db (D); mean, rstd (rows) saved by the forward pass for the backward pass.
+ * {@code affine} is an int flag (0/1); with 0 the w and b arguments are ignored dummies.
+ */
+public final class LayerNorm {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final String CL = "layernorm.cl";
+
+    /** range {rows}: y = (x − mean)·rstd·w + b. Args: x, w, b, y, mean, rstd, rows, D, eps (float), affine. */
+    public static final Kernel FORWARD = Kernel.of("layernorm_forward", CL,
+            (from, to, a) -> forward(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5),
+                    a.i(6), a.i(7), a.x(8), a.i(9) != 0));
+
+    /**
+     * range {rows}: dx += rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·w (dy when not affine).
+     * Args: dy, x, w, mean, rstd, dx, rows, D, affine.
+     */
+    public static final Kernel BACKWARD_INPUT = Kernel.of("layernorm_backward_input", CL,
+            (from, to, a) -> backwardInput(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5),
+                    a.i(6), a.i(7), a.i(8) != 0));
+
+    /** range {D}: dw += Σ_rows dy·x̂; db += Σ_rows dy. Args: dy, x, mean, rstd, dw, db, rows, D. */
+    public static final Kernel BACKWARD_PARAMS = Kernel.of("layernorm_backward_params", CL,
+            (from, to, a) -> backwardParams(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5),
+                    a.i(6), a.i(7)));
+
+    private LayerNorm() {}
+
+    public static void forward(int from, int to, float[] x, float[] w, float[] b, float[] y, float[] mean,
+                               float[] rstd, int rows, int D, float eps, boolean affine) {
+        int upper = S.loopBound(D);
+        for (@Parallel int r = from; r < to; r++) {
+            int o = r * D;
+            float mu = sum(x, o, D) / D;
+            float var = centredSquares(x, o, D, mu) / D;
+            float rs = (float) (1.0 / Math.sqrt(var + eps));
+            mean[r] = mu;
+            rstd[r] = rs;
+            FloatVector muV = FloatVector.broadcast(S, mu), rsV = FloatVector.broadcast(S, rs);
+            int d = 0;
+            for (; d < upper; d += S.length()) {
+                FloatVector xhat = FloatVector.fromArray(S, x, o + d).sub(muV).mul(rsV);
+                if (affine) {
+                    xhat = xhat.fma(FloatVector.fromArray(S, w, d), FloatVector.fromArray(S, b, d));
+                }
+                xhat.intoArray(y, o + d);
+            }
+            for (; d < D; d++) {
+                float xhat = (x[o + d] - mu) * rs;
+                y[o + d] = affine ? xhat * w[d] + b[d] : xhat;
+            }
+        }
+    }
+
+    public static void backwardInput(int from, int to, float[] dy, float[] x, float[] w, float[] mean,
+                                     float[] rstd, float[] dx, int rows, int D, boolean affine) {
+        int upper = S.loopBound(D);
+        for (@Parallel int r = from; r < to; r++) {
+            int o = r * D;
+            float mu = mean[r], rs = rstd[r];
+            FloatVector muV = FloatVector.broadcast(S, mu), rsV = FloatVector.broadcast(S, rs);
+            // pass 1: the row means of g and g·x̂
+            FloatVector gSum = FloatVector.zero(S), gxSum = FloatVector.zero(S);
+            int d = 0;
+            for (; d < upper; d += S.length()) {
+                FloatVector g = FloatVector.fromArray(S, dy, o + d);
+                if (affine) {
+                    g = g.mul(FloatVector.fromArray(S, w, d));
+                }
+                FloatVector xhat = FloatVector.fromArray(S, x, o + d).sub(muV).mul(rsV);
+                gSum = gSum.add(g);
+                gxSum = g.fma(xhat, gxSum);
+            }
+            float gMean = gSum.reduceLanes(VectorOperators.ADD), gxMean = gxSum.reduceLanes(VectorOperators.ADD);
+            for (; d < D; d++) {
+                float g = affine ? dy[o + d] * w[d] : dy[o + d];
+                gMean += g;
+                gxMean += g * (x[o + d] - mu) * rs;
+            }
+            gMean /= D;
+            gxMean /= D;
+            // pass 2: dx += rstd·(g − mean(g) − x̂·mean(g·x̂))
+            FloatVector gMeanV = FloatVector.broadcast(S, gMean), gxMeanV = FloatVector.broadcast(S, gxMean);
+            d = 0;
+            for (; d < upper; d += S.length()) {
+                FloatVector g = FloatVector.fromArray(S, dy, o + d);
+                if (affine) {
+                    g = g.mul(FloatVector.fromArray(S, w, d));
+                }
+                FloatVector xhat = FloatVector.fromArray(S, x, o + d).sub(muV).mul(rsV);
+                FloatVector delta = g.sub(gMeanV).sub(xhat.mul(gxMeanV)).mul(rsV);
+                FloatVector.fromArray(S, dx, o + d).add(delta).intoArray(dx, o + d);
+            }
+            for (; d < D; d++) {
+                float g = affine ? dy[o + d] * w[d] : dy[o + d];
+                float xhat = (x[o + d] - mu) * rs;
+                dx[o + d] += (g - gMean - xhat * gxMean) * rs;
+            }
+        }
+    }
+
+    /** Parallel over columns [from, to); walks the rows in order so the column slice is contiguous. */
+    public static void backwardParams(int from, int to, float[] dy, float[] x, float[] mean, float[] rstd,
+                                      float[] dw, float[] db, int rows, int D) {
+        int width = to - from;
+        int upper = from + S.loopBound(width);
+        for (int r = 0; r < rows; r++) {
+            int o = r * D;
+            float mu = mean[r], rs = rstd[r];
+            FloatVector muV = FloatVector.broadcast(S, mu), rsV = FloatVector.broadcast(S, rs);
+            @Parallel int d = from;
+            for (; d < upper; d += S.length()) {
+                FloatVector g = FloatVector.fromArray(S, dy, o + d);
+                FloatVector xhat = FloatVector.fromArray(S, x, o + d).sub(muV).mul(rsV);
+                g.fma(xhat, FloatVector.fromArray(S, dw, d)).intoArray(dw, d);
+                g.add(FloatVector.fromArray(S, db, d)).intoArray(db, d);
+            }
+            for (; d < to; d++) {
+                float g = dy[o + d];
+                dw[d] += g * (x[o + d] - mu) * rs;
+                db[d] += g;
+            }
+        }
+    }
+
+    private static float sum(float[] a, int o, int len) {
+        int upper = S.loopBound(len);
+        FloatVector acc = FloatVector.zero(S);
+        int k = 0;
+        for (; k < upper; k += S.length()) {
+            acc = acc.add(FloatVector.fromArray(S, a, o + k));
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; k < len; k++) {
+            s += a[o + k];
+        }
+        return s;
+    }
+
+    /** Σ (a − mu)², the second pass of a two-pass variance (no cancellation). */
+    private static float centredSquares(float[] a, int o, int len, float mu) {
+        int upper = S.loopBound(len);
+        FloatVector muV = FloatVector.broadcast(S, mu);
+        FloatVector acc = FloatVector.zero(S);
+        int k = 0;
+        for (; k < upper; k += S.length()) {
+            FloatVector c = FloatVector.fromArray(S, a, o + k).sub(muV);
+            acc = c.fma(c, acc);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; k < len; k++) {
+            float c = a[o + k] - mu;
+            s += c * c;
+        }
+        return s;
+    }
+}

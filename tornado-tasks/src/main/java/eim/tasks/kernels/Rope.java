@@ -1,0 +1,78 @@
+package eim.tasks.kernels;
+
+import eim.tasks.Kernel;
+import eim.tasks.Parallel;
+
+/**
+ * Rotary position embedding, in place, as the authors' {@code precompute_freqs_cis} +
+ * {@code apply_rotary_emb}: in every head, the pair of elements (2i, 2i+1) is rotated by the angle
+ * {@code p · freq_i}, where p = (row % L) + posOff and freq_i = 1 / base^(2i/hd).
+ *
+ * <p>The frequencies and angles are rounded to float32 the way torch computes them
+ * ({@code (arange(0,hd,2).float()/hd)}, {@code base ** that}, {@code 1/that}, then {@code t*freq}
+ * and cos/sin of that float32 angle), so long sequences get the same angles as PyTorch.
+ *
+ * <p>Layout: x is (rows, rowStride); head h of a row occupies columns
+ * {@code colOff + h*hd .. colOff + h*hd + hd - 1} (so one call rotates the q part of a fused qkv
+ * buffer with colOff 0 and rowStride 3D, another the k part with colOff D).
+ * posOff may be an {@code IntParam} (the random training shift, or the sampler's position).
+ * base is a float ({@code 10000f}).
+ */
+public final class Rope {
+    private static final String CL = "rope.cl";
+
+    /** range {rows, H*hd/2}: rotate by +angle. Args: x, rows, L, rowStride, colOff, H, hd, posOff, base. */
+    public static final Kernel FORWARD = Kernel.of("rope_forward", CL,
+            (from, to, a) -> rotate(from, to, a.f(0), a.i(2), a.i(3), a.i(4), a.i(5), a.i(6), a.i(7), a.x(8), 1));
+
+    /**
+     * range {rows, H*hd/2}: the gradient of the in-place rotation, i.e. dx rotated by -angle.
+     * Args: dx, rows, L, rowStride, colOff, H, hd, posOff, base (the forward's values).
+     */
+    public static final Kernel BACKWARD = Kernel.of("rope_backward", CL,
+            (from, to, a) -> rotate(from, to, a.f(0), a.i(2), a.i(3), a.i(4), a.i(5), a.i(6), a.i(7), a.x(8), -1));
+
+    private Rope() {}
+
+    /** freq_i = 1 / base^(2i/hd) rounded as torch does in float32, i in [0, hd/2). */
+    public static float frequency(int i, int hd, float base) {
+        float exponent = (float) (2 * i) / (float) hd;
+        float power = (float) Math.pow(base, exponent);
+        return 1f / power;
+    }
+
+    /** The float32 rotation angle of pair i at position p. */
+    public static float angle(int p, int i, int hd, float base) {
+        return (float) p * frequency(i, hd, base);
+    }
+
+    /** direction +1 rotates by +angle (forward), -1 by -angle (backward). */
+    static void rotate(int from, int to, float[] x, int L, int rowStride, int colOff, int H, int hd, int posOff,
+                       float base, int direction) {
+        int half = hd / 2;
+        float[] freq = new float[half];
+        for (int i = 0; i < half; i++) {
+            freq[i] = frequency(i, hd, base);
+        }
+        float[] cos = new float[half];
+        float[] sin = new float[half];
+        for (@Parallel int r = from; r < to; r++) {
+            float p = (float) (r % L + posOff);
+            for (int i = 0; i < half; i++) {
+                float angle = p * freq[i];
+                cos[i] = (float) Math.cos(angle);
+                sin[i] = direction * (float) Math.sin(angle);
+            }
+            int rowBase = r * rowStride + colOff;
+            for (int h = 0; h < H; h++) {
+                int o = rowBase + h * hd;
+                for (int i = 0; i < half; i++) {
+                    float a = x[o + 2 * i];
+                    float b = x[o + 2 * i + 1];
+                    x[o + 2 * i] = a * cos[i] - b * sin[i];
+                    x[o + 2 * i + 1] = b * cos[i] + a * sin[i];
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package eim.tasks.kernels;
+
+import eim.tasks.Kernel;
+import eim.tasks.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Single-head softmax attention over all N = H·W positions of a feature map, the core of the
+ * tokenizer's {@code AttnBlock}: out[c,i] = Σ_j softmax_j(Σ_c' q[c',i]·k[c',j] / √C) · v[c,j].
+ * q, k, v, out are channel-major (B, C, N), as the 1x1 convolutions produce them; lse (B·N) is the
+ * log-sum-exp of each query's scaled scores, saved for backward. Backward kernels accumulate.
+ *
+ * <p>Backward follows the usual recomputation: delta[i] = Σ_c dout[c,i]·out[c,i], then per query
+ * (dq) and per key (dk, dv) the probabilities are rebuilt from lse, so no N×N matrix is stored.
+ */
+public final class SpatialAttention {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final String CL = "spatial_attention.cl";
+
+    /** range {B·N}, one query each: out, lse. Args: q, k, v, out, lse, B, C, N. */
+    public static final Kernel FORWARD = Kernel.of("spatial_attention_forward", CL,
+            (from, to, a) -> forward(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(5), a.i(6), a.i(7)));
+
+    /** range {B·N}: delta[i] = Σ_c dout[c,i]·out[c,i]. Args: out, dout, delta, B, C, N. */
+    public static final Kernel DELTA = Kernel.of("spatial_attention_delta", CL,
+            (from, to, a) -> delta(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5)));
+
+    /** range {B·N}, one query each: dq +=. Args: q, k, v, dout, lse, delta, dq, B, C, N. */
+    public static final Kernel BACKWARD_QUERY = Kernel.of("spatial_attention_backward_query", CL,
+            (from, to, a) -> backwardQuery(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5), a.f(6), a.i(7),
+                    a.i(8), a.i(9)));
+
+    /** range {B·N}, one key each: dk +=, dv +=. Args: q, k, v, dout, lse, delta, dk, dv, B, C, N. */
+    public static final Kernel BACKWARD_KEY_VALUE = Kernel.of("spatial_attention_backward_key_value", CL,
+            (from, to, a) -> backwardKeyValue(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5), a.f(6),
+                    a.f(7), a.i(8), a.i(9), a.i(10)));
+
+    private SpatialAttention() {}
+
+    /** The authors' score scale, int(c) ** -0.5. */
+    public static float scale(int C) {
+        return (float) (1.0 / Math.sqrt(C));
+    }
+
+    public static void forward(int from, int to, float[] q, float[] k, float[] v, float[] out, float[] lse, int B,
+                               int C, int N) {
+        float scale = scale(C);
+        float[] p = Scratch.floats(0, N);
+        for (@Parallel int item = from; item < to; item++) {
+            int bo = (item / N) * C * N, i = item % N;
+            scores(q, k, bo, i, C, N, scale, p);
+            float m = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < N; j++) {
+                m = Math.max(m, p[j]);
+            }
+            float sum = 0f;
+            for (int j = 0; j < N; j++) {
+                p[j] = (float) Math.exp(p[j] - m);
+                sum += p[j];
+            }
+            float inv = 1f / sum;
+            for (int j = 0; j < N; j++) {
+                p[j] *= inv;
+            }
+            lse[item] = m + (float) Math.log(sum);
+            for (int c = 0; c < C; c++) {
+                out[bo + c * N + i] = Linear.dot(v, bo + c * N, p, 0, N);
+            }
+        }
+    }
+
+    public static void delta(int from, int to, float[] out, float[] dout, float[] delta, int B, int C, int N) {
+        for (@Parallel int item = from; item < to; item++) {
+            int bo = (item / N) * C * N, i = item % N;
+            float s = 0f;
+            for (int c = 0; c < C; c++) {
+                s += dout[bo + c * N + i] * out[bo + c * N + i];
+            }
+            delta[item] = s;
+        }
+    }
+
+    public static void backwardQuery(int from, int to, float[] q, float[] k, float[] v, float[] dout, float[] lse,
+                                     float[] delta, float[] dq, int B, int C, int N) {
+        float scale = scale(C);
+        float[] ds = Scratch.floats(0, N), dp = Scratch.floats(1, N);
+        for (@Parallel int item = from; item < to; item++) {
+            int bo = (item / N) * C * N, i = item % N;
+            scores(q, k, bo, i, C, N, scale, ds);
+            // dp[j] = Σ_c dout[c,i]·v[c,j]: the same contraction as the scores, with (dout, v) for (q, k)
+            scores(dout, v, bo, i, C, N, 1f, dp);
+            float l = lse[item], d = delta[item];
+            for (int j = 0; j < N; j++) {
+                float p = (float) Math.exp(ds[j] - l);
+                ds[j] = p * (dp[j] - d);
+            }
+            for (int c = 0; c < C; c++) {
+                dq[bo + c * N + i] += scale * Linear.dot(k, bo + c * N, ds, 0, N);
+            }
+        }
+    }
+
+    public static void backwardKeyValue(int from, int to, float[] q, float[] k, float[] v, float[] dout, float[] lse,
+                                        float[] delta, float[] dk, float[] dv, int B, int C, int N) {
+        float scale = scale(C);
+        float[] p = Scratch.floats(0, N), ds = Scratch.floats(1, N);
+        for (@Parallel int item = from; item < to; item++) {
+            int b = item / N, bo = b * C * N, j = item % N;
+            // column j of the scores, p[i] = softmax_i row's entry for key j
+            scores(k, q, bo, j, C, N, scale, p);
+            scores(v, dout, bo, j, C, N, 1f, ds);
+            for (int i = 0; i < N; i++) {
+                p[i] = (float) Math.exp(p[i] - lse[b * N + i]);
+                ds[i] = p[i] * (ds[i] - delta[b * N + i]);
+            }
+            for (int c = 0; c < C; c++) {
+                dv[bo + c * N + j] += Linear.dot(dout, bo + c * N, p, 0, N);
+                dk[bo + c * N + j] += scale * Linear.dot(q, bo + c * N, ds, 0, N);
+            }
+        }
+    }
+
+    /** s[j] = scale · Σ_c a[c,i]·b[c,j] for all j (a, b channel-major at offset bo). */
+    private static void scores(float[] a, float[] b, int bo, int i, int C, int N, float scale, float[] s) {
+        java.util.Arrays.fill(s, 0, N, 0f);
+        int upper = S.loopBound(N);
+        for (int c = 0; c < C; c++) {
+            float ai = a[bo + c * N + i] * scale;
+            if (ai == 0f) {
+                continue;
+            }
+            FloatVector av = FloatVector.broadcast(S, ai);
+            int row = bo + c * N, j = 0;
+            for (; j < upper; j += L) {
+                av.fma(FloatVector.fromArray(S, b, row + j), FloatVector.fromArray(S, s, j)).intoArray(s, j);
+            }
+            for (; j < N; j++) {
+                s[j] += ai * b[row + j];
+            }
+        }
+    }
+}

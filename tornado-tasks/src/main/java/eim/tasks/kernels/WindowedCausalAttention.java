@@ -1,0 +1,144 @@
+package eim.tasks.kernels;
+
+import eim.tasks.Kernel;
+import eim.tasks.Parallel;
+import eim.tasks.kernels.AttentionHeads.Dropout;
+import eim.tasks.kernels.AttentionHeads.HeadRows;
+
+/**
+ * Multi-head self-attention with the generator's windowed causal mask (the authors'
+ * {@code MaskedAttentionRoPE} with the mask built in {@code forward_encoder}): query i of a sample
+ * attends keys j with max(0, i−window) ≤ j ≤ i; window &lt; 0 means full causal. The mask is the
+ * loop bounds, so a query costs O(window·hd).
+ *
+ * <p>Shapes, D = H·hd: qkv (B·L, 3D) = [q | k | v] per row, each part head-major (head h at
+ * columns h·hd .. h·hd+hd−1 of its part, timm's {@code reshape(B, N, 3, H, hd)}); RoPE is applied
+ * to the q and k parts beforehand ({@link Rope}). out (B·L, D) head-major, before the proj Linear.
+ * lse (B·L·H), lse[row·H + h] = log-sum-exp of the scaled scores; delta (B·L·H) likewise.
+ * Scale 1/sqrt(hd). Attention dropout as timm's attn_drop on the probabilities: keep(b,h,i,j) =
+ * Rng.uniform(seed, ((b·H+h)·L+i)·L+j) ≥ dropP, kept probabilities scaled 1/(1−dropP).
+ */
+public final class WindowedCausalAttention {
+    private static final String CL = "attention.cl";
+
+    /** range {B·L, H}: out, lse. Args: qkv, out, lse, B, L, H, hd, window, dropP, seed. */
+    public static final Kernel FORWARD = Kernel.of("window_attention_forward", CL,
+            (from, to, a) -> forward(from, to, a.f(0), a.f(1), a.f(2), a.i(4), a.i(5), a.i(6), a.i(7),
+                    new Dropout(a.x(8), a.i(9))));
+
+    /** range {rows, H}: delta[r·H+h] = Σ_d out·dout over head h. Args: out, dout, delta, rows, H, hd. */
+    public static final Kernel DELTA = Kernel.of("attention_delta", CL,
+            (from, to, a) -> delta(from, to, a.f(0), a.f(1), a.f(2), a.i(4), a.i(5)));
+
+    /**
+     * range {B·L, H}: dq += into the q part of dqkv.
+     * Args: qkv, dout, lse, delta, dqkv, B, L, H, hd, window, dropP, seed.
+     */
+    public static final Kernel BACKWARD_QUERY = Kernel.of("window_attention_backward_query", CL,
+            (from, to, a) -> backwardQuery(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(6), a.i(7),
+                    a.i(8), a.i(9), new Dropout(a.x(10), a.i(11))));
+
+    /**
+     * range {B·L, H}: for key j (row b·L+j), over the queries j .. j+window that see it, dk and dv +=
+     * into the k and v parts of dqkv. Args: qkv, dout, lse, delta, dqkv, B, L, H, hd, window, dropP, seed.
+     */
+    public static final Kernel BACKWARD_KEY = Kernel.of("window_attention_backward_key", CL,
+            (from, to, a) -> backwardKey(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(6), a.i(7),
+                    a.i(8), a.i(9), new Dropout(a.x(10), a.i(11))));
+
+    /**
+     * range {B, H}: inference, one query per sample over the first {@code count} cache slots (count
+     * may be an IntParam; slot order does not matter since cached keys already carry RoPE). No
+     * dropout. q (B, D), kcache and vcache (B, slots, D), out (B, D).
+     * Args: q, kcache, vcache, out, B, H, hd, slots, count.
+     */
+    public static final Kernel DECODE = Kernel.of("window_attention_decode", CL,
+            (from, to, a) -> decode(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(5), a.i(6), a.i(7), a.i(8)));
+
+    private WindowedCausalAttention() {}
+
+    /** The first key query i sees. */
+    static int firstKey(int i, int window) {
+        return window < 0 ? 0 : Math.max(0, i - window);
+    }
+
+    /** The last query that sees key j. */
+    static int lastQuery(int j, int window, int L) {
+        return window < 0 ? L - 1 : Math.min(L - 1, j + window);
+    }
+
+    public static void forward(int from, int to, float[] qkv, float[] out, float[] lse, int L, int H, int hd,
+                               int window, Dropout drop) {
+        int D = H * hd;
+        float scale = AttentionHeads.scale(hd);
+        for (@Parallel int row = from; row < to; row++) {
+            int b = row / L, i = row % L;
+            for (int h = 0; h < H; h++) {
+                HeadRows keys = new HeadRows(qkv, b * L * 3 * D + D + h * hd, 3 * D);
+                HeadRows values = new HeadRows(qkv, b * L * 3 * D + 2 * D + h * hd, 3 * D);
+                lse[row * H + h] = AttentionHeads.forward(qkv, row * 3 * D + h * hd, keys, values,
+                        firstKey(i, window), i, scale, out, row * D + h * hd, hd, drop,
+                        AttentionHeads.dropIndex(b * H + h, L, i, L, 0));
+            }
+        }
+    }
+
+    public static void delta(int from, int to, float[] out, float[] dout, float[] delta, int H, int hd) {
+        for (@Parallel int row = from; row < to; row++) {
+            for (int h = 0; h < H; h++) {
+                delta[row * H + h] = AttentionHeads.delta(out, dout, row * H * hd + h * hd, hd);
+            }
+        }
+    }
+
+    public static void backwardQuery(int from, int to, float[] qkv, float[] dout, float[] lse, float[] delta,
+                                     float[] dqkv, int L, int H, int hd, int window, Dropout drop) {
+        int D = H * hd;
+        float scale = AttentionHeads.scale(hd);
+        for (@Parallel int row = from; row < to; row++) {
+            int b = row / L, i = row % L;
+            for (int h = 0; h < H; h++) {
+                HeadRows keys = new HeadRows(qkv, b * L * 3 * D + D + h * hd, 3 * D);
+                HeadRows values = new HeadRows(qkv, b * L * 3 * D + 2 * D + h * hd, 3 * D);
+                int qo = row * 3 * D + h * hd;
+                AttentionHeads.backwardQuery(qkv, qo, keys, values, firstKey(i, window), i, scale,
+                        dout, row * D + h * hd, lse[row * H + h], delta[row * H + h], dqkv, qo, hd, drop,
+                        AttentionHeads.dropIndex(b * H + h, L, i, L, 0));
+            }
+        }
+    }
+
+    public static void backwardKey(int from, int to, float[] qkv, float[] dout, float[] lse, float[] delta,
+                                   float[] dqkv, int L, int H, int hd, int window, Dropout drop) {
+        int D = H * hd;
+        float scale = AttentionHeads.scale(hd);
+        for (@Parallel int row = from; row < to; row++) {
+            int b = row / L, j = row % L;
+            for (int h = 0; h < H; h++) {
+                HeadRows queries = new HeadRows(qkv, b * L * 3 * D + h * hd, 3 * D);
+                HeadRows douts = new HeadRows(dout, b * L * D + h * hd, D);
+                HeadRows lses = new HeadRows(lse, b * L * H + h, H);
+                HeadRows deltas = new HeadRows(delta, b * L * H + h, H);
+                int ko = row * 3 * D + D + h * hd;
+                int vo = ko + D;
+                AttentionHeads.backwardKey(qkv, ko, qkv, vo, queries, douts, lses, deltas, j,
+                        lastQuery(j, window, L), scale, dqkv, ko, dqkv, vo, hd, drop,
+                        AttentionHeads.dropIndex(b * H + h, L, 0, L, j), L);
+            }
+        }
+    }
+
+    public static void decode(int from, int to, float[] q, float[] kcache, float[] vcache, float[] out, int H,
+                              int hd, int slots, int count) {
+        int D = H * hd;
+        float scale = AttentionHeads.scale(hd);
+        for (@Parallel int b = from; b < to; b++) {
+            for (int h = 0; h < H; h++) {
+                HeadRows keys = new HeadRows(kcache, b * slots * D + h * hd, D);
+                HeadRows values = new HeadRows(vcache, b * slots * D + h * hd, D);
+                AttentionHeads.forward(q, b * D + h * hd, keys, values, 0, count - 1, scale, out,
+                        b * D + h * hd, hd, Dropout.NONE, 0);
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package eim.tasks.kernels;
+
+import static eim.tasks.kernels.BasicKernelTesting.*;
+import static eim.tasks.testing.KernelHarness.*;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import eim.tasks.FloatArray;
+import eim.tasks.Kernel;
+import eim.tasks.testing.GradCheck;
+import eim.tasks.testing.Golden;
+import java.util.Random;
+import java.util.function.DoubleSupplier;
+import org.junit.jupiter.api.Test;
+
+class ActivationsTest {
+    static final int N = 1001;
+
+    @Test
+    void openClTwinsMatchJava() {
+        Random r = new Random(1);
+        FloatArray x = scaled(randn("x", N, r), 3f), dy = randn("dy", N, r);
+        assertParity(Activations.GELU_FORWARD, new int[] {N}, x, zeros("y", N), N);
+        assertParity(Activations.GELU_BACKWARD, new int[] {N}, x, dy, randn("dx", N, r), N);
+        assertParity(Activations.SILU_FORWARD, new int[] {N}, x, zeros("y", N), N);
+        assertParity(Activations.SILU_BACKWARD, new int[] {N}, x, dy, randn("dx", N, r), N);
+    }
+
+    @Test
+    void backwardMatchesFiniteDifferences() {
+        gradCheck(Activations.GELU_FORWARD, Activations.GELU_BACKWARD);
+        gradCheck(Activations.SILU_FORWARD, Activations.SILU_BACKWARD);
+    }
+
+    private static void gradCheck(Kernel forward, Kernel backward) {
+        Random r = new Random(2);
+        int n = 97;
+        FloatArray x = scaled(randn("x", n, r), 3f), y = zeros("y", n);
+        float[] g = randn("g", n, r).array();
+        DoubleSupplier loss = () -> {
+            run(java(), forward, new int[] {n}, x, y, n);
+            return GradCheck.weightedSum(y.array(), g);
+        };
+        FloatArray dx = zeros("dx", n);
+        run(java(), backward, new int[] {n}, x, new FloatArray("dy", g.clone()), dx, n);
+        GradCheck.check(backward.name() + " dx", loss, x.array(), dx.array(), n, 1e-2f, 2e-3);
+    }
+
+    @Test
+    void matchesPyTorch() {
+        Golden gold = Golden.load("ops_activations");
+        FloatArray x = new FloatArray("x", gold.f("x"));
+        int n = x.size();
+        for (String act : new String[] {"gelu", "silu"}) {
+            Kernel fwd = act.equals("gelu") ? Activations.GELU_FORWARD : Activations.SILU_FORWARD;
+            Kernel bwd = act.equals("gelu") ? Activations.GELU_BACKWARD : Activations.SILU_BACKWARD;
+            FloatArray y = zeros("y", n);
+            run(java(), fwd, new int[] {n}, x, y, n);
+            assertClose(act + " y", y.array(), gold.f(act + "_y"), 1e-4);
+            FloatArray dx = grad("dx", n);
+            run(java(), bwd, new int[] {n}, x, of("dy", gold.f(act + "_dy")), dx, n);
+            assertClose(act + " dx", dx.array(), accumulated(gold.f(act + "_dx")), 1e-4);
+        }
+    }
+
+    /** Against torch.erf in float64 on a float32 grid (the golden stores it rounded to float32). */
+    @Test
+    void erfIsAccurateToOneTenMillionth() {
+        Golden gold = Golden.load("ops_activations");
+        float[] xs = gold.f("erf_x"), ref = gold.f("erf_ref");
+        for (int i = 0; i < xs.length; i++) {
+            double err = Math.abs(Activations.erf(xs[i]) - ref[i]);
+            if (!(err < 1e-7)) {
+                fail("erf(" + xs[i] + ") = " + Activations.erf(xs[i]) + ", torch " + ref[i] + " (error " + err + ")");
+            }
+        }
+    }
+
+    /** Against an independent double-precision series, which has no cancellation for any x. */
+    @Test
+    void erfMatchesSeriesInDoublePrecision() {
+        for (double x = -7; x <= 7; x += 0.00731) {
+            double err = Math.abs(Activations.erf(x) - erfSeries(x));
+            if (!(err < 1e-13)) {
+                fail("erf(" + x + ") = " + Activations.erf(x) + ", series " + erfSeries(x) + " (error " + err + ")");
+            }
+        }
+        if (Activations.erf(0.0) != 0.0 || Activations.erf(40) != 1.0 || Activations.erf(-40) != -1.0) {
+            fail("erf(0), erf(±40) must be 0, ±1");
+        }
+    }
+
+    /** erf(x) = 2/√π · e^(−x²) · Σ_n 2ⁿ x^(2n+1) / (1·3·…·(2n+1)): all terms share the sign of x. */
+    private static double erfSeries(double x) {
+        double term = x, sum = x;
+        for (int n = 1; n < 400; n++) {
+            term *= 2 * x * x / (2 * n + 1);
+            sum += term;
+            if (Math.abs(term) < 1e-18 * Math.abs(sum)) {
+                break;
+            }
+        }
+        return 2 / Math.sqrt(Math.PI) * Math.exp(-x * x) * sum;
+    }
+}

@@ -1,0 +1,96 @@
+package eim.tasks.kernels;
+
+import static eim.tasks.testing.KernelHarness.*;
+
+import eim.tasks.FloatArray;
+import eim.tasks.testing.GradCheck;
+import eim.tasks.testing.Golden;
+import java.util.Random;
+import java.util.function.DoubleSupplier;
+import org.junit.jupiter.api.Test;
+
+class Conv2dTest {
+    /** One convolution's sizes; W = 11 gives an 8-lane vector plus a scalar tail. */
+    record Shape(int B, int Cin, int Cout, int H, int W, int KH, int KW) {
+        int xSize() { return B * Cin * H * W; }
+        int ySize() { return B * Cout * H * W; }
+        int wSize() { return Cout * Cin * KH * KW; }
+        Object[] dims() { return new Object[] {B, Cin, Cout, H, W, KH, KW}; }
+    }
+
+    static final Shape CONV3 = new Shape(2, 3, 6, 5, 11, 3, 3);   // 6 channels: one full block of 4 and a part
+    static final Shape CONV1 = new Shape(2, 6, 5, 3, 9, 1, 1);
+    static final Shape CONV1D = new Shape(2, 7, 5, 1, 10, 1, 3);
+
+    static Object[] args(Object[] arrays, Shape s) {
+        Object[] dims = s.dims();
+        Object[] all = new Object[arrays.length + dims.length];
+        System.arraycopy(arrays, 0, all, 0, arrays.length);
+        System.arraycopy(dims, 0, all, arrays.length, dims.length);
+        return all;
+    }
+
+    @Test
+    void openClTwinsMatchJava() {
+        Random r = new Random(1);
+        for (Shape s : new Shape[] {CONV3, CONV1, CONV1D, new Shape(1, 5, 9, 2, 3, 3, 3)}) {
+            FloatArray x = randn("x", s.xSize(), r), w = randn("w", s.wSize(), r), b = randn("b", s.Cout(), r);
+            assertParity(Conv2d.FORWARD, new int[] {s.B() * s.Cout(), s.H() * s.W()},
+                    args(new Object[] {x, w, b, zeros("y", s.ySize())}, s));
+            FloatArray dy = randn("dy", s.ySize(), r);
+            assertParity(Conv2d.BACKWARD_INPUT, new int[] {s.B() * s.Cin(), s.H() * s.W()},
+                    args(new Object[] {dy, w, randn("dx", s.xSize(), r)}, s));
+            assertParity(Conv2d.BACKWARD_WEIGHT, new int[] {s.Cout() * s.Cin(), s.KH() * s.KW()},
+                    args(new Object[] {dy, x, randn("dw", s.wSize(), r), randn("db", s.Cout(), r)}, s));
+        }
+    }
+
+    @Test
+    void backwardMatchesFiniteDifferences() {
+        Random r = new Random(2);
+        for (Shape s : new Shape[] {CONV3, CONV1, CONV1D}) {
+            FloatArray x = randn("x", s.xSize(), r), w = randn("w", s.wSize(), r), b = randn("b", s.Cout(), r);
+            FloatArray y = zeros("y", s.ySize());
+            float[] g = randn("g", s.ySize(), r).array();
+            DoubleSupplier loss = () -> {
+                run(java(), Conv2d.FORWARD, new int[] {s.B() * s.Cout(), s.H() * s.W()}, args(new Object[] {x, w, b, y}, s));
+                return GradCheck.weightedSum(y.array(), g);
+            };
+            FloatArray dy = new FloatArray("dy", g.clone());
+            FloatArray dx = zeros("dx", s.xSize()), dw = zeros("dw", s.wSize()), db = zeros("db", s.Cout());
+            run(java(), Conv2d.BACKWARD_INPUT, new int[] {s.B() * s.Cin(), s.H() * s.W()}, args(new Object[] {dy, w, dx}, s));
+            run(java(), Conv2d.BACKWARD_WEIGHT, new int[] {s.Cout() * s.Cin(), s.KH() * s.KW()},
+                    args(new Object[] {dy, x, dw, db}, s));
+            // every input coordinate: the borders are where the reflection folds gradients together
+            GradCheck.check(s + " dx", loss, x.array(), dx.array(), s.xSize(), 1e-2f, 2e-3);
+            GradCheck.check(s + " dw", loss, w.array(), dw.array(), 40, 1e-2f, 2e-3);
+            GradCheck.check(s + " db", loss, b.array(), db.array(), s.Cout(), 1e-2f, 2e-3);
+        }
+    }
+
+    @Test
+    void matchesPyTorch() {
+        Golden gold = Golden.load("tokenizer_ops");
+        checkGolden(gold, "c3_", new Shape(2, 3, 5, 5, 11, 3, 3));
+        checkGolden(gold, "c1_", new Shape(2, 6, 5, 3, 9, 1, 1));
+        checkGolden(gold, "c1d_", new Shape(2, 7, 5, 1, 10, 1, 3));
+    }
+
+    private static void checkGolden(Golden gold, String p, Shape s) {
+        for (var device : devices()) {
+            FloatArray x = new FloatArray("x", gold.f(p + "x")), w = new FloatArray("w", gold.f(p + "w"));
+            FloatArray b = new FloatArray("b", gold.f(p + "b")), y = zeros("y", s.ySize());
+            FloatArray dy = new FloatArray("g", gold.f(p + "g"));
+            FloatArray dx = zeros("dx", s.xSize()), dw = zeros("dw", s.wSize()), db = zeros("db", s.Cout());
+            run(device, Conv2d.FORWARD, new int[] {s.B() * s.Cout(), s.H() * s.W()}, args(new Object[] {x, w, b, y}, s));
+            run(device, Conv2d.BACKWARD_INPUT, new int[] {s.B() * s.Cin(), s.H() * s.W()}, args(new Object[] {dy, w, dx}, s));
+            run(device, Conv2d.BACKWARD_WEIGHT, new int[] {s.Cout() * s.Cin(), s.KH() * s.KW()},
+                    args(new Object[] {dy, x, dw, db}, s));
+            String at = device.name() + " " + p;
+            assertClose(at + "y", y.array(), gold.f(p + "y"), 1e-4);
+            assertClose(at + "dx", dx.array(), gold.f(p + "dx"), 1e-4);
+            assertClose(at + "dw", dw.array(), gold.f(p + "dw"), 1e-4);
+            assertClose(at + "db", db.array(), gold.f(p + "db"), 1e-4);
+        }
+    }
+}

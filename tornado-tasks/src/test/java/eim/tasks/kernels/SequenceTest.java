@@ -1,0 +1,55 @@
+package eim.tasks.kernels;
+
+import static eim.tasks.testing.KernelHarness.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import eim.tasks.FloatArray;
+import eim.tasks.testing.GradCheck;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class SequenceTest {
+    static final int B = 2, S = 3, L = 5, D = 7;
+
+    @Test
+    void openClTwinsMatchJava() {
+        Random r = new Random(3);
+        FloatArray xc = randn("xc", B * S * D, r), xi = randn("xi", B * L * D, r);
+        assertParity(Sequence.SHIFT_RIGHT_GATHER, new int[] {B * L, D}, xc, xi, zeros("z", B * L * D), B, S, L, D);
+        assertParity(Sequence.SHIFT_RIGHT_SCATTER, new int[] {B * L, D}, randn("dz", B * L * D, r), randn("dxc", B * S * D, r),
+                randn("dxi", B * L * D, r), B, S, L, D);
+        int slots = 4;
+        assertParity(Sequence.KV_CACHE_WRITE, new int[] {B, D}, randn("qkv", B * 3 * D, r), zeros("q", B * D),
+                randn("kc", B * slots * D, r), randn("vc", B * slots * D, r), B, D, slots, 2);
+    }
+
+    @Test
+    void gatherTakesThePreviousPosition() {
+        Random r = new Random(4);
+        FloatArray xc = randn("xc", B * S * D, r), xi = randn("xi", B * L * D, r), z = zeros("z", B * L * D);
+        run(java(), Sequence.SHIFT_RIGHT_GATHER, new int[] {B * L, D}, xc, xi, z, B, S, L, D);
+        for (int b = 0; b < B; b++) {
+            for (int c = 0; c < D; c++) {
+                assertEquals(xc.get((b * S + S - 1) * D + c), z.get((b * L) * D + c));
+                for (int l = 1; l < L; l++) {
+                    assertEquals(xi.get((b * L + l - 1) * D + c), z.get((b * L + l) * D + c));
+                }
+            }
+        }
+    }
+
+    @Test
+    void scatterIsTheGradientOfGather() {
+        Random r = new Random(5);
+        FloatArray xc = randn("xc", B * S * D, r), xi = randn("xi", B * L * D, r), z = zeros("z", B * L * D);
+        float[] w = randn("w", B * L * D, r).array();
+        java.util.function.DoubleSupplier loss = () -> {
+            run(java(), Sequence.SHIFT_RIGHT_GATHER, new int[] {B * L, D}, xc, xi, z, B, S, L, D);
+            return GradCheck.weightedSum(z.array(), w);
+        };
+        FloatArray dxc = zeros("dxc", B * S * D), dxi = zeros("dxi", B * L * D);
+        run(java(), Sequence.SHIFT_RIGHT_SCATTER, new int[] {B * L, D}, new FloatArray("dz", w.clone()), dxc, dxi, B, S, L, D);
+        GradCheck.check("dxc", loss, xc.array(), dxc.array(), 42, 1e-2f, 1e-3);
+        GradCheck.check("dxi", loss, xi.array(), dxi.array(), 70, 1e-2f, 1e-3);
+    }
+}

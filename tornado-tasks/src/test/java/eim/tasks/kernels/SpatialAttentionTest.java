@@ -1,0 +1,73 @@
+package eim.tasks.kernels;
+
+import static eim.tasks.testing.KernelHarness.*;
+
+import eim.tasks.Device;
+import eim.tasks.FloatArray;
+import eim.tasks.testing.GradCheck;
+import eim.tasks.testing.Golden;
+import java.util.Random;
+import java.util.function.DoubleSupplier;
+import org.junit.jupiter.api.Test;
+
+class SpatialAttentionTest {
+    static final int B = 2, C = 6, N = 12; // N = 12: one 8-lane vector and a tail over positions
+    static final int SIZE = B * C * N;
+
+    /** Forward then the three backward kernels; returns {out, lse, dq, dk, dv}. */
+    static FloatArray[] forwardBackward(Device d, FloatArray q, FloatArray k, FloatArray v, FloatArray dout) {
+        FloatArray out = zeros("out", SIZE), lse = zeros("lse", B * N), delta = zeros("delta", B * N);
+        FloatArray dq = zeros("dq", SIZE), dk = zeros("dk", SIZE), dv = zeros("dv", SIZE);
+        run(d, SpatialAttention.FORWARD, new int[] {B * N}, q, k, v, out, lse, B, C, N);
+        run(d, SpatialAttention.DELTA, new int[] {B * N}, out, dout, delta, B, C, N);
+        run(d, SpatialAttention.BACKWARD_QUERY, new int[] {B * N}, q, k, v, dout, lse, delta, dq, B, C, N);
+        run(d, SpatialAttention.BACKWARD_KEY_VALUE, new int[] {B * N}, q, k, v, dout, lse, delta, dk, dv, B, C, N);
+        return new FloatArray[] {out, lse, dq, dk, dv};
+    }
+
+    @Test
+    void openClTwinsMatchJava() {
+        Random r = new Random(1);
+        FloatArray q = randn("q", SIZE, r), k = randn("k", SIZE, r), v = randn("v", SIZE, r);
+        FloatArray out = zeros("out", SIZE), lse = zeros("lse", B * N);
+        assertParity(SpatialAttention.FORWARD, new int[] {B * N}, q, k, v, out, lse, B, C, N);
+        run(java(), SpatialAttention.FORWARD, new int[] {B * N}, q, k, v, out, lse, B, C, N);
+        FloatArray dout = randn("dout", SIZE, r), delta = zeros("delta", B * N);
+        assertParity(SpatialAttention.DELTA, new int[] {B * N}, out, dout, delta, B, C, N);
+        run(java(), SpatialAttention.DELTA, new int[] {B * N}, out, dout, delta, B, C, N);
+        assertParity(SpatialAttention.BACKWARD_QUERY, new int[] {B * N}, q, k, v, dout, lse, delta,
+                randn("dq", SIZE, r), B, C, N);
+        assertParity(SpatialAttention.BACKWARD_KEY_VALUE, new int[] {B * N}, q, k, v, dout, lse, delta,
+                randn("dk", SIZE, r), randn("dv", SIZE, r), B, C, N);
+    }
+
+    @Test
+    void backwardMatchesFiniteDifferences() {
+        Random r = new Random(2);
+        FloatArray q = randn("q", SIZE, r), k = randn("k", SIZE, r), v = randn("v", SIZE, r);
+        float[] g = randn("g", SIZE, r).array();
+        FloatArray out = zeros("out", SIZE), lse = zeros("lse", B * N);
+        DoubleSupplier loss = () -> {
+            run(java(), SpatialAttention.FORWARD, new int[] {B * N}, q, k, v, out, lse, B, C, N);
+            return GradCheck.weightedSum(out.array(), g);
+        };
+        FloatArray[] grads = forwardBackward(java(), q, k, v, new FloatArray("g", g.clone()));
+        GradCheck.check("dq", loss, q.array(), grads[2].array(), 50, 1e-2f, 2e-3);
+        GradCheck.check("dk", loss, k.array(), grads[3].array(), 50, 1e-2f, 2e-3);
+        GradCheck.check("dv", loss, v.array(), grads[4].array(), 50, 1e-2f, 2e-3);
+    }
+
+    @Test
+    void matchesPyTorch() {
+        Golden gold = Golden.load("tokenizer_ops");
+        for (var device : devices()) {
+            FloatArray[] res = forwardBackward(device, new FloatArray("q", gold.f("sa_q")),
+                    new FloatArray("k", gold.f("sa_k")), new FloatArray("v", gold.f("sa_v")),
+                    new FloatArray("g", gold.f("sa_g")));
+            assertClose(device.name() + " out", res[0].array(), gold.f("sa_y"), 1e-4);
+            assertClose(device.name() + " dq", res[2].array(), gold.f("sa_dq"), 1e-4);
+            assertClose(device.name() + " dk", res[3].array(), gold.f("sa_dk"), 1e-4);
+            assertClose(device.name() + " dv", res[4].array(), gold.f("sa_dv"), 1e-4);
+        }
+    }
+}
