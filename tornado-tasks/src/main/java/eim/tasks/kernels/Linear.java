@@ -9,10 +9,31 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Fully connected layer, PyTorch's {@code nn.Linear}: {@code y = x Wᵀ + b}.
  * Shapes: x (M, K), W (N, K), b (N), y (M, N). Backward kernels accumulate ({@code +=}).
+ *
+ * <p>The Java bodies are register- and cache-blocked with the Vector API. All three are one
+ * product {@code out += A·B} with B and out row-major ({@link #accumulateProduct}): a micro-kernel
+ * keeps 6 rows x 2 vectors of out in twelve accumulators and feeds them broadcasts of A against
+ * a 2-vector panel of B. Backward input is dx += dy·W, backward weight dW += dyᵀ·x, and forward is
+ * computed transposed, yᵀ = W·xᵀ, with the body's slice of x transposed into scratch.
+ *
+ * <p>B panels (and a strided A) are copied into per-call scratch first: rows of a matrix 4 KiB
+ * apart map to the same L1 cache sets, and a micro-kernel streaming many of them thrashes L1.
+ * No state outlives a call. Measured on 1024³ (one Zen 3 core): about 0.6 of the FMA peak for
+ * each kernel, against about 0.45 for a 6x2 dot-product (vectors along K) forward.
  */
 public final class Linear {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = S.length();
     private static final String CL = "linear.cl";
+
+    /** Output rows computed together by the micro-kernels (register blocking: 12 accumulators). */
+    private static final int ROW_BLOCK = 6;
+    /** Output rows whose packed operand is kept while the other operand streams past once. */
+    private static final int ROWS_PER_PASS = 16 * ROW_BLOCK;
+    /** Forward: rows of x transposed into scratch at a time. */
+    private static final int ROWS_PER_FORWARD_PASS = 256;
+    /** Backward: reduced-dimension block; a packed 2-vector panel of B over it (16 KiB) stays in L1. */
+    private static final int BACKWARD_T_BLOCK = 256;
 
     /** range {M, N}: y = x Wᵀ + b. Args: x, W, b, y, M, N, K. */
     public static final Kernel FORWARD = Kernel.of("linear_forward", CL,
@@ -28,63 +49,190 @@ public final class Linear {
 
     private Linear() {}
 
+    // ---------------------------------------------------------------------------------- forward
+
+    /**
+     * Rows [from, to) of y (M, N) = x (M, K) Wᵀ + b, computed transposed so that the vectors run
+     * along the slice's rows: yᵀ (N, R) = W (N, K) · xᵀ (K, R) with broadcasts of W, where xᵀ is the
+     * slice of x transposed into scratch (R padded to whole vector panels, zeros in the padding).
+     */
     public static void forward(int from, int to, float[] x, float[] w, float[] b, float[] y, int M, int N, int K) {
-        for (@Parallel int m = from; m < to; m++) {
-            int xo = m * K;
-            for (int n = 0; n < N; n++) {
-                y[m * N + n] = b[n] + dot(x, xo, w, n * K, K);
+        int panel = 2 * LANES;
+        for (@Parallel int p0 = from; p0 < to; p0 += ROWS_PER_FORWARD_PASS) {
+            int rows = Math.min(to, p0 + ROWS_PER_FORWARD_PASS) - p0;
+            int padded = (rows + panel - 1) / panel * panel;
+            float[] xT = new float[K * padded];
+            for (int r = 0; r < rows; r++) {
+                int xo = (p0 + r) * K;
+                for (int k = 0; k < K; k++) {
+                    xT[k * padded + r] = x[xo + k];
+                }
+            }
+            float[] yT = new float[N * padded];
+            accumulateProduct(w, K, 1, xT, yT, 0, N, K, padded);
+            for (int r = 0; r < rows; r++) {
+                int yo = (p0 + r) * N;
+                for (int n = 0; n < N; n++) {
+                    y[yo + n] = b[n] + yT[n * padded + r];
+                }
             }
         }
     }
 
+    // --------------------------------------------------------------------------------- backward
+
+    /** Rows [from, to) of dx (M, K) += dy (M, N) · W (N, K). */
     public static void backwardInput(int from, int to, float[] dy, float[] w, float[] dx, int M, int N, int K) {
-        int upper = S.loopBound(K);
-        for (@Parallel int m = from; m < to; m++) {
-            int xo = m * K;
-            for (int n = 0; n < N; n++) {
-                float g = dy[m * N + n];
-                if (g == 0f) {
-                    continue;
-                }
-                int wo = n * K;
-                FloatVector gv = FloatVector.broadcast(S, g);
-                int k = 0;
-                for (; k < upper; k += S.length()) {
-                    FloatVector acc = FloatVector.fromArray(S, dx, xo + k);
-                    gv.fma(FloatVector.fromArray(S, w, wo + k), acc).intoArray(dx, xo + k);
-                }
-                for (; k < K; k++) {
-                    dx[xo + k] += g * w[wo + k];
-                }
-            }
-        }
+        accumulateProduct(dy, N, 1, w, dx, from, to, N, K);
     }
 
+    /** Rows [from, to) of dW (N, K) += dyᵀ (N, M) · x (M, K), and db[n] += Σ_m dy[m, n]. */
     public static void backwardWeight(int from, int to, float[] dy, float[] x, float[] dw, float[] db,
                                       int M, int N, int K) {
-        int upper = S.loopBound(K);
-        for (@Parallel int n = from; n < to; n++) {
-            int wo = n * K;
-            float bias = 0f;
-            for (int m = 0; m < M; m++) {
-                float g = dy[m * N + n];
-                bias += g;
-                if (g == 0f) {
-                    continue;
+        accumulateProduct(dy, 1, N, x, dw, from, to, M, K);
+        float[] bias = new float[to - from];
+        for (int m = 0; m < M; m++) { // row by row: dy is read contiguously
+            int row = m * N;
+            for (@Parallel int n = from; n < to; n++) {
+                bias[n - from] += dy[row + n];
+            }
+        }
+        for (int n = from; n < to; n++) {
+            db[n] += bias[n - from];
+        }
+    }
+
+    /**
+     * Rows [r0, r1) of out (R, C) += A (R, T) · B (T, C), where A(r, t) = a[r·aRow + t·aCol] (a
+     * matrix or a transposed one) and B and out are row-major. Per pass of {@link #ROWS_PER_PASS}
+     * rows and block of T: a strided A is copied into rows of scratch; then each 2-vector column
+     * panel of B is copied contiguously and swept by every 6-row group of the pass. Rows and
+     * columns left over take narrower paths.
+     */
+    static void accumulateProduct(float[] a, int aRow, int aCol, float[] bm, float[] out, int r0, int r1,
+                                  int T, int C) {
+        int panel = 2 * LANES;
+        int panelEnd = C - C % panel;
+        int tBlock = Math.max(1, Math.min(T, BACKWARD_T_BLOCK));
+        float[] packedB = new float[tBlock * panel];
+        boolean packA = aCol != 1; // strided A (dyᵀ): copied along its unit stride once per block
+        float[] packedA = packA ? new float[Math.min(r1 - r0, ROWS_PER_PASS) * tBlock] : null;
+        for (int p0 = r0; p0 < r1; p0 += ROWS_PER_PASS) {
+            int p1 = Math.min(r1, p0 + ROWS_PER_PASS);
+            int groupsEnd = p0 + (p1 - p0) / ROW_BLOCK * ROW_BLOCK;
+            for (int t0 = 0; t0 < T; t0 += tBlock) {
+                int len = Math.min(T, t0 + tBlock) - t0;
+                if (packA) {
+                    packRows(a, aRow, aCol, p0, groupsEnd, t0, len, packedA);
                 }
-                int xo = m * K;
-                FloatVector gv = FloatVector.broadcast(S, g);
-                int k = 0;
-                for (; k < upper; k += S.length()) {
-                    FloatVector acc = FloatVector.fromArray(S, dw, wo + k);
-                    gv.fma(FloatVector.fromArray(S, x, xo + k), acc).intoArray(dw, wo + k);
+                for (int c = 0; c < panelEnd; c += panel) {
+                    for (int t = 0; t < len; t++) { // vector copies: arraycopy calls cost more than 16 floats
+                        int src = (t0 + t) * C + c;
+                        FloatVector.fromArray(S, bm, src).intoArray(packedB, t * panel);
+                        FloatVector.fromArray(S, bm, src + LANES).intoArray(packedB, t * panel + LANES);
+                    }
+                    for (int r = p0; r < groupsEnd; r += ROW_BLOCK) {
+                        if (packA) {
+                            panel6x2(packedA, (r - p0) * len, len, packedB, len, out, r * C + c, C);
+                        } else {
+                            panel6x2(a, r * aRow + t0, aRow, packedB, len, out, r * C + c, C);
+                        }
+                    }
+                    for (int r = groupsEnd; r < p1; r++) {
+                        panel1x2(a, r * aRow + t0 * aCol, aCol, packedB, len, out, r * C + c);
+                    }
                 }
-                for (; k < K; k++) {
-                    dw[wo + k] += g * x[xo + k];
+                for (int r = p0; r < p1; r++) { // columns past the last full panel
+                    for (int c = panelEnd; c < C; c++) {
+                        float s = 0f;
+                        for (int t = t0; t < t0 + len; t++) {
+                            s += a[r * aRow + t * aCol] * bm[t * C + c];
+                        }
+                        out[r * C + c] += s;
+                    }
                 }
             }
-            db[n] += bias;
         }
+    }
+
+    /** dst row r - p0 (len apart) = A(r, t0 .. t0 + len) for r in [p0, p1), reading A along its unit stride. */
+    private static void packRows(float[] a, int aRow, int aCol, int p0, int p1, int t0, int len, float[] dst) {
+        if (aCol == 1) {
+            for (int r = p0; r < p1; r++) {
+                System.arraycopy(a, r * aRow + t0, dst, (r - p0) * len, len);
+            }
+        } else {
+            for (int t = 0; t < len; t++) {
+                int at = (t0 + t) * aCol;
+                for (int r = p0; r < p1; r++) {
+                    dst[(r - p0) * len + t] = a[r * aRow + at];
+                }
+            }
+        }
+    }
+
+    /**
+     * Six rows of out from o (C apart, two vectors each) += Σ_t A(i, t) · packedB[t], A row i at
+     * a0 + i·lda: twelve vector accumulators fed by broadcasts of A against the packed panel of B.
+     * (Six unit-stride A streams; one interleaved stream indexed 6t + i ran at half the speed.)
+     */
+    private static void panel6x2(float[] a, int a0, int lda, float[] packedB, int len, float[] out, int o, int C) {
+        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
+        int o1 = o + C, o2 = o1 + C, o3 = o2 + C, o4 = o3 + C, o5 = o4 + C;
+        FloatVector c00 = FloatVector.fromArray(S, out, o), c01 = FloatVector.fromArray(S, out, o + LANES);
+        FloatVector c10 = FloatVector.fromArray(S, out, o1), c11 = FloatVector.fromArray(S, out, o1 + LANES);
+        FloatVector c20 = FloatVector.fromArray(S, out, o2), c21 = FloatVector.fromArray(S, out, o2 + LANES);
+        FloatVector c30 = FloatVector.fromArray(S, out, o3), c31 = FloatVector.fromArray(S, out, o3 + LANES);
+        FloatVector c40 = FloatVector.fromArray(S, out, o4), c41 = FloatVector.fromArray(S, out, o4 + LANES);
+        FloatVector c50 = FloatVector.fromArray(S, out, o5), c51 = FloatVector.fromArray(S, out, o5 + LANES);
+        for (int t = 0; t < len; t++) {
+            int p = t * 2 * LANES;
+            FloatVector b0 = FloatVector.fromArray(S, packedB, p);
+            FloatVector b1 = FloatVector.fromArray(S, packedB, p + LANES);
+            FloatVector s = FloatVector.broadcast(S, a[a0 + t]);
+            c00 = s.fma(b0, c00);
+            c01 = s.fma(b1, c01);
+            s = FloatVector.broadcast(S, a[a1 + t]);
+            c10 = s.fma(b0, c10);
+            c11 = s.fma(b1, c11);
+            s = FloatVector.broadcast(S, a[a2 + t]);
+            c20 = s.fma(b0, c20);
+            c21 = s.fma(b1, c21);
+            s = FloatVector.broadcast(S, a[a3 + t]);
+            c30 = s.fma(b0, c30);
+            c31 = s.fma(b1, c31);
+            s = FloatVector.broadcast(S, a[a4 + t]);
+            c40 = s.fma(b0, c40);
+            c41 = s.fma(b1, c41);
+            s = FloatVector.broadcast(S, a[a5 + t]);
+            c50 = s.fma(b0, c50);
+            c51 = s.fma(b1, c51);
+        }
+        c00.intoArray(out, o);
+        c01.intoArray(out, o + LANES);
+        c10.intoArray(out, o1);
+        c11.intoArray(out, o1 + LANES);
+        c20.intoArray(out, o2);
+        c21.intoArray(out, o2 + LANES);
+        c30.intoArray(out, o3);
+        c31.intoArray(out, o3 + LANES);
+        c40.intoArray(out, o4);
+        c41.intoArray(out, o4 + LANES);
+        c50.intoArray(out, o5);
+        c51.intoArray(out, o5 + LANES);
+    }
+
+    /** One output row (two vectors at o) += Σ_t a[a0 + t·aCol] · packedB[t], for rows left over. */
+    private static void panel1x2(float[] a, int a0, int aCol, float[] packedB, int len, float[] out, int o) {
+        FloatVector c0 = FloatVector.fromArray(S, out, o), c1 = FloatVector.fromArray(S, out, o + LANES);
+        for (int t = 0; t < len; t++) {
+            int p = t * 2 * LANES;
+            FloatVector s = FloatVector.broadcast(S, a[a0 + t * aCol]);
+            c0 = s.fma(FloatVector.fromArray(S, packedB, p), c0);
+            c1 = s.fma(FloatVector.fromArray(S, packedB, p + LANES), c1);
+        }
+        c0.intoArray(out, o);
+        c1.intoArray(out, o + LANES);
     }
 
     /** Σ_k a[ao+k]·b[bo+k] with the Vector API. */

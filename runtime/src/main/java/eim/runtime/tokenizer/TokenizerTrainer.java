@@ -1,0 +1,217 @@
+package eim.runtime.tokenizer;
+
+import eim.model.tokenizer.Network;
+import eim.model.tokenizer.Tokenizer;
+import eim.model.tokenizer.TokenizerConfig;
+import eim.model.tokenizer.TokenizerParameters;
+import eim.tasks.Device;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains the tokenizer with the authors' first-stage recipe restricted to the terms that need no
+ * third-party networks: the L1 reconstruction term with its log-variance, the latent penalty on
+ * the posterior means, posterior noise of a random per-sample std, Adam (0.5, 0.9) with warm-up
+ * and step decay, global-norm clipping and an EMA of the weights. Further terms plug in through
+ * {@link AuxiliaryLoss}.
+ *
+ * <p>Each step: encode a batch of random crops (device), add the posterior noise, decode
+ * (device), evaluate the loss and its gradient w.r.t. the reconstruction and the means (host),
+ * backward through decoder and encoder (device), then clip, Adam and EMA on the host and re-send
+ * the weights. Randomness of step n comes from (seed, n) alone, so a resumed run continues exactly.
+ */
+public final class TokenizerTrainer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TokenizerTrainer.class);
+
+    /** One step's figures. */
+    public record StepResult(long step, double loss, double nll, double kl, double meanAbsError, float lr,
+                             double gradNorm, float logvar) {}
+
+    /** Held-out reconstruction quality with the EMA weights and posterior means. */
+    public record Evaluation(int images, double psnr, double baselinePsnr) {}
+
+    private final Tokenizer model;
+    private final Tokenizer emaModel;
+    private final TrainOptions opts;
+    private final HostAdam adam;
+    private final Ema ema;
+    private final TokenizerLoss loss;
+    private final List<AuxiliaryLoss> auxiliary = new ArrayList<>();
+    private final float[] logvar = {0f}, dLogvar = {0f};
+    private long step;
+
+    /** A fresh run: weights initialised from the options' seed. */
+    public TokenizerTrainer(TokenizerConfig config, Device device, TrainOptions opts) {
+        this.opts = opts;
+        this.model = new Tokenizer(config, device, opts.seed());
+        this.emaModel = new Tokenizer(config, device, opts.seed());
+        this.adam = new HostAdam(opts.beta1(), opts.beta2());
+        this.ema = new Ema(opts.emaDecay(), emaModel.parameters(), model.parameters());
+        this.loss = new TokenizerLoss(opts.klWeight(), opts.l2Mix());
+    }
+
+    /** Continues the run saved in {@code checkpoint} (its config must be {@code config}). */
+    public static TokenizerTrainer resume(Path checkpoint, Device device, TrainOptions opts) throws IOException {
+        TokenizerTrainer t = new TokenizerTrainer(TokenizerCheckpoint.config(checkpoint), device, opts);
+        TokenizerCheckpoint.TrainingState s = TokenizerCheckpoint.loadInto(checkpoint, t.model, t.emaModel.parameters());
+        t.step = s.step();
+        t.adam.restore(s.adamSteps(), s.adamM(), s.adamV());
+        t.ema.restore(s.emaUpdates());
+        t.logvar[0] = s.logvar();
+        t.model.parametersChanged();
+        t.emaModel.parametersChanged();
+        log.info("resumed {} at step {}", checkpoint, t.step);
+        return t;
+    }
+
+    public void addAuxiliaryLoss(AuxiliaryLoss l) {
+        auxiliary.add(l);
+    }
+
+    public Tokenizer model() {
+        return model;
+    }
+
+    /** The EMA weights as a tokenizer (what tokenize and decode use). */
+    public Tokenizer emaModel() {
+        return emaModel;
+    }
+
+    public long step() {
+        return step;
+    }
+
+    public float logvar() {
+        return logvar[0];
+    }
+
+    /** One optimizer step on a random batch of {@code data}. */
+    public StepResult step(ImageSet data) {
+        TokenizerConfig cfg = model.config();
+        int B = opts.batch(), res = cfg.resolution(), tokens = cfg.tokensForWidth(res);
+        if (data.resolution() != res) {
+            throw new IllegalArgumentException("images are prepared at " + data.resolution() + " px, the tokenizer needs " + res);
+        }
+        SplittableRandom r = new SplittableRandom(opts.seed() * 0x9E3779B97F4A7C15L + step);
+        float[] x = data.randomBatch(B, r, true);
+        Network enc = model.encoder(B, res, true), dec = model.decoder(B, tokens, true);
+        enc.input().copyFrom(x);
+        enc.forward();
+        float[] mean = enc.output().array().clone();                       // (B, embed, L)
+        dec.input().copyFrom(opts.noise() ? PosteriorNoise.sample(mean, B, cfg.std(), r) : mean);
+        dec.forward();
+        float[] recon = dec.output().array();
+        float[] dRecon = new float[recon.length], dMean = new float[mean.length];
+        TokenizerLoss.Terms terms = loss.evaluate(x, recon, dRecon, mean, dMean, B, logvar[0]);
+        double total = terms.total();
+        for (AuxiliaryLoss a : auxiliary) {
+            total += a.addTo(x, recon, dRecon, B, step);
+        }
+        dec.outputGrad().copyFrom(dRecon);
+        dec.backward();
+        float[] dz = dec.inputGrad().array();                               // z = mean + noise: dz/dmean = 1
+        for (int i = 0; i < dMean.length; i++) {
+            dMean[i] += dz[i];
+        }
+        enc.outputGrad().copyFrom(dMean);
+        enc.backward();
+        dLogvar[0] = opts.learnLogvar() ? (float) terms.dLogvar() : 0f;
+        double norm = gradNorm();
+        // torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6) when that is below 1
+        float scale = opts.clipNorm() > 0 && norm + 1e-6 > opts.clipNorm() ? (float) (opts.clipNorm() / (norm + 1e-6)) : 1f;
+        float lr = opts.learningRate(step);
+        long t = adam.nextStep();
+        for (TokenizerParameters.Entry e : model.parameters().entries()) {
+            adam.update(e.name(), e.value().array(), e.grad().array(), scale, lr, t);
+        }
+        if (opts.learnLogvar()) {
+            adam.update(TokenizerCheckpoint.LOGVAR, logvar, dLogvar, scale, lr, t);
+        }
+        ema.update(model.parameters());
+        model.parametersChanged();
+        step++;
+        return new StepResult(step, total, terms.nll(), terms.kl(), terms.meanAbsError(), lr, norm, logvar[0]);
+    }
+
+    private double gradNorm() {
+        double s = dLogvar[0] * (double) dLogvar[0];
+        for (TokenizerParameters.Entry e : model.parameters().entries()) {
+            for (float g : e.grad().array()) {
+                s += (double) g * g;
+            }
+        }
+        return Math.sqrt(s);
+    }
+
+    /** PSNR of the EMA weights on (up to {@code maxImages}) centre crops of {@code heldOut}, and the baseline's. */
+    public Evaluation evaluate(ImageSet heldOut, int maxImages) {
+        emaModel.parametersChanged();
+        return evaluate(emaModel, heldOut, maxImages);
+    }
+
+    /** PSNR of {@code tokenizer} (posterior means) vs the per-column mean-colour baseline, averaged per image. */
+    public static Evaluation evaluate(Tokenizer tokenizer, ImageSet heldOut, int maxImages) {
+        TokenizerConfig cfg = tokenizer.config();
+        int res = cfg.resolution(), n = Math.min(maxImages, heldOut.size()), chunk = 4, plane = 3 * res * res;
+        double psnr = 0, base = 0;
+        for (int from = 0; from < n; from += chunk) {
+            int b = Math.min(chunk, n - from);
+            float[] x = heldOut.centreCrops(from, b);
+            float[] recon = tokenizer.decode(tokenizer.encode(x, b, res), b, cfg.tokensForWidth(res));
+            float[] columns = Psnr.columnMeanColour(x, b, 3, res, res);
+            for (int i = 0; i < b; i++) {
+                float[] xi = java.util.Arrays.copyOfRange(x, i * plane, (i + 1) * plane);
+                psnr += Psnr.fromMse(Psnr.mse01(xi, java.util.Arrays.copyOfRange(recon, i * plane, (i + 1) * plane)));
+                base += Psnr.fromMse(Psnr.mse01(xi, java.util.Arrays.copyOfRange(columns, i * plane, (i + 1) * plane)));
+            }
+        }
+        return new Evaluation(n, psnr / n, base / n);
+    }
+
+    /** Saves weights, EMA, optimizer state and counters atomically. */
+    public void save(Path file) throws IOException {
+        TokenizerCheckpoint.save(file, model, emaModel.parameters(), adam, logvar[0], step, ema.updates());
+    }
+
+    /**
+     * Trains up to {@code opts.steps()} steps, evaluating on {@code heldOut} every evalEvery steps and
+     * at the end, checkpointing to {@code checkpoint} (if not null) every checkpointEvery steps and
+     * at the end. {@code onStep} sees every step (progress bars).
+     */
+    public Evaluation train(ImageSet train, ImageSet heldOut, Path checkpoint, java.util.function.Consumer<StepResult> onStep)
+            throws IOException {
+        Evaluation last = null;
+        long start = System.nanoTime();
+        while (step < opts.steps()) {
+            StepResult s = step(train);
+            onStep.accept(s);
+            if (s.step() % 10 == 0 || s.step() == 1) {
+                log.info(String.format("step %d loss %.4g nll %.4g kl %.4g L1 %.4f lr %.3g |g| %.3g logvar %.3f (%.0f ms/step)",
+                        s.step(), s.loss(), s.nll(), s.kl(), s.meanAbsError(), s.lr(), s.gradNorm(), s.logvar(),
+                        (System.nanoTime() - start) / 1e6 / s.step()));
+            }
+            boolean end = step == opts.steps();
+            if (heldOut != null && (end || (opts.evalEvery() > 0 && step % opts.evalEvery() == 0))) {
+                last = evaluate(heldOut, 64);
+                log.info(String.format("step %d held-out PSNR %.2f dB over %d images (per-column mean-colour baseline %.2f dB)",
+                        step, last.psnr(), last.images(), last.baselinePsnr()));
+            }
+            if (checkpoint != null && (end || (opts.checkpointEvery() > 0 && step % opts.checkpointEvery() == 0))) {
+                save(checkpoint);
+                log.info("step {} checkpoint {}", step, checkpoint);
+            }
+        }
+        return last;
+    }
+
+    @Override
+    public void close() {
+        model.close();
+        emaModel.close();
+    }
+}

@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Times the authors' generator architecture in PyTorch (CPU), the baseline for the Java port.
+
+Uses scripts/golden/generator_ref.py (a faithful plain-PyTorch copy of the authors' math, checked against
+their code) with the authors' initialisation and training settings (dropouts 0.1, label drop 0.1).
+Benchmarks:
+  train_step        forward + backward + clip_grad_norm_(3.0) + AdamW step, batch 8, 16 tokens,
+                    diffusion_batch_mul 4; presets tiny and small; median after warm-up (ms)
+  sample            4 images x 16 tokens, 25 flow steps, cfg 3.0 (linear), authors' full-recompute
+                    sampler, tiny (ms for the whole batch)
+  sample_per_token  1 image of L tokens (L = 16, 64, 256, 1024), same sampler and settings, tiny
+                    (ms/token); a length whose time, extrapolated from the smaller lengths, exceeds
+                    --max-minutes is skipped (value null, estimate recorded)
+Output: a JSON list of records {benchmark, shape, unit, value, blas, threads, ...} on stdout or --out;
+value is wall-clock time; cpu_ms (process CPU time, all threads) and the load average are recorded too,
+since these machines are shared.
+OMP_WAIT_POLICY defaults to PASSIVE here: with the default (spinning) policy, 2 OpenMP threads on an
+oversubscribed machine ran a tiny training step 15-25x slower (16 s instead of 0.7 s) in our runs.
+Export OMP_WAIT_POLICY=ACTIVE before running to measure with spinning threads on an idle machine.
+Usage: /usr/bin/python3 scripts/bench_generator.py [--quick] [--only train_step,sample,...]
+       [--shapes tiny,small] [--lengths 16,64,256,1024] [--max-minutes 10] [--out file.json]
+"""
+import argparse
+import dataclasses
+import json
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # before torch loads libgomp; see the docstring
+import torch  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden"))
+from generator_ref import PRESETS, EquivariantGenerator, authors_init, make_optimizer  # noqa: E402
+
+BENCHMARKS = ("train_step", "sample", "sample_per_token")
+TRAIN_BATCH, TRAIN_TOKENS, TRAIN_MUL = 8, 16, 4
+SAMPLE_IMAGES, SAMPLE_TOKENS, FLOW_STEPS, CFG = 4, 16, 25, 3.0
+LR, CLIP = 1e-4 * TRAIN_BATCH / 256, 3.0   # blr 1e-4 scaled by batch/256, as the authors
+
+
+def blas_description():
+    """torch's BLAS_INFO plus the libblas actually mapped into this process (Debian's alternatives)."""
+    torch.randn(64, 64) @ torch.randn(64, 64)
+    info = torch.__config__.show()
+    blas_info = next((p.split("=", 1)[1] for p in info.replace(",", " ").split() if p.startswith("BLAS_INFO=")), "?")
+    libs = set()
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            path = line.split()[-1]
+            if "blas" in os.path.basename(path).lower():
+                libs.add(os.path.realpath(path))
+    return f"BLAS_INFO={blas_info}; loaded: {', '.join(sorted(libs)) or 'none found'}"
+
+
+def build(shape, seq_len=TRAIN_TOKENS):
+    cfg = dataclasses.replace(PRESETS[shape], attn_dropout=0.1, proj_dropout=0.1, diffusion_batch_mul=TRAIN_MUL,
+                              seq_len=seq_len)
+    model = EquivariantGenerator(cfg)
+    authors_init(model)
+    return model
+
+
+def parameter_count(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+def train_step_ms(shape, warmup, repeats):
+    model = build(shape)
+    cfg = model.cfg
+    model.train()
+    optimizer = make_optimizer(model, LR)
+    rows = TRAIN_MUL * TRAIN_BATCH * TRAIN_TOKENS
+    tokens = torch.randn(TRAIN_BATCH, TRAIN_TOKENS, cfg.token_channels)
+    labels = torch.randint(0, cfg.num_classes, (TRAIN_BATCH,))
+
+    def step():
+        drop_mask = (torch.rand(TRAIN_BATCH) < cfg.label_drop_prob).int()
+        shift = int(torch.randint(0, cfg.shift_range, (1,)))
+        loss = model(tokens, labels, drop_mask, shift, torch.randn(rows, cfg.token_channels), torch.rand(rows))
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), CLIP)
+        optimizer.step()
+
+    walls, cpus = timed(step, warmup, repeats)
+    return statistics.median(walls), {"cpu_ms": statistics.median(cpus), "params": parameter_count(model),
+                                      "batch": TRAIN_BATCH, "tokens": TRAIN_TOKENS,
+                                      "diffusion_batch_mul": TRAIN_MUL, "repeats": repeats, "all_ms": walls}
+
+
+def sample_ms(model, images, length, repeats):
+    labels = torch.randint(0, model.cfg.num_classes, (images,))
+    generator = torch.Generator().manual_seed(0)
+    return timed(lambda: model.sample_tokens(labels, length, cfg=CFG, flow_steps=FLOW_STEPS, generator=generator),
+                 0, repeats)
+
+
+def timed(fn, warmup, repeats):
+    for _ in range(warmup):
+        fn()
+    walls, cpus = [], []   # ms
+    for _ in range(repeats):
+        start, cpu_start = time.perf_counter(), time.process_time()
+        fn()
+        walls.append(round((time.perf_counter() - start) * 1e3, 3))
+        cpus.append(round((time.process_time() - cpu_start) * 1e3, 3))
+    return walls, cpus
+
+
+def sampler_model():
+    model = build("tiny")
+    model.eval()
+    sample_ms(model, 1, 2, 1)   # warm-up
+    return model
+
+
+def per_token_records(lengths, max_minutes, record):
+    model = sampler_model()
+    measured = []   # (length, total ms)
+    for length in lengths:
+        estimate = extrapolate(measured, length)
+        extra = {"images": 1, "tokens": length, "flow_steps": FLOW_STEPS, "cfg": CFG,
+                 "estimate_ms": None if estimate is None else round(estimate, 1)}
+        if estimate is not None and estimate > max_minutes * 60e3:
+            record("sample_per_token", f"tiny-{length}", "ms/token", None,
+                   skipped=f"estimated {estimate / 60e3:.1f} min > {max_minutes} min", **extra)
+            continue
+        walls, cpus = sample_ms(model, 1, length, 1)
+        measured.append((length, walls[0]))
+        record("sample_per_token", f"tiny-{length}", "ms/token", walls[0] / length, total_ms=walls[0],
+               cpu_ms=cpus[0], **extra)
+
+
+def extrapolate(measured, length):
+    """Time at `length` from the smaller lengths. The full recompute costs a*L (flow head, per-step
+    overheads) + b*L^2 (the transformer over the whole sequence at each AR step) + an attention
+    ~L^3 term: fit a, b to the last two measurements and add 50% for the attention term; from one
+    measurement assume pure L^2 growth (an upper bound for the first two terms)."""
+    if not measured:
+        return None
+    l2, t2 = measured[-1]
+    if len(measured) == 1:
+        return t2 * (length / l2) ** 2
+    l1, t1 = measured[-2]
+    b = max(0.0, (t2 / l2 - t1 / l1) / (l2 - l1))   # from t/L = a + b*L
+    a = max(0.0, t2 / l2 - b * l2)
+    return 1.5 * (a * length + b * length ** 2)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated subset of " + ", ".join(BENCHMARKS))
+    parser.add_argument("--shapes", default="tiny,small", help="train_step presets")
+    parser.add_argument("--lengths", default="16,64,256,1024", help="sample_per_token lengths")
+    parser.add_argument("--max-minutes", type=float, default=10.0, help="skip a sampling length estimated longer")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, --max-minutes 1")
+    parser.add_argument("--out", help="write the JSON here instead of stdout")
+    args = parser.parse_args()
+    selected = [b.strip() for b in args.only.split(",") if b.strip()]
+    unknown = set(selected) - set(BENCHMARKS)
+    if unknown:
+        parser.error(f"--only: unknown benchmark(s) {sorted(unknown)}; expected {', '.join(BENCHMARKS)}")
+    warmup, repeats = (1, 3) if args.quick else (2, 5)
+    max_minutes = min(args.max_minutes, 1.0) if args.quick else args.max_minutes
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    blas, threads = blas_description(), torch.get_num_threads()
+    records = []
+
+    def record(benchmark, shape, unit, value, **extra):
+        rec = {"benchmark": benchmark, "shape": shape, "unit": unit,
+               "value": None if value is None else round(value, 3), "blas": blas, "threads": threads,
+               "omp_wait_policy": os.environ["OMP_WAIT_POLICY"], "loadavg_1min": round(os.getloadavg()[0], 2),
+               "torch": torch.__version__, "quick": args.quick, **extra}
+        records.append(rec)
+        print(f"{benchmark:17s} {shape:10s} {rec['value']} {unit}", file=sys.stderr, flush=True)
+
+    if "train_step" in selected:
+        for shape in [s.strip() for s in args.shapes.split(",") if s.strip()]:
+            if shape not in PRESETS:
+                parser.error(f"--shapes: unknown preset {shape!r}; expected one of {sorted(PRESETS)}")
+            ms, extra = train_step_ms(shape, warmup, repeats)
+            record("train_step", shape, "ms", ms, **extra)
+    if "sample" in selected:
+        model = sampler_model()
+        walls, cpus = sample_ms(model, SAMPLE_IMAGES, SAMPLE_TOKENS, 1 if args.quick else 3)
+        record("sample", "tiny", "ms", statistics.median(walls), cpu_ms=statistics.median(cpus),
+               images=SAMPLE_IMAGES, tokens=SAMPLE_TOKENS, flow_steps=FLOW_STEPS, cfg=CFG, all_ms=walls)
+    if "sample_per_token" in selected:
+        per_token_records([int(x) for x in args.lengths.split(",")], max_minutes, record)
+
+    text = json.dumps(records, indent=1)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(text + "\n")
+    else:
+        print(text)
+
+
+if __name__ == "__main__":
+    main()
