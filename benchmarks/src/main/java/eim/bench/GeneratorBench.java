@@ -51,7 +51,7 @@ public final class GeneratorBench {
             results.add(new Result("sample", "tiny-16", "ms", sampleMs(dev, tiny, 4, 16, quick ? 1 : 3)));
             System.err.println(results.getLast());
             for (int len : quick ? new int[] {16, 64} : new int[] {16, 64, 256, 1024}) {
-                double ms = sampleMs(dev, tiny, 4, len, 1);
+                double ms = sampleMs(dev, tiny, 1, len, 1); // one image, as bench_generator.py
                 results.add(new Result("sample_per_token", "tiny-" + len, "ms/token", ms / len));
                 System.err.println(results.getLast());
             }

@@ -58,6 +58,10 @@ public final class Linear {
      */
     public static void forward(int from, int to, float[] x, float[] w, float[] b, float[] y, int M, int N, int K) {
         int panel = 2 * LANES;
+        if (to - from < panel / 2) {
+            forwardFewRows(from, to, x, w, b, y, N, K);
+            return;
+        }
         for (@Parallel int p0 = from; p0 < to; p0 += ROWS_PER_FORWARD_PASS) {
             int rows = Math.min(to, p0 + ROWS_PER_FORWARD_PASS) - p0;
             int padded = (rows + panel - 1) / panel * panel;
@@ -74,6 +78,44 @@ public final class Linear {
                 int yo = (p0 + r) * N;
                 for (int n = 0; n < N; n++) {
                     y[yo + n] = b[n] + yT[n * padded + r];
+                }
+            }
+        }
+    }
+
+    /**
+     * Few rows (a decoding step, a slice of a small batch): transposing x would mostly compute
+     * padding, so each W row is streamed once against up to four x rows, vectors along K.
+     */
+    static void forwardFewRows(int from, int to, float[] x, float[] w, float[] b, float[] y, int N, int K) {
+        int upper = S.loopBound(K);
+        for (@Parallel int r = from; r < to; r += 4) {
+            int rows = Math.min(4, to - r);
+            int x0 = r * K, x1 = (r + Math.min(1, rows - 1)) * K, x2 = (r + Math.min(2, rows - 1)) * K,
+                    x3 = (r + Math.min(3, rows - 1)) * K;
+            for (int n = 0; n < N; n++) {
+                int wo = n * K;
+                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+                int k = 0;
+                for (; k < upper; k += LANES) {
+                    FloatVector wv = FloatVector.fromArray(S, w, wo + k);
+                    a0 = FloatVector.fromArray(S, x, x0 + k).fma(wv, a0);
+                    a1 = FloatVector.fromArray(S, x, x1 + k).fma(wv, a1);
+                    a2 = FloatVector.fromArray(S, x, x2 + k).fma(wv, a2);
+                    a3 = FloatVector.fromArray(S, x, x3 + k).fma(wv, a3);
+                }
+                float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD),
+                        s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+                for (; k < K; k++) {
+                    float wk = w[wo + k];
+                    s0 += x[x0 + k] * wk;
+                    s1 += x[x1 + k] * wk;
+                    s2 += x[x2 + k] * wk;
+                    s3 += x[x3 + k] * wk;
+                }
+                float[] sums = {s0, s1, s2, s3};
+                for (int i = 0; i < rows; i++) {
+                    y[(r + i) * N + n] = b[n] + sums[i];
                 }
             }
         }
