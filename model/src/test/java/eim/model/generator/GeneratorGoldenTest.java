@@ -4,11 +4,9 @@ import static eim.tasks.testing.KernelHarness.assertClose;
 
 import eim.model.Parameters;
 import eim.tasks.Device;
-import eim.tasks.io.SafeTensors;
 import eim.tasks.io.Tensor;
 import eim.tasks.testing.Golden;
 import eim.tasks.testing.KernelHarness;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -20,9 +18,8 @@ import org.junit.jupiter.api.Test;
  */
 class GeneratorGoldenTest {
 
-    static GeneratorConfig config(String golden) throws Exception {
-        var url = GeneratorGoldenTest.class.getResource("/golden/" + golden + ".safetensors");
-        return GeneratorConfig.fromMetadata(SafeTensors.read(Path.of(url.toURI())).metadata(), golden);
+    static GeneratorConfig config(String golden) {
+        return GeneratorConfig.fromMetadata(Golden.load(golden).metadata(), golden);
     }
 
     /** A model with the golden file's parameters. */
@@ -68,8 +65,7 @@ class GeneratorGoldenTest {
         Golden g = Golden.load("generator_sample");
         GeneratorConfig cfg = config("generator_sample");
         EquivariantGenerator m = model(g, cfg);
-        int steps = Integer.parseInt(SafeTensors.read(Path.of(getClass().getResource("/golden/generator_sample.safetensors")
-                .toURI())).metadata().get("flow_steps"));
+        int steps = Integer.parseInt(g.metadata().get("flow_steps"));
         for (String c : List.of("L6", "L9", "L6_nocfg")) {
             String p = "sample_" + c + "_";
             int[] labels = g.ints(p + "labels");

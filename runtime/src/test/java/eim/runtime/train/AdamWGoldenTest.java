@@ -7,11 +7,9 @@ import eim.model.generator.EquivariantGenerator;
 import eim.model.generator.GeneratorConfig;
 import eim.model.generator.TrainingPass;
 import eim.tasks.Device;
-import eim.tasks.io.SafeTensors;
 import eim.tasks.io.Tensor;
 import eim.tasks.testing.Golden;
 import eim.tasks.testing.KernelHarness;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -24,7 +22,7 @@ class AdamWGoldenTest {
     @Test
     void tenStepsMatchPyTorch() throws Exception {
         Golden g = Golden.load("generator_train");
-        var meta = SafeTensors.read(Path.of(getClass().getResource("/golden/generator_train.safetensors").toURI())).metadata();
+        var meta = g.metadata();
         GeneratorConfig cfg = GeneratorConfig.fromMetadata(meta, "generator_train");
         float lr = Float.parseFloat(meta.get("lr"));
         for (Device dev : KernelHarness.devices()) {

@@ -1,6 +1,6 @@
 package eim.runtime.train;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import eim.model.generator.EquivariantGenerator;
@@ -77,6 +77,11 @@ class GeneratorTrainerTest {
                 resumed[i] = tr.trainStep().loss();
             }
         }
-        assertArrayEquals(straight, resumed, "resumed losses must equal the uninterrupted run");
+        // Equal up to float rounding: the Vector API leaves the order of a lane reduction to the JIT
+        // (interpreted and compiled code may add lanes differently), so two runs of the same JVM
+        // can differ in the last bit; everything else (data order, draws, seeds, moments) is exact.
+        for (int i = 0; i < 8; i++) {
+            assertEquals(straight[i], resumed[i], 1e-5 * Math.abs(straight[i]), "step " + i + " after resume at 4");
+        }
     }
 }

@@ -27,7 +27,17 @@ public final class Golden {
                     + "regenerate it with scripts/golden.sh");
         }
         try {
-            return new Golden(name, SafeTensors.read(Path.of(url.toURI())));
+            Path file;
+            if ("file".equals(url.getProtocol())) {
+                file = Path.of(url.toURI());
+            } else { // inside a test-jar of another module: copy it out
+                file = java.nio.file.Files.createTempFile("golden-" + name, ".safetensors");
+                file.toFile().deleteOnExit();
+                try (var in = url.openStream()) {
+                    java.nio.file.Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            return new Golden(name, SafeTensors.read(file));
         } catch (IOException | URISyntaxException e) {
             throw new IllegalStateException("cannot read golden " + name + ": " + e.getMessage(), e);
         }
@@ -58,6 +68,11 @@ public final class Golden {
     public int integer(String key) {
         Tensor t = tensor(key);
         return t.isInt() ? t.ints()[0] : Math.round(t.floats()[0]);
+    }
+
+    /** The file's {@code __metadata__} strings (configs of golden models). */
+    public java.util.Map<String, String> metadata() {
+        return contents.metadata();
     }
 
     public boolean has(String key) {
