@@ -1,8 +1,6 @@
 package eim.runtime.tokenizer;
 
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -69,13 +67,6 @@ public final class SyntheticScenes {
             out.add(scene(seed, i, width, height));
         }
         return out;
-    }
-
-    /** Writes scenes [0, count) as scene_NNNN.png into {@code folder}. */
-    public static void writeFolder(Path folder, long seed, int count, int width, int height) throws IOException {
-        for (int i = 0; i < count; i++) {
-            TokenizerImages.writePng(scene(seed, i, width, height), folder.resolve(String.format("scene_%04d.png", i)));
-        }
     }
 
     private static float[] colour(SplittableRandom r, float red, float green, float blue, float jitter) {

@@ -1,0 +1,101 @@
+package eim.runtime.cli;
+
+import eim.model.tokenizer.Tokenizer;
+import eim.model.tokenizer.TokenizerConfig;
+import eim.runtime.tokenizer.Seams;
+import eim.runtime.tokenizer.TokenFile;
+import eim.runtime.tokenizer.TokenizerCheckpoint;
+import eim.runtime.tokenizer.TokenizerImages;
+import eim.tasks.Device;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code eim tokenizer decode}: a token file -> PNGs as wide as their token sequences. */
+@Command(name = "decode", mixinStandardHelpOptions = true,
+        description = "Decodes token sequences of any length L into PNGs of L x scale pixels wide (EMA weights). "
+                + "Prints each image's seam ratio: column differences at token boundaries over those inside tokens.")
+public final class DecodeCommand implements Callable<Integer> {
+    @Option(names = "--checkpoint", required = true, description = "tokenizer checkpoint (safetensors)")
+    Path checkpoint;
+
+    @Option(names = "--tokens", required = true, description = "token file made by 'tokenize'")
+    Path tokens;
+
+    @Option(names = "--out", required = true,
+            description = "PNG file (with --index or --concat, or a single sequence), else a folder for item_NNNN.png")
+    Path out;
+
+    @Option(names = "--index", description = "decode only this item")
+    Integer index;
+
+    @Option(names = "--concat", description = "decode all items joined along the width into one PNG")
+    boolean concat;
+
+    @Option(names = "--device", defaultValue = "java")
+    String device;
+
+    @Option(names = "--no-ema", description = "use the trained weights instead of their EMA")
+    boolean noEma;
+
+    @Override
+    public Integer call() {
+        try (Device dev = TokenizerCommand.openDevice(device);
+             Tokenizer tokenizer = TokenizerCheckpoint.loadForInference(checkpoint, dev, !noEma)) {
+            TokenizerConfig cfg = tokenizer.config();
+            TokenFile tf = TokenFile.read(tokens);
+            if (tf.channels() != cfg.embedDim()) {
+                throw new IllegalArgumentException(tokens + " holds tokens of " + tf.channels() + " channels but "
+                        + checkpoint + " decodes " + cfg.embedDim() + "-channel tokens: not this tokenizer's tokens");
+            }
+            if (!tf.config().equals(cfg)) {
+                System.err.println("warning: " + tokens + " was made by a tokenizer config other than " + checkpoint + "'s");
+            }
+            if (index != null && (index < 0 || index >= tf.count())) {
+                throw new IllegalArgumentException("--index " + index + " is outside the " + tf.count() + " items of " + tokens);
+            }
+            List<float[]> sequences = new ArrayList<>();
+            List<Path> files = new ArrayList<>();
+            if (concat) {
+                float[] all = new float[0];
+                for (int i = 0; i < tf.count(); i++) {
+                    all = join(all, tf.unscaled(i));
+                }
+                sequences.add(all);
+                files.add(out);
+            } else {
+                for (int i = 0; i < tf.count(); i++) {
+                    if (index == null || index == i) {
+                        sequences.add(tf.unscaled(i));
+                        files.add(index != null || tf.count() == 1 ? out : out.resolve(String.format("item_%04d.png", i)));
+                    }
+                }
+            }
+            try (ProgressBar bar = TokenizerCommand.progress("decode", sequences.size(), 0, "img")) {
+                for (int k = 0; k < sequences.size(); k++) {
+                    int length = sequences.get(k).length / cfg.embedDim();
+                    int h = cfg.resolution(), w = length * cfg.scale();
+                    float[] image = tokenizer.decode(sequences.get(k), 1, length);
+                    TokenizerImages.writePng(TokenizerImages.toImage(image, 0, h, w), files.get(k));
+                    bar.step();
+                    System.out.printf("%s: %d tokens -> %dx%d px, seam ratio %.3f%n", files.get(k), length, w, h,
+                            Seams.boundaryRatio(image, 3, h, w, cfg.scale()));
+                }
+            }
+            return 0;
+        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+            return TokenizerCommand.fail(e);
+        }
+    }
+
+    private static float[] join(float[] a, float[] b) {
+        float[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+}

@@ -1,0 +1,95 @@
+package eim.runtime.cli;
+
+import eim.model.tokenizer.Tokenizer;
+import eim.model.tokenizer.TokenizerConfig;
+import eim.runtime.tokenizer.TokenFile;
+import eim.runtime.tokenizer.TokenizerCheckpoint;
+import eim.runtime.tokenizer.TokenizerImages;
+import eim.tasks.Device;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code eim tokenizer tokenize}: images -> a token file (EMA weights, posterior means · vae_norm). */
+@Command(name = "tokenize", mixinStandardHelpOptions = true,
+        description = "Encodes images into column tokens (N, L, channels) with the checkpoint's EMA weights, multiplied "
+                + "by vae_norm as the generator reads them. Each image is scaled to cover the tokenizer's height and "
+                + "--width, then centre-cropped.")
+public final class TokenizeCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "IMAGES", arity = "1..*", description = "image files or folders of images")
+    List<Path> inputs;
+
+    @Option(names = "--checkpoint", required = true, description = "tokenizer checkpoint (safetensors)")
+    Path checkpoint;
+
+    @Option(names = "--out", required = true, description = "token file to write (safetensors)")
+    Path out;
+
+    @Option(names = "--width", description = "image width in pixels, a multiple of the scale (default: the training resolution)")
+    Integer width;
+
+    @Option(names = "--batch", defaultValue = "8")
+    int batch;
+
+    @Option(names = "--device", defaultValue = "java")
+    String device;
+
+    @Option(names = "--no-ema", description = "use the trained weights instead of their EMA")
+    boolean noEma;
+
+    @Option(names = "--no-scale", description = "store the raw posterior means (not multiplied by vae_norm)")
+    boolean noScale;
+
+    @Override
+    public Integer call() {
+        try (Device dev = TokenizerCommand.openDevice(device);
+             Tokenizer tokenizer = TokenizerCheckpoint.loadForInference(checkpoint, dev, !noEma)) {
+            TokenizerConfig cfg = tokenizer.config();
+            int w = width != null ? width : cfg.resolution(), h = cfg.resolution();
+            int length = cfg.tokensForWidth(w), channels = cfg.embedDim();
+            List<Path> files = new ArrayList<>();
+            for (Path p : inputs) {
+                files.addAll(TokenizerImages.list(p));
+            }
+            float scale = noScale ? 1f : cfg.vaeNorm();
+            float[] tokens = new float[files.size() * length * channels];
+            int plane = 3 * h * w;
+            try (ProgressBar bar = TokenizerCommand.progress("tokenize", files.size(), 0, "img")) {
+                for (int from = 0; from < files.size(); from += batch) {
+                    int b = Math.min(batch, files.size() - from);
+                    float[] images = new float[b * plane];
+                    for (int i = 0; i < b; i++) {
+                        System.arraycopy(prepare(TokenizerImages.read(files.get(from + i)), w, h), 0, images, i * plane, plane);
+                    }
+                    float[] z = tokenizer.encode(images, b, w);
+                    for (int i = 0; i < z.length; i++) {
+                        tokens[from * length * channels + i] = z[i] * scale;
+                    }
+                    bar.stepBy(b);
+                }
+            }
+            new TokenFile(tokens, files.size(), length, channels, !noScale, cfg.vaeNorm(), cfg,
+                    files.stream().map(Path::toString).toList()).write(out);
+            System.out.printf("wrote %d x %d tokens of %d channels (%s) to %s%n", files.size(), length, channels,
+                    noScale ? "raw means" : "means x vae_norm " + cfg.vaeNorm(), out);
+            return 0;
+        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+            return TokenizerCommand.fail(e);
+        }
+    }
+
+    /** Scales to cover (w, h), then takes the centre (3, h, w). */
+    static float[] prepare(BufferedImage img, int w, int h) {
+        double f = Math.max((double) w / img.getWidth(), (double) h / img.getHeight());
+        int sw = Math.max(w, (int) Math.round(img.getWidth() * f)), sh = Math.max(h, (int) Math.round(img.getHeight() * f));
+        BufferedImage s = TokenizerImages.resize(img, sw, sh);
+        return TokenizerImages.toTensor(s, (sw - w) / 2, (sh - h) / 2, w, h, false);
+    }
+}

@@ -1,0 +1,154 @@
+"""PyTorch CPU peers of the JMH kernel benchmarks, measured in the same run (BenchMain calls this).
+
+Usage: bench_kernels.py SPEC.json OUT.json
+  SPEC: [{"benchmark": "linear_forward", "shape": "1024x1024x1024"}, ...] (names as the JMH methods)
+  OUT:  {"machine": {...}, "results": [{"benchmark", "shape", "seconds", "seconds_1_thread"}]}: mean
+        seconds per call, timed as JMH does here (1 s warm-up, then the mean of three 1 s iterations),
+        with 2 threads (the reference figure) and again with 1 thread: on a loaded machine OpenMP's
+        2-thread barriers can cost more than the op itself, and the 1-thread figure shows it.
+Each benchmark is the op PyTorch (or the authors' code) uses for the same thing: F.linear, dy @ W,
+dy.T @ x with dy.sum(0), the authors' masked full attention (their code without SDPA), F.layer_norm.
+Runs with torch.set_num_threads(2) under no_grad; the BLAS library actually loaded is recorded.
+"""
+import json
+import math
+import os
+import platform
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+WINDOW = 3  # the generator's cond_length, as WindowedAttentionBench
+
+
+def dims(shape, count):
+    d = [int(v) for v in shape.split("x")]
+    if len(d) != count:
+        raise ValueError(f"shape {shape!r} must have {count} dimensions")
+    return d
+
+
+def linear_forward(shape):
+    m, n, k = dims(shape, 3)
+    x, w, b = torch.randn(m, k), torch.randn(n, k), torch.randn(n)
+    return lambda: F.linear(x, w, b)
+
+
+def linear_backward_input(shape):
+    m, n, k = dims(shape, 3)
+    dy, w = torch.randn(m, n), torch.randn(n, k)
+    return lambda: torch.mm(dy, w)
+
+
+def linear_backward_weight(shape):
+    m, n, k = dims(shape, 3)
+    dy, x = torch.randn(m, n), torch.randn(m, k)
+    return lambda: (torch.mm(dy.t(), x), dy.sum(0))
+
+
+def window_attention_forward(shape):
+    """The authors' MaskedAttention without fused SDPA: full L x L scores, window mask, softmax."""
+    b, l, h, hd = dims(shape, 4)
+    qkv = torch.randn(b, l, 3 * h * hd)
+    i = torch.arange(l)
+    mask = (i[None, :] <= i[:, None]) & (i[None, :] >= i[:, None] - WINDOW)
+    scale = hd ** -0.5
+
+    def run():
+        q, k, v = qkv.reshape(b, l, 3, h, hd).permute(2, 0, 3, 1, 4).unbind(0)
+        attn = (q * scale) @ k.transpose(-2, -1)
+        attn = attn.masked_fill(~mask[None, None, :, :], float("-inf")).softmax(dim=-1)
+        return (attn @ v).transpose(1, 2).reshape(b, l, h * hd)
+
+    return run
+
+
+def layernorm_forward(shape):
+    rows, d = dims(shape, 2)
+    x, w, b = torch.randn(rows, d), torch.randn(d), torch.randn(d)
+    return lambda: F.layer_norm(x, (d,), w, b, 1e-6)
+
+
+OPS = {f.__name__: f for f in (linear_forward, linear_backward_input, linear_backward_weight,
+                                window_attention_forward, layernorm_forward)}
+
+
+def seconds_per_call(fn, warmup_s=1.0, iterations=3, iteration_s=1.0):
+    end = time.perf_counter() + warmup_s
+    while time.perf_counter() < end:
+        fn()
+    means = []
+    for _ in range(iterations):
+        calls, t0 = 0, time.perf_counter()
+        while True:
+            fn()
+            calls += 1
+            elapsed = time.perf_counter() - t0
+            if elapsed >= iteration_s:
+                break
+        means.append(elapsed / calls)
+    return sum(means) / len(means)
+
+
+def loaded_blas():
+    """Shared libraries with BLAS in their name mapped into this process (after a matmul ran)."""
+    torch.mm(torch.randn(64, 64), torch.randn(64, 64))
+    libs = set()
+    with open("/proc/self/maps") as f:
+        for line in f:
+            path = line.split()[-1]
+            if "blas" in os.path.basename(path).lower() or "mkl" in os.path.basename(path).lower():
+                libs.add(os.path.realpath(path))
+    return sorted(libs)
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit("usage: bench_kernels.py SPEC.json OUT.json")
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+    with open(sys.argv[1]) as f:
+        spec = json.load(f)
+    results = []
+    with torch.no_grad():
+        for item in spec:
+            name, shape = item["benchmark"], item["shape"]
+            if name not in OPS:
+                print(f"bench_kernels.py: no PyTorch peer for {name}; skipped", file=sys.stderr)
+                continue
+            op = OPS[name](shape)
+            s = seconds_per_call(op)
+            torch.set_num_threads(1)
+            s1 = seconds_per_call(op)
+            torch.set_num_threads(2)
+            print(f"pytorch {name} {shape}: {s * 1e3:.3f} ms (1 thread: {s1 * 1e3:.3f} ms)", file=sys.stderr)
+            results.append({"benchmark": name, "shape": shape, "seconds": s, "seconds_1_thread": s1})
+    blas = loaded_blas()
+    machine = {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "blas": ", ".join(blas) if blas else "unknown",
+        "torch_blas_info": next((p.strip() for p in torch.__config__.show().split(",") if "BLAS_INFO" in p), ""),
+        "load_average": list(os.getloadavg()),
+    }
+    with open(sys.argv[2], "w") as f:
+        json.dump({"machine": machine, "results": results}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
