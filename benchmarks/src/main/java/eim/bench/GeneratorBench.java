@@ -23,7 +23,8 @@ import java.util.SplittableRandom;
  * tokens with 25 flow steps and cfg 3; time per token at 16..1024 tokens with the incremental
  * sampler. scripts/bench_generator.sh pairs them with PyTorch's figures from the same run.
  *
- * <p>Usage: GeneratorBench [--device java] [--quick] [--out file.json]
+ * <p>Usage: GeneratorBench [--device java] [--quick] [--only train_step,sample,sample_per_token]
+ * [--presets tiny,small] [--out file.json]
  */
 public final class GeneratorBench {
     record Result(String benchmark, String shape, String unit, double value) {}
@@ -32,25 +33,32 @@ public final class GeneratorBench {
         String device = "java";
         boolean quick = false;
         Path out = null;
+        String only = "train_step,sample,sample_per_token";
+        String presets = "tiny,small";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--device" -> device = args[++i];
                 case "--quick" -> quick = true;
                 case "--out" -> out = Path.of(args[++i]);
+                case "--only" -> only = args[++i];
+                case "--presets" -> presets = args[++i];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         List<Result> results = new ArrayList<>();
         try (Device dev = Devices.open(device)) {
-            for (String preset : List.of("tiny", "small")) {
+            List<String> which = List.of(only.split(","));
+            for (String preset : which.contains("train_step") ? List.of(presets.split(",")) : List.<String>of()) {
                 results.add(new Result("train_step", preset, "ms", trainStep(dev, preset, quick ? 2 : preset.equals("tiny") ? 8 : 4)));
                 System.err.println(results.getLast());
             }
             EquivariantGenerator tiny = new EquivariantGenerator(config("tiny")).initialize(1);
             randomizeHead(tiny);
-            results.add(new Result("sample", "tiny-16", "ms", sampleMs(dev, tiny, 4, 16, quick ? 1 : 3)));
-            System.err.println(results.getLast());
-            for (int len : quick ? new int[] {16, 64} : new int[] {16, 64, 256, 1024}) {
+            if (which.contains("sample")) {
+                results.add(new Result("sample", "tiny-16", "ms", sampleMs(dev, tiny, 4, 16, quick ? 1 : 3)));
+                System.err.println(results.getLast());
+            }
+            for (int len : !which.contains("sample_per_token") ? new int[0] : quick ? new int[] {16, 64} : new int[] {16, 64, 256, 1024}) {
                 double ms = sampleMs(dev, tiny, 1, len, 1); // one image, as bench_generator.py
                 results.add(new Result("sample_per_token", "tiny-" + len, "ms/token", ms / len));
                 System.err.println(results.getLast());
