@@ -9,9 +9,6 @@ import eim.tasks.Devices;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -54,8 +51,7 @@ final class SampleCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         try (Device dev = Devices.open(device);
              Sampler s = new Sampler(m, dev, mode, all.length, len, cfg, steps);
-             ProgressBar pb = new ProgressBarBuilder().setTaskName("sample").setInitialMax(len)
-                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000).build()) {
+             eim.runtime.Progress pb = eim.runtime.Progress.start("sample", len, "token")) {
             tokens = s.sample(all, Sampler.NoiseSource.seeded(seed), (i, n) -> pb.stepTo(i + 1));
         }
         double secs = (System.nanoTime() - t0) / 1e9;

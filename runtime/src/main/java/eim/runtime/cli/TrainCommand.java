@@ -11,9 +11,6 @@ import eim.tasks.Devices;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -73,8 +70,7 @@ final class TrainCommand implements Callable<Integer> {
         Files.createDirectories(out);
         try (Device dev = Devices.open(device);
              GeneratorTrainer tr = new GeneratorTrainer(model, ds, opt, dev, from);
-             ProgressBar pb = new ProgressBarBuilder().setTaskName("train").setInitialMax(steps)
-                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(2000).showSpeed().build()) {
+             eim.runtime.Progress pb = eim.runtime.Progress.start("train", steps, "step")) {
             pb.stepTo(tr.step());
             tr.run(pb::stepTo);
         }

@@ -39,6 +39,22 @@ class SequenceTest {
     }
 
     @Test
+    void matchesPyTorch() {
+        eim.tasks.testing.Golden g = eim.tasks.testing.Golden.load("ops_sequence");
+        FloatArray z = zeros("z", B * L * D), dxc = zeros("dxc", B * S * D), dxi = zeros("dxi", B * L * D);
+        for (var dev : devices()) {
+            run(dev, Sequence.SHIFT_RIGHT_GATHER, new int[] {B * L, D}, new FloatArray("xc", g.f("xc")),
+                    new FloatArray("xi", g.f("xi")), z, B, S, L, D);
+            assertClose("z on " + dev.name(), z.array(), g.f("z"), 1e-6);
+            dxc.fill(0f);
+            dxi.fill(0f);
+            run(dev, Sequence.SHIFT_RIGHT_SCATTER, new int[] {B * L, D}, new FloatArray("dz", g.f("dz")), dxc, dxi, B, S, L, D);
+            assertClose("dxc on " + dev.name(), dxc.array(), g.f("dxc"), 1e-6);
+            assertClose("dxi on " + dev.name(), dxi.array(), g.f("dxi"), 1e-6);
+        }
+    }
+
+    @Test
     void scatterIsTheGradientOfGather() {
         Random r = new Random(5);
         FloatArray xc = randn("xc", B * S * D, r), xi = randn("xi", B * L * D, r), z = zeros("z", B * L * D);
