@@ -14,8 +14,11 @@ import java.util.concurrent.RecursiveAction;
 public final class JavaDevice implements Device {
     /** Below this many items of dimension 0 a launch runs on the calling thread. */
     public static final int MIN_ITEMS_TO_SPLIT = 2;
-    /** Below this many work items in all (product of the range) a launch runs on the calling thread. */
-    public static final int MIN_WORK_ITEMS_TO_SPLIT = 4096;
+    /**
+     * Below this many work items in all (product of the range) a launch runs on the calling thread:
+     * waking the pool costs more than small kernels (decoding steps) gain. -Deim.java.minSplit=N.
+     */
+    public static final int MIN_WORK_ITEMS_TO_SPLIT = Integer.getInteger("eim.java.minSplit", 4096);
 
     /** With -Deim.profile=true, time per kernel is accumulated and printed at exit. */
     private static final KernelProfile PROFILE = Boolean.getBoolean("eim.profile") ? new KernelProfile("java") : null;
