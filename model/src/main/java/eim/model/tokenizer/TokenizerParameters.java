@@ -119,10 +119,6 @@ public final class TokenizerParameters {
         }
     }
 
-    public boolean hasGradients() {
-        return entries.values().stream().allMatch(e -> e.grad != null);
-    }
-
     /** The values as tensors with their PyTorch shapes (copies), in registration order. */
     public Map<String, Tensor> toTensors() {
         Map<String, Tensor> m = new LinkedHashMap<>();

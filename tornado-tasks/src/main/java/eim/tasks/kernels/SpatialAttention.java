@@ -3,7 +3,6 @@ package eim.tasks.kernels;
 import eim.tasks.Kernel;
 import eim.tasks.Parallel;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**

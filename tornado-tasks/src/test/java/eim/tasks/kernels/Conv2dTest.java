@@ -21,6 +21,7 @@ class Conv2dTest {
     static final Shape CONV3 = new Shape(2, 3, 6, 5, 11, 3, 3);   // 6 channels: one full block of 4 and a part
     static final Shape CONV1 = new Shape(2, 6, 5, 3, 9, 1, 1);
     static final Shape CONV1D = new Shape(2, 7, 5, 1, 10, 1, 3);
+    static final Shape WIDE = new Shape(1, 2, 5, 3, 19, 3, 3);   // two vectors at a time, then a tail
 
     static Object[] args(Object[] arrays, Shape s) {
         Object[] dims = s.dims();
@@ -33,7 +34,7 @@ class Conv2dTest {
     @Test
     void openClTwinsMatchJava() {
         Random r = new Random(1);
-        for (Shape s : new Shape[] {CONV3, CONV1, CONV1D, new Shape(1, 5, 9, 2, 3, 3, 3)}) {
+        for (Shape s : new Shape[] {CONV3, CONV1, CONV1D, WIDE, new Shape(1, 5, 9, 2, 3, 3, 3)}) {
             FloatArray x = randn("x", s.xSize(), r), w = randn("w", s.wSize(), r), b = randn("b", s.Cout(), r);
             assertParity(Conv2d.FORWARD, new int[] {s.B() * s.Cout(), s.H() * s.W()},
                     args(new Object[] {x, w, b, zeros("y", s.ySize())}, s));
@@ -48,7 +49,7 @@ class Conv2dTest {
     @Test
     void backwardMatchesFiniteDifferences() {
         Random r = new Random(2);
-        for (Shape s : new Shape[] {CONV3, CONV1, CONV1D}) {
+        for (Shape s : new Shape[] {CONV3, CONV1, CONV1D, WIDE}) {
             FloatArray x = randn("x", s.xSize(), r), w = randn("w", s.wSize(), r), b = randn("b", s.Cout(), r);
             FloatArray y = zeros("y", s.ySize());
             float[] g = randn("g", s.ySize(), r).array();
