@@ -6,6 +6,7 @@ import eim.tasks.Devices;
 import eim.tasks.ExecutionPlan;
 import eim.tasks.FloatArray;
 import eim.tasks.TaskGraph;
+import eim.tasks.WorkGroups;
 import java.util.SplittableRandom;
 
 /**
@@ -37,6 +38,11 @@ final class KernelRig implements AutoCloseable {
     void run(String graph) {
         plan.execute(graph);
         plan.sync();
+    }
+
+    /** Local size for the Linear kernels: their tiled path on OpenCL, nothing on java (which ignores it). */
+    static int[] linearWorkGroup(String backend) {
+        return backend.equals("opencl") ? WorkGroups.linear() : null;
     }
 
     /** A graph whose inputs are sent on its first execution only. */

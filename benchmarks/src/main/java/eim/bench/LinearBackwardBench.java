@@ -1,6 +1,7 @@
 package eim.bench;
 
 import eim.tasks.FloatArray;
+import eim.tasks.Task;
 import eim.tasks.kernels.Linear;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -15,8 +16,8 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * The two Linear backward kernels (2/3 of a training step's matmul FLOPs): dx += dy W and
- * dW += dyᵀ x, db += Σ dy. Shapes "MxNxK" as {@link LinearBench} without 2048³, which the plain
- * OpenCL twins on PoCL take seconds per call for.
+ * dW += dyᵀ x, db += Σ dy. Shapes "MxNxK" as {@link LinearBench} without 2048³ (OpenCL on PoCL
+ * takes seconds per call there). On opencl the tasks get {@link eim.tasks.WorkGroups#linear()}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -38,9 +39,12 @@ public class LinearBackwardBench {
         FloatArray x = KernelRig.randn("x", m * k, 1), w = KernelRig.randn("w", n * k, 2);
         FloatArray dy = KernelRig.randn("dy", m * n, 3);
         FloatArray dx = new FloatArray("dx", m * k), dw = new FloatArray("dw", n * k), db = new FloatArray("db", n);
+        int[] local = KernelRig.linearWorkGroup(backend);
         rig = new KernelRig(backend,
-                KernelRig.graph("input", dy, w).task2d("dx", Linear.BACKWARD_INPUT, m, k, dy, w, dx, m, n, k),
-                KernelRig.graph("weight", dy, x).task2d("dw", Linear.BACKWARD_WEIGHT, n, k, dy, x, dw, db, m, n, k));
+                KernelRig.graph("input", dy, w).add(new Task("input.dx", Linear.BACKWARD_INPUT, new int[] {m, k}, local,
+                        new Object[] {dy, w, dx, m, n, k})),
+                KernelRig.graph("weight", dy, x).add(new Task("weight.dw", Linear.BACKWARD_WEIGHT, new int[] {n, k}, local,
+                        new Object[] {dy, x, dw, db, m, n, k})));
     }
 
     @Benchmark
