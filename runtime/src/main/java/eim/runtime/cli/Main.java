@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code scripts/eim <command>}: the project's command-line tool. */
 @Command(name = "eim", mixinStandardHelpOptions = true, version = "eim 0.1.0",
         description = "Equivariant Image Modeling in Java: column tokenizer, windowed-causal generator, flow head.",
-        subcommands = {DevicesCommand.class, TrainCommand.class, SampleCommand.class, InspectCommand.class,
+        subcommands = {DemoCommand.class, DevicesCommand.class, TrainCommand.class, SampleCommand.class, InspectCommand.class,
                 ImportCommand.class, ForwardCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Override
