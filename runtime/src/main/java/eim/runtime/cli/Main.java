@@ -6,9 +6,9 @@ import picocli.CommandLine.Command;
 /** {@code scripts/eim <command>}: the project's command-line tool. */
 @Command(name = "eim", mixinStandardHelpOptions = true, version = "eim 0.1.0",
         description = "Equivariant Image Modeling in Java: column tokenizer, windowed-causal generator, flow head.",
-        subcommands = {DevicesCommand.class, TokenizerCommand.class, TokenizeCommand.class, DecodeCommand.class,
-                TrainCommand.class, SampleCommand.class, InspectCommand.class, ImportCommand.class, ForwardCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, DevicesCommand.class, GenerateCommand.class, TokenizerCommand.class,
+                TokenizeCommand.class, DecodeCommand.class, TrainCommand.class, SampleCommand.class, InspectCommand.class,
+                ImportCommand.class, ForwardCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {

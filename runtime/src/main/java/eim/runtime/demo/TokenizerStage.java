@@ -1,0 +1,148 @@
+package eim.runtime.demo;
+
+import eim.model.tokenizer.Tokenizer;
+import eim.runtime.Progress;
+import eim.runtime.data.AtomicFiles;
+import eim.runtime.data.ImageTensor;
+import eim.runtime.tokenizer.ImageSet;
+import eim.runtime.tokenizer.TokenizerCheckpoint;
+import eim.runtime.tokenizer.TokenizerTrainer;
+import eim.runtime.tokenizer.TrainOptions;
+import eim.runtime.train.TokenDataset;
+import eim.tasks.Device;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The first stage: trains the column tokenizer on random square crops of the panoramas for its time
+ * share (or reuses out/tokenizer.safetensors), then turns every training panorama into generator
+ * training windows of column tokens, scaled by vae_norm = 1/std of the latents.
+ */
+final class TokenizerStage {
+    private static final Logger log = LoggerFactory.getLogger(TokenizerStage.class);
+    static final String CHECKPOINT = "tokenizer.safetensors", LOSS_CSV = "tokenizer-loss.csv", TOKENS = "tokens.safetensors";
+    /** Panoramas encoded per call. */
+    private static final int ENCODE_BATCH = 16;
+
+    /** What training did (or did in the run that is reused). */
+    record Training(int steps, double seconds, boolean reused) {}
+
+    /** The generator's training data as written: N windows, scaled by {@code vaeNorm}. */
+    record Tokens(Path file, int sequences, float vaeNorm, boolean reused) {}
+
+    private TokenizerStage() {}
+
+    static Training trainOrReuse(DemoConfig c, DemoData data, Device device, DemoState state) throws Exception {
+        Path checkpoint = c.out().resolve(CHECKPOINT);
+        Map<String, String> settings = c.tokenizerSettings();
+        if (!c.retrain() && state.reusable("tokenizer", settings, checkpoint)) {
+            log.info("reusing the trained tokenizer {} (same settings; --retrain trains again)", checkpoint);
+            return new Training(Integer.parseInt(state.result("tokenizer", "steps")),
+                    Double.parseDouble(state.result("tokenizer", "seconds")), true);
+        }
+        TrainOptions opts = TrainOptions.defaults().withBatch(c.tokenizerBatch()).withSteps(c.tokenizerMaxSteps())
+                .withSchedule(c.tokenizerLr(), c.tokenizerWarmup(), Integer.MAX_VALUE, 1f).withSeed(c.seed());
+        ImageSet train = new ImageSet(data.train(), c.height());
+        StringBuilder csv = new StringBuilder("step,loss,nll,kl,l1,lr,grad_norm\n");
+        BudgetedTraining.Outcome outcome;
+        try (TokenizerTrainer trainer = new TokenizerTrainer(c.tokenizer(), device, opts)) {
+            outcome = BudgetedTraining.run("tokenizer training", c.tokenizerMinutes() * 60, c.tokenizerMaxSteps(), () -> {
+                TokenizerTrainer.StepResult s = trainer.step(train);
+                csv.append(String.format(Locale.ROOT, "%d,%.6g,%.6g,%.6g,%.6g,%.4g,%.4g%n", s.step(), s.loss(), s.nll(),
+                        s.kl(), s.meanAbsError(), s.lr(), s.gradNorm()));
+                return String.format(Locale.ROOT, "loss %.4g  L1 %.4f", s.loss(), s.meanAbsError());
+            });
+            trainer.save(checkpoint);
+        }
+        AtomicFiles.writeString(c.out().resolve(LOSS_CSV), csv.toString());
+        state.finished("tokenizer", settings, Map.of("steps", "" + outcome.steps(), "seconds", "" + outcome.seconds()));
+        return new Training(outcome.steps(), outcome.seconds(), false);
+    }
+
+    /** The trained tokenizer with its EMA weights (what tokenizing and decoding use). */
+    static Tokenizer load(DemoConfig c, Device device) throws IOException {
+        return TokenizerCheckpoint.loadForInference(c.out().resolve(CHECKPOINT), device, true);
+    }
+
+    /**
+     * Encodes every training panorama at its full width and cuts windows of the generator's length
+     * every {@code windowStride} tokens; all values are multiplied by vae_norm = 1/std (LDM's scale
+     * factor), stored in the file's metadata and the demo state so decoding divides by the same.
+     */
+    static Tokens tokenizeOrReuse(DemoConfig c, DemoData data, Tokenizer tokenizer, DemoState state) throws IOException {
+        Path file = c.out().resolve(TOKENS);
+        Map<String, String> settings = c.tokenSettings();
+        if (!c.retrain() && state.reusable("tokens", settings, file)) {
+            log.info("reusing the tokenized training set {}", file);
+            return new Tokens(file, Integer.parseInt(state.result("tokens", "sequences")),
+                    Float.parseFloat(state.result("tokens", "vae_norm")), true);
+        }
+        int h = c.height(), w = c.trainWidth(), length = c.tokensPerImage(), embed = c.tokenizer().embedDim();
+        int wide = c.tokenizer().tokensForWidth(w), perImage = (wide - length) / c.windowStride() + 1;
+        int n = data.train().size();
+        float[] tokens = new float[n * perImage * length * embed];
+        int[] labels = new int[n * perImage];
+        int plane = ImageTensor.CHANNELS * h * w;
+        try (Progress progress = Progress.start("tokenizing", n, "img")) {
+            for (int from = 0; from < n; from += ENCODE_BATCH) {
+                int b = Math.min(ENCODE_BATCH, n - from);
+                float[] images = new float[b * plane];
+                for (int i = 0; i < b; i++) {
+                    ImageTensor.fromImage(data.train().get(from + i), images, i * plane);
+                }
+                float[] z = tokenizer.encode(images, b, w); // (b, wide, embed)
+                for (int i = 0; i < b; i++) {
+                    for (int k = 0; k < perImage; k++) {
+                        int seq = (from + i) * perImage + k;
+                        System.arraycopy(z, (i * wide + k * c.windowStride()) * embed, tokens, seq * length * embed, length * embed);
+                        labels[seq] = data.labels()[from + i];
+                    }
+                }
+                progress.stepBy(b);
+            }
+        }
+        float vaeNorm = (float) (1 / standardDeviation(tokens));
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] *= vaeNorm;
+        }
+        TokenDataset.save(file, tokens, labels, length, embed, Map.of("vae_norm", "" + vaeNorm,
+                "tokenizer", c.out().resolve(CHECKPOINT).toString(), "classes", String.join(",", data.classNames())));
+        log.info(String.format(Locale.ROOT, "%d training windows of %d tokens x %d channels, vae_norm %.5g -> %s",
+                labels.length, length, embed, vaeNorm, file));
+        state.finished("tokens", settings, Map.of("sequences", "" + labels.length, "vae_norm", "" + vaeNorm));
+        return new Tokens(file, labels.length, vaeNorm, false);
+    }
+
+    /** Held-out panoramas and their reconstructions (posterior means, EMA weights), at full width. */
+    static List<BufferedImage> reconstruct(Tokenizer tokenizer, List<BufferedImage> images) {
+        List<BufferedImage> out = new ArrayList<>();
+        for (BufferedImage image : images) {
+            int h = image.getHeight(), w = image.getWidth();
+            float[] z = tokenizer.encode(ImageTensor.fromImage(image), 1, w);
+            out.add(ImageTensor.toImage(tokenizer.decode(z, 1, tokenizer.config().tokensForWidth(w)), h, w));
+        }
+        return out;
+    }
+
+    /** Held-out PSNR of the tokenizer on centre crops, and the per-column mean-colour baseline's. */
+    static TokenizerTrainer.Evaluation evaluate(DemoConfig c, Tokenizer tokenizer, DemoData data) {
+        return TokenizerTrainer.evaluate(tokenizer, new ImageSet(data.heldOut(), c.height()), data.heldOut().size());
+    }
+
+    private static double standardDeviation(float[] v) {
+        double sum = 0, squares = 0;
+        for (float x : v) {
+            sum += x;
+            squares += (double) x * x;
+        }
+        double mean = sum / v.length;
+        return Math.sqrt(Math.max(squares / v.length - mean * mean, 1e-12));
+    }
+}
