@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "eim", mixinStandardHelpOptions = true, version = "eim 0.1.0",
         description = "Equivariant Image Modeling in Java: column tokenizer, windowed-causal generator, flow head.",
         subcommands = {DevicesCommand.class, TrainCommand.class, SampleCommand.class, InspectCommand.class,
-                ImportCommand.class, ForwardCommand.class, CommandLine.HelpCommand.class})
+                ImportCommand.class, ForwardCommand.class, GenerateCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {
