@@ -96,6 +96,7 @@ final class GenerateCommand implements Callable<Integer> {
             int batches = (labels.length + batch - 1) / batch;
             SplittableRandom seeds = new SplittableRandom(seed);
             int[] hw;
+            double sampling = 0, decoding = 0;
             long t1 = System.nanoTime();
             try (ImageGenerator gen = new ImageGenerator(generator, tokenizer, norm, dev);
                  Progress p = Progress.start("generate", (long) batches * tokens, "token")) {
@@ -105,6 +106,8 @@ final class GenerateCommand implements Callable<Integer> {
                     int done = k * tokens;
                     ImageGenerator.Batch b = gen.generate(Arrays.copyOfRange(labels, from, to), settings,
                             Sampler.NoiseSource.seeded(seeds.nextLong()), (i, n) -> p.stepTo(done + i + 1L));
+                    sampling += b.samplingSeconds();
+                    decoding += b.decodingSeconds();
                     for (int i = 0; i < b.size(); i++) {
                         int n = from + i;
                         Images.writePng(out.resolve(String.format("class%d_%03d.png", labels[n], n % count)), b.image(i));
@@ -112,9 +115,10 @@ final class GenerateCommand implements Callable<Integer> {
                 }
             }
             double secs = (System.nanoTime() - t1) / 1e9;
-            System.out.printf("wrote %d images of %dx%d px (%d tokens) to %s: %.1f s per image (%d flow steps, cfg %.2f, "
-                            + "%s, %s sampler); loading took %.1f s%n", labels.length, hw[1], hw[0], tokens, out,
-                    secs / labels.length, steps, cfg, dev.name(), sampler, loadSecs);
+            System.out.printf("wrote %d images of %dx%d px (%d tokens) to %s: %.1f s per image (sampling %.1f s, decoding "
+                            + "%.1f s per image; %d flow steps, cfg %.2f, %s, %s sampler); loading took %.1f s%n",
+                    labels.length, hw[1], hw[0], tokens, out, secs / labels.length, sampling / labels.length,
+                    decoding / labels.length, steps, cfg, dev.name(), sampler, loadSecs);
         }
         return 0;
     }

@@ -54,8 +54,11 @@ public final class ImageGenerator implements AutoCloseable {
      * @param labels  the class of each image (-1 = unconditional)
      * @param latents sampled tokens (B, L, C) as the generator made them (times vae_norm)
      * @param pixels  decoded images (B, 3, height, width) in about [-1, 1]
+     * @param samplingSeconds wall time of the token sampling (sampler compilation included)
+     * @param decodingSeconds wall time of the decoding
      */
-    public record Batch(int[] labels, int tokens, float[] latents, float[] pixels, int height, int width) {
+    public record Batch(int[] labels, int tokens, float[] latents, float[] pixels, int height, int width,
+                        double samplingSeconds, double decodingSeconds) {
         public int size() {
             return labels.length;
         }
@@ -106,9 +109,13 @@ public final class ImageGenerator implements AutoCloseable {
      * @param progress called after each token position of the batch, may be null
      */
     public Batch generate(int[] labels, Settings s, Sampler.NoiseSource noise, Sampler.Progress progress) {
+        long t0 = System.nanoTime();
         float[] latents = samplerFor(labels.length, s).sample(labels, noise, progress);
-        return new Batch(labels.clone(), s.tokens(), latents, decode(latents, labels.length, s.tokens()),
-                imageSize(s.tokens())[0], imageSize(s.tokens())[1]);
+        long t1 = System.nanoTime();
+        float[] pixels = decode(latents, labels.length, s.tokens());
+        int[] hw = imageSize(s.tokens());
+        return new Batch(labels.clone(), s.tokens(), latents, pixels, hw[0], hw[1], (t1 - t0) / 1e9,
+                (System.nanoTime() - t1) / 1e9);
     }
 
     /** Images (B, 3, H, W) from generator latents (B, L, C): divided by vae_norm, decoded image by image (constant memory in B). */
