@@ -1,0 +1,140 @@
+package eim.runtime.cli;
+
+import eim.model.generator.EquivariantGenerator;
+import eim.model.generator.GeneratorConfig;
+import eim.model.generator.GeneratorImport;
+import eim.model.generator.Sampler;
+import eim.model.tokenizer.Tokenizer;
+import eim.model.tokenizer.TokenizerConfig;
+import eim.model.tokenizer.TokenizerImport;
+import eim.runtime.Progress;
+import eim.runtime.data.Images;
+import eim.runtime.generate.ImageGenerator;
+import eim.runtime.generate.TokenizerFiles;
+import eim.tasks.Device;
+import eim.tasks.Devices;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Generates class-conditional images: tokens sampled by the generator (EMA weights), decoded by the "
+                + "tokenizer, written as PNG files <out>/class<C>_<N>.png. Takes our checkpoints or the authors' .ckpt files.")
+final class GenerateCommand implements Callable<Integer> {
+    /** Where the models come from: files, or random weights of two presets (for timing without downloads). */
+    static final class Models {
+        @ArgGroup(exclusive = false, multiplicity = "0..1") Files files;
+        @ArgGroup(exclusive = false, multiplicity = "0..1") Random random;
+    }
+
+    static final class Files {
+        @Option(names = "--generator", required = true, description = "ours (.safetensors) or the authors' (.ckpt)")
+        Path generator;
+        @Option(names = "--tokenizer", required = true, description = "ours (.safetensors) or the authors' (.ckpt)")
+        Path tokenizer;
+    }
+
+    static final class Random {
+        @Option(names = "--random-weights", required = true,
+                description = "random weights instead of files (timing and smoke tests; the images are noise)")
+        boolean randomWeights;
+        @Option(names = "--generator-preset", defaultValue = "L", description = "tiny, small, S, B, L, H (default ${DEFAULT-VALUE})")
+        String generatorPreset;
+        @Option(names = "--tokenizer-preset", defaultValue = "official",
+                description = "official, small, mini, tiny (default ${DEFAULT-VALUE})")
+        String tokenizerPreset;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1") Models models;
+    @Option(names = "--class", split = ",", required = true, description = "class indices, e.g. 3,7 (-1 = unconditional)")
+    int[] classes;
+    @Option(names = "--count", defaultValue = "1", description = "images per class (default ${DEFAULT-VALUE})") int count;
+    @Option(names = "--width", description = "tokens per image, any >= 2 (default: the generator's training length); "
+            + "the image is 16 px wide per token with the official tokenizer") Integer width;
+    @Option(names = "--cfg", defaultValue = "3.0", description = "guidance scale (default ${DEFAULT-VALUE}; the authors use 7 for Places)")
+    float cfg;
+    @Option(names = "--steps", defaultValue = "100", description = "flow (Euler) steps per token (default ${DEFAULT-VALUE})")
+    int steps;
+    @Option(names = "--seed", defaultValue = "0") long seed;
+    @Option(names = "--batch", defaultValue = "4", description = "images sampled together (default ${DEFAULT-VALUE})") int batch;
+    @Option(names = "--device", defaultValue = "java") String device;
+    @Option(names = "--out", defaultValue = "out/generated", description = "output folder (default ${DEFAULT-VALUE})") Path out;
+    @Option(names = "--vae-norm", description = "latent scale (default: the tokenizer config's, 0.05493 for the released models)")
+    Float vaeNorm;
+    @Option(names = "--sampler", defaultValue = "incremental", description = "incremental or full (the authors' recompute)")
+    String sampler;
+    @Option(names = "--no-ema", description = "use the trained weights instead of the EMA copies") boolean noEma;
+    @Option(names = "--heads", description = "attention heads of an authors' .ckpt generator (default width/64)") Integer heads;
+    @Option(names = "--window", description = "attention window of an authors' .ckpt generator (default 3)") Integer window;
+    @Option(names = "--groups", description = "GroupNorm groups of an authors' .ckpt tokenizer (default 32)") Integer groups;
+
+    @Override
+    public Integer call() throws Exception {
+        if (count <= 0 || batch <= 0) {
+            throw new IllegalArgumentException("--count and --batch must be > 0");
+        }
+        Sampler.Mode mode = switch (sampler) {
+            case "incremental" -> Sampler.Mode.INCREMENTAL;
+            case "full" -> Sampler.Mode.FULL_RECOMPUTE;
+            default -> throw new IllegalArgumentException("--sampler must be incremental or full, got " + sampler);
+        };
+        long t0 = System.nanoTime();
+        EquivariantGenerator generator = loadGenerator();
+        try (Device dev = Devices.open(device); Tokenizer tokenizer = loadTokenizer(dev)) {
+            double loadSecs = (System.nanoTime() - t0) / 1e9;
+            int tokens = width != null ? width : generator.cfg.seqLen();
+            ImageGenerator.Settings settings = new ImageGenerator.Settings(tokens, cfg, steps, mode);
+            float norm = vaeNorm != null ? vaeNorm : tokenizer.config().vaeNorm();
+            int[] labels = new int[classes.length * count];
+            for (int i = 0; i < labels.length; i++) {
+                labels[i] = classes[i / count];
+            }
+            int batches = (labels.length + batch - 1) / batch;
+            SplittableRandom seeds = new SplittableRandom(seed);
+            int[] hw;
+            double sampling = 0, decoding = 0;
+            long t1 = System.nanoTime();
+            try (ImageGenerator gen = new ImageGenerator(generator, tokenizer, norm, dev);
+                 Progress p = Progress.start("generate", (long) batches * tokens, "token")) {
+                hw = gen.imageSize(tokens);
+                for (int k = 0; k < batches; k++) {
+                    int from = k * batch, to = Math.min(labels.length, from + batch);
+                    int done = k * tokens;
+                    ImageGenerator.Batch b = gen.generate(Arrays.copyOfRange(labels, from, to), settings,
+                            Sampler.NoiseSource.seeded(seeds.nextLong()), (i, n) -> p.stepTo(done + i + 1L));
+                    sampling += b.samplingSeconds();
+                    decoding += b.decodingSeconds();
+                    for (int i = 0; i < b.size(); i++) {
+                        int n = from + i;
+                        Images.writePng(out.resolve(String.format("class%d_%03d.png", labels[n], n % count)), b.image(i));
+                    }
+                }
+            }
+            double secs = (System.nanoTime() - t1) / 1e9;
+            System.out.printf("wrote %d images of %dx%d px (%d tokens) to %s: %.1f s per image (sampling %.1f s, decoding "
+                            + "%.1f s per image; %d flow steps, cfg %.2f, %s, %s sampler); loading took %.1f s%n",
+                    labels.length, hw[1], hw[0], tokens, out, secs / labels.length, sampling / labels.length,
+                    decoding / labels.length, steps, cfg, dev.name(), sampler, loadSecs);
+        }
+        return 0;
+    }
+
+    private EquivariantGenerator loadGenerator() throws Exception {
+        if (models.random != null) {
+            GeneratorConfig c = GeneratorConfig.preset(models.random.generatorPreset);
+            return new EquivariantGenerator(c).initialize(seed);
+        }
+        return GeneratorImport.load(models.files.generator, !noEma, heads, window);
+    }
+
+    private Tokenizer loadTokenizer(Device dev) throws Exception {
+        if (models.random != null) {
+            return new Tokenizer(TokenizerConfig.preset(models.random.tokenizerPreset), dev, seed);
+        }
+        return TokenizerFiles.load(models.files.tokenizer, dev, !noEma, new TokenizerImport.Options(null, null, groups, null));
+    }
+}

@@ -1,0 +1,29 @@
+package eim.runtime.generate;
+
+import eim.model.tokenizer.Tokenizer;
+import eim.model.tokenizer.TokenizerImport;
+import eim.runtime.tokenizer.TokenizerCheckpoint;
+import eim.tasks.Device;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Opens a tokenizer from either of the two files users have: ours (.safetensors) or the authors' (.ckpt/.pth). */
+public final class TokenizerFiles {
+    private TokenizerFiles() {}
+
+    /**
+     * A tokenizer for inference on {@code device}, with the EMA weights when {@code useEma} and the
+     * file has them. {@code options} apply to the authors' checkpoints only (ours store their config).
+     */
+    public static Tokenizer load(Path file, Device device, boolean useEma, TokenizerImport.Options options)
+            throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(file + ": no such tokenizer file");
+        }
+        if (file.getFileName().toString().endsWith(".safetensors")) {
+            return TokenizerCheckpoint.loadForInference(file, device, useEma);
+        }
+        return TokenizerImport.load(file, device, useEma, options);
+    }
+}
