@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The authors' checkpoint format end to end: import, then PyTorch's conditions and sample (scripts/golden/import_golden.py). */
 class GeneratorImportTest {
     static Path ckpt() throws Exception {
-        return Path.of(GeneratorImportTest.class.getResource("/ckpt/generator_tiny.ckpt").toURI());
+        return eim.tasks.testing.TestResources.file("/ckpt/generator_tiny.ckpt");
     }
 
     @Test

@@ -29,7 +29,7 @@ class TokenizerImportTest {
     static final TokenizerImport.Options TINY = TokenizerImport.Options.groups(4);
 
     static Path ckpt() throws Exception {
-        return Path.of(TokenizerImportTest.class.getResource("/ckpt/tokenizer_tiny.ckpt").toURI());
+        return eim.tasks.testing.TestResources.file("/ckpt/tokenizer_tiny.ckpt");
     }
 
     @Test
@@ -142,7 +142,7 @@ class TokenizerImportTest {
         e = assertThrows(Exception.class, () -> TokenizerImport.load(garbage, KernelHarness.java(), true, TINY));
         assertTrue(e.getMessage().contains("garbage.ckpt"), e.getMessage());
 
-        Path generator = Path.of(TokenizerImportTest.class.getResource("/ckpt/generator_tiny.ckpt").toURI());
+        Path generator = eim.tasks.testing.TestResources.file("/ckpt/generator_tiny.ckpt");
         e = assertThrows(IllegalArgumentException.class, () -> TokenizerImport.convert(generator, dir.resolve("y.safetensors"), TINY));
         assertTrue(e.getMessage().contains("no 'state_dict'"), e.getMessage());
     }

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** import and generate as a user runs them, on the authors'-format tiny checkpoints and on random presets. */
 class GenerateCommandTest {
     static String resource(String name) throws Exception {
-        return Path.of(GenerateCommandTest.class.getResource("/ckpt/" + name).toURI()).toString();
+        return eim.tasks.testing.TestResources.file("/ckpt/" + name).toString();
     }
 
     /** Runs a command line; returns its exit code and what it wrote to stderr. */

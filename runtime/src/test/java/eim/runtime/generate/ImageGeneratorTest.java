@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 class ImageGeneratorTest {
     static Path resource(String name) throws Exception {
-        return Path.of(ImageGeneratorTest.class.getResource("/ckpt/" + name).toURI());
+        return eim.tasks.testing.TestResources.file("/ckpt/" + name);
     }
 
     @Test

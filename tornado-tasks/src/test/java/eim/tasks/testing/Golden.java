@@ -3,7 +3,6 @@ package eim.tasks.testing;
 import eim.tasks.io.SafeTensors;
 import eim.tasks.io.Tensor;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.Path;
 
@@ -27,18 +26,9 @@ public final class Golden {
                     + "regenerate it with scripts/golden.sh");
         }
         try {
-            Path file;
-            if ("file".equals(url.getProtocol())) {
-                file = Path.of(url.toURI());
-            } else { // inside a test-jar of another module: copy it out
-                file = java.nio.file.Files.createTempFile("golden-" + name, ".safetensors");
-                file.toFile().deleteOnExit();
-                try (var in = url.openStream()) {
-                    java.nio.file.Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
+            Path file = TestResources.file("/golden/" + name + ".safetensors");
             return new Golden(name, SafeTensors.read(file));
-        } catch (IOException | URISyntaxException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("cannot read golden " + name + ": " + e.getMessage(), e);
         }
     }
