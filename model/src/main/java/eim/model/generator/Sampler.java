@@ -109,13 +109,13 @@ public final class Sampler implements AutoCloseable {
             weights.transferToDevice(DataTransferMode.FIRST_EXECUTION, p.value());
         }
         graphs.add(weights);
-        FloatArray bufEmb = new FloatArray("sample.buffer_emb", rows * s * d);
-        LayerNormLayer.Saved lnBuf = LayerNormLayer.Saved.of("sample.z_proj_ln.buf", rows * s, d);
-        FloatArray zIn = new FloatArray("sample.z_in", rows * d);
         if (mode == Mode.INCREMENTAL) {
             slots = m.cacheSlots(length);
             fullRowOffsets = null;
             fullTokens = null;
+            FloatArray bufEmb = new FloatArray("sample.buffer_emb", rows * s * d);
+            LayerNormLayer.Saved lnBuf = LayerNormLayer.Saved.of("sample.z_proj_ln.buf", rows * s, d);
+            FloatArray zIn = new FloatArray("sample.z_in", rows * d);
             TransformerBlock.DecodeState[] ds = new TransformerBlock.DecodeState[m.blocks.length];
             // prefill: buffer positions through every block, condition of token 0
             TaskGraph g = new TaskGraph("prefill");
@@ -125,6 +125,7 @@ public final class Sampler implements AutoCloseable {
                 ds[k] = m.blocks[k].newDecodeState(rows, slots);
                 m.blocks[k].prefillBuffer(g, ds[k], lnBuf.y());
             }
+            // with L = 1 the gather only reads the buffer's last position (the image array is never read)
             m.predictionStates(g, lnBuf.y(), zIn, zIn, lnOut, rows, 1);
             graphs.add(g);
             // one token: embed the previous token, run it through every block with the caches
