@@ -67,7 +67,9 @@ public final class Network implements AutoCloseable {
                 layers.get(i).backward(g);
                 if (i == 0) {
                     g.transferToHost(DataTransferMode.EVERY_EXECUTION, grads);
-                    g.transferToHost(DataTransferMode.EVERY_EXECUTION, input.grad);
+                    if (input.grad != null) {
+                        g.transferToHost(DataTransferMode.EVERY_EXECUTION, input.grad);
+                    }
                 }
                 graphs.add(g);
                 backwardGraphs.add(g.name());
@@ -96,7 +98,7 @@ public final class Network implements AutoCloseable {
         return output.grad;
     }
 
-    /** Host array of d loss / d input after {@link #backward()}. Training networks only. */
+    /** Host array of d loss / d input after {@link #backward()} (null for the encoder, whose images need none). */
     public FloatArray inputGrad() {
         requireTraining();
         return input.grad;

@@ -2,7 +2,6 @@ package eim.model.tokenizer;
 
 import eim.tasks.Device;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -47,7 +46,8 @@ public final class Tokenizer implements AutoCloseable {
     public Network encoder(int batch, int width, boolean training) {
         return networks.computeIfAbsent("encoder/" + batch + "/" + width + "/" + training, k -> {
             NetBuilder nb = builder(batch, training);
-            Activation image = nb.activation("image", config.inChannels(), config.resolution(), width);
+            // the image needs no gradient: training stops at the encoder's weights
+            Activation image = Activation.allocate("image", batch, config.inChannels(), config.resolution(), width, false);
             return new Network("encoder_b" + batch + "_w" + width + (training ? "_train" : ""), device, image,
                     encoder.bind(image, nb), nb);
         });
@@ -95,11 +95,6 @@ public final class Tokenizer implements AutoCloseable {
     /** Tells every built network that the host changed parameter values (after a step or a load). */
     public void parametersChanged() {
         networks.values().forEach(Network::parametersChanged);
-    }
-
-    /** The networks built so far. */
-    public List<Network> networks() {
-        return List.copyOf(networks.values());
     }
 
     /** (B, E, L) -> (B, L, E). */

@@ -104,14 +104,14 @@ public final class TokenizerCommand implements Runnable {
                 boolean resuming = resume && Files.exists(out);
                 TokenizerConfig cfg = resuming ? TokenizerCheckpoint.config(out) : TokenizerConfig.preset(preset);
                 ImageSet[] sets = images(cfg.resolution());
-                System.out.printf("tokenizer %s: %s, %,d parameters; %d training and %d held-out images; device %s%n",
-                        resuming ? "(resumed)" : preset, cfg.toMetadata(), 0L + countParameters(cfg), sets[0].size(),
-                        sets[1].size(), dev.name());
                 TrainOptions opts = new TrainOptions(batch, steps, lr, warmup, decayEvery, decay, 0.5f, 0.9f, ema, clip,
                         klWeight, l2Mix, learnLogvar, !noNoise, seed, evalEvery, checkpointEvery);
                 try (TokenizerTrainer trainer = resuming ? TokenizerTrainer.resume(out, dev, opts)
                         : new TokenizerTrainer(cfg, dev, opts);
                      ProgressBar bar = progress("train", steps, 0, "step")) {
+                    System.out.printf("tokenizer %s: %s, %,d parameters; %d training and %d held-out images; device %s%n",
+                            resuming ? "(resumed)" : preset, cfg.toMetadata(), trainer.model().parameters().count(),
+                            sets[0].size(), sets[1].size(), dev.name());
                     bar.stepTo(trainer.step());
                     TokenizerTrainer.Evaluation e = trainer.train(sets[0], sets[1], out, s -> {
                         bar.stepTo(s.step());
@@ -126,12 +126,6 @@ public final class TokenizerCommand implements Runnable {
                 return 0;
             } catch (IOException | IllegalArgumentException | IllegalStateException e) {
                 return fail(e);
-            }
-        }
-
-        private long countParameters(TokenizerConfig cfg) {
-            try (var t = new eim.model.tokenizer.Tokenizer(cfg, new eim.tasks.backend.JavaDevice(1), 0)) {
-                return t.parameters().count();
             }
         }
 
