@@ -29,8 +29,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         DemoConfig base = toy ? DemoConfig.toy() : DemoConfig.standard();
-        DemoPipeline.Result result = new DemoPipeline(base.withOut(out).withRun(device, seed, minutes, retrain)).run();
-        System.out.println("report: " + result.report().toAbsolutePath());
+        new DemoPipeline(base.withOut(out).withRun(device, seed, minutes, retrain)).run(); // logs the report's path
         return 0;
     }
 }
