@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
                 + "Trained models stay in the output folder; a second run with the same settings skips training.")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--minutes", description = "training budget of both stages together (default ${DEFAULT-VALUE}; "
-            + "40% tokenizer, 60% generator)", defaultValue = "8")
+            + "half for the tokenizer, half for the generator)", defaultValue = "8")
     double minutes;
     @Option(names = "--out", defaultValue = "out", description = "output folder (default ${DEFAULT-VALUE})")
     Path out;
@@ -29,8 +29,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         DemoConfig base = toy ? DemoConfig.toy() : DemoConfig.standard();
-        DemoPipeline.Result result = new DemoPipeline(base.withOut(out).withRun(device, seed, minutes, retrain)).run();
-        System.out.println("report: " + result.report().toAbsolutePath());
+        new DemoPipeline(base.withOut(out).withRun(device, seed, minutes, retrain)).run(); // logs the report's path
         return 0;
     }
 }

@@ -26,6 +26,7 @@ import java.util.Map;
  * @param tokenizerBatch    images per tokenizer step
  * @param tokenizerLr       tokenizer peak learning rate (linear warm-up, then constant)
  * @param tokenizerWarmup   tokenizer warm-up steps
+ * @param tokenizerL2Mix    share of squared error in the reconstruction loss (0: the authors' pure L1; squared error learns the layout faster)
  * @param tokenizerMaxSteps tokenizer step cap (the time share usually ends training first)
  * @param windowStride      tokens between the starts of the generator's training windows cut from each encoded panorama
  * @param generator         generator architecture (token channels, classes and length are set from the data)
@@ -43,7 +44,7 @@ import java.util.Map;
  */
 public record DemoConfig(Path out, String device, long seed, double minutes, double tokenizerShare, boolean retrain,
                          int imagesPerClass, int trainWidthFactor, int heldOutPerClass,
-                         TokenizerConfig tokenizer, int tokenizerBatch, float tokenizerLr, int tokenizerWarmup,
+                         TokenizerConfig tokenizer, int tokenizerBatch, float tokenizerLr, int tokenizerWarmup, float tokenizerL2Mix,
                          int tokenizerMaxSteps, int windowStride,
                          GeneratorConfig generator, int generatorBatch, float generatorLr, int generatorWarmup,
                          float generatorEma, int generatorMaxSteps,
@@ -59,6 +60,7 @@ public record DemoConfig(Path out, String device, long seed, double minutes, dou
         require(tokenizerShare > 0 && tokenizerShare < 1, "tokenizer share must be in (0, 1), got " + tokenizerShare);
         require(imagesPerClass >= 1 && heldOutPerClass >= 1, "images per class and held-out per class must be >= 1");
         require(trainWidthFactor >= 1, "train width factor must be >= 1");
+        require(tokenizerL2Mix >= 0 && tokenizerL2Mix <= 1, "tokenizer L2 mix must be in [0, 1]");
         require(tokenizerBatch >= 1 && generatorBatch >= 1, "batches must be >= 1");
         require(tokenizerMaxSteps >= 1 && generatorMaxSteps >= 1, "step caps must be >= 1");
         require(windowStride >= 1, "window stride must be >= 1");
@@ -80,14 +82,15 @@ public record DemoConfig(Path out, String device, long seed, double minutes, dou
      */
     public static DemoConfig standard() {
         // like the "mini" preset (32x32 -> 16 tokens x 16 channels) with half the channels, so a step costs a quarter
-        TokenizerConfig tok = new TokenizerConfig(32, 3, 8, new int[] {1, 2}, 1, new int[] {}, 8, 16, 4, 2.5f, 1f);
+        // and posterior noise of std up to 0.5 instead of 2.5, which a short run cannot yet outgrow
+        TokenizerConfig tok = new TokenizerConfig(32, 3, 8, new int[] {1, 2}, 1, new int[] {}, 8, 16, 4, 0.5f, 1f);
         GeneratorConfig gen = new GeneratorConfig(16, 128, 4, 4, 4, 8, 3, 16, CLASSES, 0.1f, 0f, 0f, 128, 3, 4, 16,
                 10000f);
-        return new DemoConfig(Path.of("out"), "java", 1, 8, 0.4, false,
+        return new DemoConfig(Path.of("out"), "java", 1, 8, 0.5, false,
                 200, 2, 2,
-                tok, 16, 1e-3f, 20, 1_000_000, 4,
+                tok, 8, 3e-3f, 20, 1f, 1_000_000, 4,
                 gen, 16, 1e-3f, 50, 0.995f, 1_000_000,
-                8, new float[] {1f, 3f}, 3f, 25, 8, 3);
+                8, new float[] {1f, 3f}, 3f, 50, 8, 3);
     }
 
     /** The whole pipeline at toy size (16-pixel images, a few steps): seconds, for the pipeline test. */
@@ -97,7 +100,7 @@ public record DemoConfig(Path out, String device, long seed, double minutes, dou
         GeneratorConfig gen = new GeneratorConfig(8, 32, 2, 4, 4, 4, 3, 4, CLASSES, 0.1f, 0f, 0f, 32, 2, 2, 8, 10000f);
         return new DemoConfig(Path.of("out"), "java", 1, 1, 0.4, false,
                 3, 2, 1,
-                tok, 4, 1e-3f, 2, 3, 4,
+                tok, 4, 1e-3f, 2, 1f, 3, 4,
                 gen, 4, 1e-3f, 2, 0.9f, 4,
                 2, new float[] {1f, 3f}, 3f, 2, 4, 2);
     }
@@ -132,14 +135,14 @@ public record DemoConfig(Path out, String device, long seed, double minutes, dou
 
     public DemoConfig withOut(Path o) {
         return new DemoConfig(o, device, seed, minutes, tokenizerShare, retrain, imagesPerClass, trainWidthFactor,
-                heldOutPerClass, tokenizer, tokenizerBatch, tokenizerLr, tokenizerWarmup, tokenizerMaxSteps, windowStride,
+                heldOutPerClass, tokenizer, tokenizerBatch, tokenizerLr, tokenizerWarmup, tokenizerL2Mix, tokenizerMaxSteps, windowStride,
                 generator, generatorBatch, generatorLr, generatorWarmup, generatorEma, generatorMaxSteps, samplesPerClass,
                 guidanceScales, panoramaGuidance, flowSteps, panoramaFactor, figureScale);
     }
 
     public DemoConfig withRun(String dev, long s, double min, boolean again) {
         return new DemoConfig(out, dev, s, min, tokenizerShare, again, imagesPerClass, trainWidthFactor,
-                heldOutPerClass, tokenizer, tokenizerBatch, tokenizerLr, tokenizerWarmup, tokenizerMaxSteps, windowStride,
+                heldOutPerClass, tokenizer, tokenizerBatch, tokenizerLr, tokenizerWarmup, tokenizerL2Mix, tokenizerMaxSteps, windowStride,
                 generator, generatorBatch, generatorLr, generatorWarmup, generatorEma, generatorMaxSteps, samplesPerClass,
                 guidanceScales, panoramaGuidance, flowSteps, panoramaFactor, figureScale);
     }
@@ -161,6 +164,7 @@ public record DemoConfig(Path out, String device, long seed, double minutes, dou
         m.put("tokenizer.batch", "" + tokenizerBatch);
         m.put("tokenizer.lr", "" + tokenizerLr);
         m.put("tokenizer.warmup", "" + tokenizerWarmup);
+        m.put("tokenizer.l2_mix", "" + tokenizerL2Mix);
         m.put("tokenizer.max_steps", "" + tokenizerMaxSteps);
         m.put("tokenizer.minutes", fmt(tokenizerMinutes()));
         m.put("device", device);
@@ -202,7 +206,8 @@ public record DemoConfig(Path out, String device, long seed, double minutes, dou
                 + tokenizer.zChannels() + ", " + tokensPerImage() + " tokens x " + tokenizer.embedDim() + " channels per image ("
                 + tokenizer.scale() + " px per token)");
         m.put("tokenizer training", "batch " + tokenizerBatch + ", Adam(0.5, 0.9) lr " + tokenizerLr + ", warm-up "
-                + tokenizerWarmup + ", L1 + 0.01 latent penalty, EMA 0.99");
+                + tokenizerWarmup + ", reconstruction loss " + (1 - tokenizerL2Mix) + " L1 + " + tokenizerL2Mix
+                + " L2, 0.01 latent penalty, posterior noise of std up to " + tokenizer.std() + ", EMA 0.99");
         m.put("generator training windows", tokensPerImage() + " tokens, every " + windowStride + " tokens of each encoded panorama");
         m.put("generator", "width " + generator.width() + ", " + generator.depth() + " blocks, " + generator.heads()
                 + " heads, window ω=" + generator.window() + ", class buffer " + generator.bufferSize() + ", flow head "

@@ -48,7 +48,8 @@ final class TokenizerStage {
                     Double.parseDouble(state.result("tokenizer", "seconds")), true);
         }
         TrainOptions opts = TrainOptions.defaults().withBatch(c.tokenizerBatch()).withSteps(c.tokenizerMaxSteps())
-                .withSchedule(c.tokenizerLr(), c.tokenizerWarmup(), Integer.MAX_VALUE, 1f).withSeed(c.seed());
+                .withSchedule(c.tokenizerLr(), c.tokenizerWarmup(), Integer.MAX_VALUE, 1f).withSeed(c.seed())
+                .withLoss(0.01f, c.tokenizerL2Mix(), false, true);
         ImageSet train = new ImageSet(data.train(), c.height());
         StringBuilder csv = new StringBuilder("step,loss,nll,kl,l1,lr,grad_norm\n");
         BudgetedTraining.Outcome outcome;
