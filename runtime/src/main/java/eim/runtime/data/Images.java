@@ -1,5 +1,7 @@
 package eim.runtime.data;
 
+import eim.tasks.io.AtomicFiles;
+
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;

@@ -1,6 +1,6 @@
 package eim.runtime.demo;
 
-import eim.runtime.data.AtomicFiles;
+import eim.tasks.io.AtomicFiles;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;

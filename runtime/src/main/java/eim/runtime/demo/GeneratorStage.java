@@ -3,7 +3,7 @@ package eim.runtime.demo;
 import eim.model.generator.EquivariantGenerator;
 import eim.model.generator.GeneratorCheckpoint;
 import eim.model.generator.GeneratorConfig;
-import eim.runtime.data.AtomicFiles;
+import eim.tasks.io.AtomicFiles;
 import eim.runtime.train.GeneratorTrainer;
 import eim.runtime.train.TokenDataset;
 import eim.runtime.train.TrainOptions;

@@ -2,7 +2,7 @@ package eim.runtime.demo;
 
 import eim.model.tokenizer.Tokenizer;
 import eim.runtime.Progress;
-import eim.runtime.data.AtomicFiles;
+import eim.tasks.io.AtomicFiles;
 import eim.runtime.data.ImageTensor;
 import eim.runtime.tokenizer.ImageSet;
 import eim.runtime.tokenizer.TokenizerCheckpoint;

@@ -1,6 +1,6 @@
 package eim.runtime.report;
 
-import eim.runtime.data.AtomicFiles;
+import eim.tasks.io.AtomicFiles;
 import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -13,7 +13,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -199,41 +198,33 @@ public final class SafeTensors {
         byte[] hdr = new byte[json.length + pad];
         System.arraycopy(json, 0, hdr, 0, json.length);
         java.util.Arrays.fill(hdr, json.length, hdr.length, (byte) ' ');
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        Path tmp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
-        try {
-            try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
-                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(hdr.length);
-                out.write(len.array());
-                out.write(hdr);
-                ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-                for (var e : shapes.entrySet()) {
-                    Tensor t = source.load(e.getKey());
-                    int n = t.numel();
-                    if (n != Tensor.numel(e.getValue())) {
-                        throw new IOException("tensor '" + e.getKey() + "' has " + n + " values, its shape says "
-                                + Tensor.numel(e.getValue()));
+        AtomicFiles.write(file, raw -> {
+            OutputStream out = new java.io.BufferedOutputStream(raw, 1 << 20);
+            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(hdr.length);
+            out.write(len.array());
+            out.write(hdr);
+            ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+            for (var e : shapes.entrySet()) {
+                Tensor t = source.load(e.getKey());
+                int n = t.numel();
+                if (n != Tensor.numel(e.getValue())) {
+                    throw new IOException("tensor '" + e.getKey() + "' has " + n + " values, its shape says "
+                            + Tensor.numel(e.getValue()));
+                }
+                for (int i = 0; i < n; i++) {
+                    if (!chunk.hasRemaining()) {
+                        out.write(chunk.array(), 0, chunk.position());
+                        chunk.clear();
                     }
-                    for (int i = 0; i < n; i++) {
-                        if (!chunk.hasRemaining()) {
-                            out.write(chunk.array(), 0, chunk.position());
-                            chunk.clear();
-                        }
-                        if (t.isInt()) {
-                            chunk.putInt(t.ints()[i]);
-                        } else {
-                            chunk.putFloat(t.data()[i]);
-                        }
+                    if (t.isInt()) {
+                        chunk.putInt(t.ints()[i]);
+                    } else {
+                        chunk.putFloat(t.data()[i]);
                     }
                 }
-                out.write(chunk.array(), 0, chunk.position());
             }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+            out.write(chunk.array(), 0, chunk.position());
+            out.flush();
+        });
     }
 }

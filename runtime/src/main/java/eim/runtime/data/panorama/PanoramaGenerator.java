@@ -1,7 +1,7 @@
 package eim.runtime.data.panorama;
 
 import eim.runtime.Progress;
-import eim.runtime.data.AtomicFiles;
+import eim.tasks.io.AtomicFiles;
 import eim.runtime.data.ImageFolderDataset;
 import eim.runtime.data.Images;
 import java.awt.image.BufferedImage;

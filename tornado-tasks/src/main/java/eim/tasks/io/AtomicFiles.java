@@ -1,4 +1,4 @@
-package eim.runtime.data;
+package eim.tasks.io;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -9,7 +9,8 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * Writes a file through a temporary sibling and a rename, so a reader (a browser showing the report,
- * a later run) never sees a half-written file and a crash leaves the old version in place.
+ * a later run) never sees a half-written file and a crash leaves the old version in place. Used for
+ * every checkpoint, token file, image and report the project writes.
  */
 public final class AtomicFiles {
     private AtomicFiles() {}
@@ -26,6 +27,10 @@ public final class AtomicFiles {
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + absolute.getFileName(), ".tmp");
         try {
+            // temporary files are created owner-only; the result should read like any other file
+            if (Files.getFileStore(tmp).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class)) {
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            }
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 writer.writeTo(out);
             }
