@@ -29,6 +29,7 @@ final class AttnBlock {
         Layer n = norm.bind(x, false, nb);
         Layer lq = q.bind(n.output(), nb), lk = k.bind(n.output(), nb), lv = v.bind(n.output(), nb);
         Activation qa = lq.output(), ka = lk.output(), va = lv.output();
+        nb.release(n.output());
         Activation attended = nb.activation(key + ".attention", channels, x.H, x.W);
         int B = x.B, C = channels, N = x.plane();
         FloatArray lse = nb.saved(key + ".lse", B * N), delta = nb.saved(key + ".delta", B * N);
@@ -57,7 +58,11 @@ final class AttnBlock {
                         attended.grad, lse, delta, ka.grad, va.grad, B, C, N);
             }
         };
+        nb.release(qa);
+        nb.release(ka);
+        nb.release(va);
         Layer proj = projOut.bind(attended, nb);
+        nb.release(attended);
         Activation out = proj.output();
         return new Sequence(key, List.of(n, lq, lk, lv, attention, proj), out, new Sequence.Extra() {
             @Override

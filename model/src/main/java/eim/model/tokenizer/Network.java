@@ -26,6 +26,7 @@ public final class Network implements AutoCloseable {
     private final ExecutionPlan plan;
     private final List<String> forwardGraphs = new ArrayList<>(), backwardGraphs = new ArrayList<>();
     private final boolean training;
+    private final long activationFloats;
 
     Network(String name, Device device, Activation input, List<Layer> layers, NetBuilder nb) {
         this.name = name;
@@ -33,6 +34,7 @@ public final class Network implements AutoCloseable {
         this.output = layers.getLast().output();
         this.params = nb.usedParameters();
         this.training = nb.training;
+        this.activationFloats = nb.allocatedFloats();
         List<TaskGraph> graphs = new ArrayList<>();
         FloatArray[] values = params.stream().map(TokenizerParameters.Entry::value).toArray(FloatArray[]::new);
         for (int i = 0; i < layers.size(); i++) {
@@ -120,6 +122,14 @@ public final class Network implements AutoCloseable {
 
     public boolean training() {
         return training;
+    }
+
+    /**
+     * Floats of activation storage (values, and gradients when training) beside the parameters:
+     * inference recycles buffers, so this is a few activations of the largest level.
+     */
+    public long activationFloats() {
+        return activationFloats;
     }
 
     /** Runs the forward graphs: input to the device, output back to the host. */

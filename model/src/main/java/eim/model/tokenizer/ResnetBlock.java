@@ -29,10 +29,10 @@ final class ResnetBlock {
     Layer bind(Activation x, NetBuilder nb) {
         List<Layer> layers = new ArrayList<>();
         layers.add(norm1.bind(x, true, nb));
-        layers.add(conv1.bind(layers.getLast().output(), nb));
-        layers.add(norm2.bind(layers.getLast().output(), true, nb));
+        nb.chain(layers, conv1.bind(layers.getLast().output(), nb));
+        nb.chain(layers, norm2.bind(layers.getLast().output(), true, nb));
         Layer last = conv2.bind(layers.getLast().output(), nb);
-        layers.add(last);
+        nb.chain(layers, last);
         Activation out = last.output();
         Activation shortcut = x;
         if (ninShortcut != null) {
@@ -42,7 +42,7 @@ final class ResnetBlock {
         }
         Activation added = shortcut;
         boolean identity = ninShortcut == null;
-        return new Sequence(key, layers, out, new Sequence.Extra() {
+        Sequence block = new Sequence(key, layers, out, new Sequence.Extra() {
             @Override
             public void forward(TaskGraph g) {
                 g.task(key + ".residual", BufferKernels.ADD, out.size(), out.value, added.value, out.size());
@@ -56,5 +56,9 @@ final class ResnetBlock {
                 }
             }
         });
+        if (!identity) {
+            nb.release(added); // read by the residual add, the block's last task
+        }
+        return block;
     }
 }
