@@ -2,6 +2,7 @@ package eim.model.tokenizer;
 
 import eim.tasks.FloatArray;
 import eim.tasks.TaskGraph;
+import eim.tasks.kernels.Elementwise;
 import eim.tasks.kernels.SpatialAttention;
 import java.util.List;
 
@@ -67,13 +68,13 @@ final class AttnBlock {
         return new Sequence(key, List.of(n, lq, lk, lv, attention, proj), out, new Sequence.Extra() {
             @Override
             public void forward(TaskGraph g) {
-                g.task(key + ".residual", BufferKernels.ADD, out.size(), out.value, x.value, out.size());
+                g.task(key + ".residual", Elementwise.ADD_INPLACE, out.size(), out.value, x.value, out.size());
             }
 
             @Override
             public void backward(TaskGraph g) {
                 if (x.grad != null) {
-                    g.task(key + ".residual.dx", BufferKernels.ADD, x.size(), x.grad, out.grad, x.size());
+                    g.task(key + ".residual.dx", Elementwise.ADD_INPLACE, x.size(), x.grad, out.grad, x.size());
                 }
             }
         });

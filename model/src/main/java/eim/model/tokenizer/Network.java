@@ -6,6 +6,7 @@ import eim.tasks.DeviceArray;
 import eim.tasks.ExecutionPlan;
 import eim.tasks.FloatArray;
 import eim.tasks.TaskGraph;
+import eim.tasks.kernels.Elementwise;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -56,7 +57,7 @@ public final class Network implements AutoCloseable {
             toZero.remove(output.grad); // set by the caller on the host
             params.forEach(p -> toZero.add(p.grad()));
             for (DeviceArray a : toZero) {
-                zero.task("zero." + a.name(), BufferKernels.FILL, a.size(), a, 0f, a.size());
+                zero.task("zero." + a.name(), Elementwise.FILL, a.size(), a, 0f, a.size());
             }
             graphs.add(zero);
             backwardGraphs.add(zero.name());

@@ -1,6 +1,7 @@
 package eim.model.tokenizer;
 
 import eim.tasks.TaskGraph;
+import eim.tasks.kernels.Elementwise;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -45,14 +46,14 @@ final class ResnetBlock {
         Sequence block = new Sequence(key, layers, out, new Sequence.Extra() {
             @Override
             public void forward(TaskGraph g) {
-                g.task(key + ".residual", BufferKernels.ADD, out.size(), out.value, added.value, out.size());
+                g.task(key + ".residual", Elementwise.ADD_INPLACE, out.size(), out.value, added.value, out.size());
             }
 
             @Override
             public void backward(TaskGraph g) {
                 // the nin_shortcut reads out.grad itself (its output shares it); the identity adds it here
                 if (identity && x.grad != null) {
-                    g.task(key + ".residual.dx", BufferKernels.ADD, x.size(), x.grad, out.grad, x.size());
+                    g.task(key + ".residual.dx", Elementwise.ADD_INPLACE, x.size(), x.grad, out.grad, x.size());
                 }
             }
         });
