@@ -1,10 +1,10 @@
 package eim.runtime.cli;
 
 import eim.model.tokenizer.TokenizerConfig;
+import eim.runtime.data.Images;
 import eim.runtime.tokenizer.ImageSet;
 import eim.runtime.tokenizer.SyntheticScenes;
 import eim.runtime.tokenizer.TokenizerCheckpoint;
-import eim.runtime.tokenizer.TokenizerImages;
 import eim.runtime.tokenizer.TokenizerTrainer;
 import eim.runtime.tokenizer.TrainOptions;
 import eim.tasks.Device;
@@ -140,14 +140,21 @@ public final class TokenizerCommand implements Runnable {
             if (data == null) {
                 throw new IllegalArgumentException("give --data FOLDER (images) or --synthetic N");
             }
-            List<Path> files = TokenizerImages.list(data);
+            List<Path> files = ImageSet.list(data);
             int held = holdout != null ? holdout : Math.max(1, files.size() / 10);
             if (files.size() <= held) {
                 throw new IllegalArgumentException(data + ": " + files.size() + " images cannot be split into training "
                         + "and " + held + " held-out images");
             }
-            return new ImageSet[] {ImageSet.load(files.subList(0, files.size() - held), resolution),
+            ImageSet[] sets = {ImageSet.load(files.subList(0, files.size() - held), resolution),
                     ImageSet.load(files.subList(files.size() - held, files.size()), resolution)};
+            for (ImageSet s : sets) {
+                List<String> skipped = s.preload();
+                if (!skipped.isEmpty()) {
+                    System.err.printf("warning: skipping %d unreadable images: %s%n", skipped.size(), skipped);
+                }
+            }
+            return sets;
         }
     }
 
@@ -165,8 +172,8 @@ public final class TokenizerCommand implements Runnable {
         public Integer call() {
             try {
                 for (int i = first; i < first + count; i++) {
-                    TokenizerImages.writePng(SyntheticScenes.scene(seed, i, width, height),
-                            out.resolve(String.format("scene_%04d.png", i)));
+                    Images.writePng(out.resolve(String.format("scene_%04d.png", i)),
+                            SyntheticScenes.scene(seed, i, width, height));
                 }
                 System.out.printf("wrote %d scenes of %dx%d to %s%n", count, width, height, out);
                 return 0;

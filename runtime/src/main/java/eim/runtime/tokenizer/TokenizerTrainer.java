@@ -5,6 +5,7 @@ import eim.model.tokenizer.Network;
 import eim.model.tokenizer.Tokenizer;
 import eim.model.tokenizer.TokenizerConfig;
 import eim.model.tokenizer.TokenizerParameters;
+import eim.runtime.data.Batch;
 import eim.runtime.train.AdamW;
 import eim.tasks.Device;
 import eim.tasks.ExecutionPlan;
@@ -12,6 +13,7 @@ import eim.tasks.FloatArray;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.slf4j.Logger;
@@ -117,7 +119,7 @@ public final class TokenizerTrainer implements AutoCloseable {
             throw new IllegalArgumentException("images are prepared at " + data.resolution() + " px, the tokenizer needs " + res);
         }
         SplittableRandom r = new SplittableRandom(opts.seed() * 0x9E3779B97F4A7C15L + step);
-        float[] x = data.randomBatch(B, r, true);
+        float[] x = data.randomBatch(B, r);
         Network enc = model.encoder(B, res, true), dec = model.decoder(B, tokens, true);
         enc.input().copyFrom(x);
         enc.forward();
@@ -188,17 +190,19 @@ public final class TokenizerTrainer implements AutoCloseable {
     /** PSNR of {@code tokenizer} (posterior means) vs the per-column mean-colour baseline, averaged per image. */
     public static Evaluation evaluate(Tokenizer tokenizer, ImageSet heldOut, int maxImages) {
         TokenizerConfig cfg = tokenizer.config();
-        int res = cfg.resolution(), n = Math.min(maxImages, heldOut.size()), chunk = 4, plane = 3 * res * res;
+        int res = cfg.resolution(), chunk = 4, plane = 3 * res * res;
+        Batch crops = heldOut.centreCrops(maxImages);
+        int n = crops.size();
         double psnr = 0, base = 0;
         for (int from = 0; from < n; from += chunk) {
             int b = Math.min(chunk, n - from);
-            float[] x = heldOut.centreCrops(from, b);
+            float[] x = Arrays.copyOfRange(crops.images(), from * plane, (from + b) * plane);
             float[] recon = tokenizer.decode(tokenizer.encode(x, b, res), b, cfg.tokensForWidth(res));
             float[] columns = Psnr.columnMeanColour(x, b, 3, res, res);
             for (int i = 0; i < b; i++) {
-                float[] xi = java.util.Arrays.copyOfRange(x, i * plane, (i + 1) * plane);
-                psnr += Psnr.fromMse(Psnr.mse01(xi, java.util.Arrays.copyOfRange(recon, i * plane, (i + 1) * plane)));
-                base += Psnr.fromMse(Psnr.mse01(xi, java.util.Arrays.copyOfRange(columns, i * plane, (i + 1) * plane)));
+                float[] xi = Arrays.copyOfRange(x, i * plane, (i + 1) * plane);
+                psnr += Psnr.fromMse(Psnr.mse01(xi, Arrays.copyOfRange(recon, i * plane, (i + 1) * plane)));
+                base += Psnr.fromMse(Psnr.mse01(xi, Arrays.copyOfRange(columns, i * plane, (i + 1) * plane)));
             }
         }
         return new Evaluation(n, psnr / n, base / n);
