@@ -2,6 +2,7 @@ package eim.runtime.cli;
 
 import eim.model.tokenizer.Tokenizer;
 import eim.model.tokenizer.TokenizerConfig;
+import eim.runtime.Progress;
 import eim.runtime.data.ImageTensor;
 import eim.runtime.data.Images;
 import eim.runtime.tokenizer.Seams;
@@ -13,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -77,7 +77,7 @@ public final class DecodeCommand implements Callable<Integer> {
                     }
                 }
             }
-            try (ProgressBar bar = TokenizerCommand.progress("decode", sequences.size(), 0, "img")) {
+            try (Progress bar = Progress.start("decode", sequences.size(), "img")) {
                 for (int k = 0; k < sequences.size(); k++) {
                     int length = sequences.get(k).length / cfg.embedDim();
                     int h = cfg.resolution(), w = length * cfg.scale();

@@ -2,6 +2,7 @@ package eim.runtime.cli;
 
 import eim.model.tokenizer.Tokenizer;
 import eim.model.tokenizer.TokenizerConfig;
+import eim.runtime.Progress;
 import eim.runtime.data.ImageTensor;
 import eim.runtime.data.Images;
 import eim.runtime.data.Transform;
@@ -14,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -64,7 +64,7 @@ public final class TokenizeCommand implements Callable<Integer> {
             float[] tokens = new float[files.size() * length * channels];
             int plane = 3 * h * w;
             Transform crop = new Transform(h, w, false); // cover (h, w), then the centre
-            try (ProgressBar bar = TokenizerCommand.progress("tokenize", files.size(), 0, "img")) {
+            try (Progress bar = Progress.start("tokenize", files.size(), "img")) {
                 for (int from = 0; from < files.size(); from += batch) {
                     int b = Math.min(batch, files.size() - from);
                     float[] images = new float[b * plane];

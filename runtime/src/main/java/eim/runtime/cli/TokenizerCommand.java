@@ -1,6 +1,7 @@
 package eim.runtime.cli;
 
 import eim.model.tokenizer.TokenizerConfig;
+import eim.runtime.Progress;
 import eim.runtime.data.Images;
 import eim.runtime.tokenizer.ImageSet;
 import eim.runtime.tokenizer.SyntheticScenes;
@@ -14,9 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,11 +48,6 @@ public final class TokenizerCommand implements Runnable {
     static int fail(Exception e) {
         System.err.println("error: " + e.getMessage());
         return 1;
-    }
-
-    static ProgressBar progress(String task, long total, long start, String unit) {
-        return new ProgressBarBuilder().setTaskName(task).setInitialMax(total).startsFrom(start, java.time.Duration.ZERO)
-                .setUnit(" " + unit, 1).setStyle(ProgressBarStyle.ASCII).showSpeed().build();
     }
 
     @Command(name = "train", mixinStandardHelpOptions = true,
@@ -108,14 +101,14 @@ public final class TokenizerCommand implements Runnable {
                         klWeight, l2Mix, learnLogvar, !noNoise, seed, evalEvery, checkpointEvery);
                 try (TokenizerTrainer trainer = resuming ? TokenizerTrainer.resume(out, dev, opts)
                         : new TokenizerTrainer(cfg, dev, opts);
-                     ProgressBar bar = progress("train", steps, 0, "step")) {
+                     Progress bar = Progress.start("train", steps, "step")) {
                     System.out.printf("tokenizer %s: %s, %,d parameters; %d training and %d held-out images; device %s%n",
                             resuming ? "(resumed)" : preset, cfg.toMetadata(), trainer.model().parameters().count(),
                             sets[0].size(), sets[1].size(), dev.name());
                     bar.stepTo(trainer.step());
                     TokenizerTrainer.Evaluation e = trainer.train(sets[0], sets[1], out, s -> {
                         bar.stepTo(s.step());
-                        bar.setExtraMessage(String.format(" loss %.4g L1 %.4f", s.loss(), s.meanAbsError()));
+                        bar.message(String.format("loss %.4g L1 %.4f", s.loss(), s.meanAbsError()));
                     });
                     bar.close();
                     if (e != null) {
