@@ -61,18 +61,15 @@ public final class Network implements AutoCloseable {
             }
             graphs.add(zero);
             backwardGraphs.add(zero.name());
-            FloatArray[] grads = params.stream().map(TokenizerParameters.Entry::grad).toArray(FloatArray[]::new);
             for (int i = layers.size() - 1; i >= 0; i--) {
                 TaskGraph g = new TaskGraph(name + ".backward." + i + "." + layers.get(i).name());
                 if (i == layers.size() - 1) {
                     g.transferToDevice(DataTransferMode.EVERY_EXECUTION, output.grad);
                 }
                 layers.get(i).backward(g);
-                if (i == 0) {
-                    g.transferToHost(DataTransferMode.EVERY_EXECUTION, grads);
-                    if (input.grad != null) {
-                        g.transferToHost(DataTransferMode.EVERY_EXECUTION, input.grad);
-                    }
+                // parameter gradients stay on the device for the optimizer (gradientsToHost brings them)
+                if (i == 0 && input.grad != null) {
+                    g.transferToHost(DataTransferMode.EVERY_EXECUTION, input.grad);
                 }
                 graphs.add(g);
                 backwardGraphs.add(g.name());
@@ -140,11 +137,18 @@ public final class Network implements AutoCloseable {
 
     /**
      * Runs the backward graphs after a {@link #forward()} of the same input: zeroes every gradient,
-     * then brings this network's parameter gradients and {@link #inputGrad()} to the host.
+     * accumulates this network's parameter gradients on the device and brings {@link #inputGrad()}
+     * to the host.
      */
     public void backward() {
         requireTraining();
         plan.execute(backwardGraphs.toArray(String[]::new));
+    }
+
+    /** Brings this network's parameter gradients to the host (the device optimizer does not need it). */
+    public void gradientsToHost() {
+        requireTraining();
+        plan.transferToHost(params.stream().map(TokenizerParameters.Entry::grad).toArray(FloatArray[]::new));
     }
 
     /** Re-sends the parameter values after the host changed them (an optimizer step, a load). */
