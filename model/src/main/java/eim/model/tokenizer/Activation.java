@@ -24,14 +24,23 @@ final class Activation {
     }
 
     static Activation allocate(String name, int B, int C, int H, int W, boolean withGrad) {
-        int n = Math.multiplyExact(Math.multiplyExact(B, C), Math.multiplyExact(H, W));
+        int n = size(B, C, H, W);
         return new Activation(name, B, C, H, W, new FloatArray(name, n),
                 withGrad ? new FloatArray(name + ".grad", n) : null);
     }
 
-    /** A new value buffer of the same shape whose gradient is {@code other}'s (a branch summed into it). */
-    static Activation sharingGrad(String name, Activation other) {
-        return new Activation(name, other.B, other.C, other.H, other.W, new FloatArray(name, other.size()), other.grad);
+    /** An activation on given buffers of B·C·H·W values each ({@code grad} may be null). */
+    static Activation wrap(String name, int B, int C, int H, int W, FloatArray value, FloatArray grad) {
+        int n = size(B, C, H, W);
+        if (value.size() != n || (grad != null && grad.size() != n)) {
+            throw new IllegalArgumentException(name + ": buffers of " + value.size() + " values for (" + B + ", " + C
+                    + ", " + H + ", " + W + ")");
+        }
+        return new Activation(name, B, C, H, W, value, grad);
+    }
+
+    static int size(int B, int C, int H, int W) {
+        return Math.multiplyExact(Math.multiplyExact(B, C), Math.multiplyExact(H, W));
     }
 
     /** The same buffers seen with another (C, H, W) of equal size. */

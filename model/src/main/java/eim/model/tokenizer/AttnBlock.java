@@ -2,6 +2,7 @@ package eim.model.tokenizer;
 
 import eim.tasks.FloatArray;
 import eim.tasks.TaskGraph;
+import eim.tasks.kernels.Elementwise;
 import eim.tasks.kernels.SpatialAttention;
 import java.util.List;
 
@@ -29,6 +30,7 @@ final class AttnBlock {
         Layer n = norm.bind(x, false, nb);
         Layer lq = q.bind(n.output(), nb), lk = k.bind(n.output(), nb), lv = v.bind(n.output(), nb);
         Activation qa = lq.output(), ka = lk.output(), va = lv.output();
+        nb.release(n.output());
         Activation attended = nb.activation(key + ".attention", channels, x.H, x.W);
         int B = x.B, C = channels, N = x.plane();
         FloatArray lse = nb.saved(key + ".lse", B * N), delta = nb.saved(key + ".delta", B * N);
@@ -57,18 +59,22 @@ final class AttnBlock {
                         attended.grad, lse, delta, ka.grad, va.grad, B, C, N);
             }
         };
+        nb.release(qa);
+        nb.release(ka);
+        nb.release(va);
         Layer proj = projOut.bind(attended, nb);
+        nb.release(attended);
         Activation out = proj.output();
         return new Sequence(key, List.of(n, lq, lk, lv, attention, proj), out, new Sequence.Extra() {
             @Override
             public void forward(TaskGraph g) {
-                g.task(key + ".residual", BufferKernels.ADD, out.size(), out.value, x.value, out.size());
+                g.task(key + ".residual", Elementwise.ADD_INPLACE, out.size(), out.value, x.value, out.size());
             }
 
             @Override
             public void backward(TaskGraph g) {
                 if (x.grad != null) {
-                    g.task(key + ".residual.dx", BufferKernels.ADD, x.size(), x.grad, out.grad, x.size());
+                    g.task(key + ".residual.dx", Elementwise.ADD_INPLACE, x.size(), x.grad, out.grad, x.size());
                 }
             }
         });

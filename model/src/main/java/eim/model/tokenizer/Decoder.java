@@ -67,28 +67,29 @@ final class Decoder {
                     + latent.B + ", " + latent.C + ", " + latent.H + ", " + latent.W + ")");
         }
         List<Layer> out = new ArrayList<>();
-        out.add(postQuantLayer.bind(latent, nb));
-        out.add(decoder1d.bind(out.getLast().output(), nb));
+        nb.chain(out, postQuantLayer.bind(latent, nb));
+        nb.chain(out, decoder1d.bind(out.getLast().output(), nb));
         // rasterization: (B, L, z·h) -> (B, z, h, L), channel-major the same memory as (B, z·h, 1, L)
         Activation seq = out.getLast().output();
-        out.add(convIn.bind(seq.view(cfg.zChannels(), cfg.latentHeight(), seq.W), nb));
-        out.add(midBlock1.bind(out.getLast().output(), nb));
-        out.add(midAttn.bind(out.getLast().output(), nb));
-        out.add(midBlock2.bind(out.getLast().output(), nb));
+        nb.chain(out, convIn.bind(seq.view(cfg.zChannels(), cfg.latentHeight(), seq.W), nb));
+        nb.chain(out, midBlock1.bind(out.getLast().output(), nb));
+        nb.chain(out, midAttn.bind(out.getLast().output(), nb));
+        nb.chain(out, midBlock2.bind(out.getLast().output(), nb));
         for (int level = cfg.levels() - 1; level >= 0; level--) {
             for (int i = 0; i < blocks.get(level).size(); i++) {
-                out.add(blocks.get(level).get(i).bind(out.getLast().output(), nb));
+                nb.chain(out, blocks.get(level).get(i).bind(out.getLast().output(), nb));
                 if (!attns.get(level).isEmpty()) {
-                    out.add(attns.get(level).get(i).bind(out.getLast().output(), nb));
+                    nb.chain(out, attns.get(level).get(i).bind(out.getLast().output(), nb));
                 }
             }
             if (level != 0) {
-                out.add(upsamples.get(level).bind(out.getLast().output(), nb));
+                nb.chain(out, upsamples.get(level).bind(out.getLast().output(), nb));
             }
         }
         Layer norm = normOut.bind(out.getLast().output(), true, nb);
         Layer conv = convOut.bind(norm.output(), nb);
-        out.add(new Sequence("decoder.out", List.of(norm, conv), conv.output(), null));
+        nb.release(norm.output());
+        nb.chain(out, new Sequence("decoder.out", List.of(norm, conv), conv.output(), null));
         return out;
     }
 }

@@ -61,28 +61,29 @@ final class Encoder {
         }
         cfg.tokensForWidth(image.W);
         List<Layer> out = new ArrayList<>();
-        out.add(convIn.bind(image, nb));
+        nb.chain(out, convIn.bind(image, nb));
         for (int level = 0; level < cfg.levels(); level++) {
             for (int i = 0; i < blocks.get(level).size(); i++) {
-                out.add(blocks.get(level).get(i).bind(out.getLast().output(), nb));
+                nb.chain(out, blocks.get(level).get(i).bind(out.getLast().output(), nb));
                 if (!attns.get(level).isEmpty()) {
-                    out.add(attns.get(level).get(i).bind(out.getLast().output(), nb));
+                    nb.chain(out, attns.get(level).get(i).bind(out.getLast().output(), nb));
                 }
             }
             if (level < downsamples.size()) {
-                out.add(downsamples.get(level).bind(out.getLast().output(), nb));
+                nb.chain(out, downsamples.get(level).bind(out.getLast().output(), nb));
             }
         }
-        out.add(midBlock1.bind(out.getLast().output(), nb));
-        out.add(midAttn.bind(out.getLast().output(), nb));
-        out.add(midBlock2.bind(out.getLast().output(), nb));
+        nb.chain(out, midBlock1.bind(out.getLast().output(), nb));
+        nb.chain(out, midAttn.bind(out.getLast().output(), nb));
+        nb.chain(out, midBlock2.bind(out.getLast().output(), nb));
         Layer norm = normOut.bind(out.getLast().output(), true, nb);
         Layer conv = convOut.bind(norm.output(), nb);
-        out.add(new Sequence("encoder.out", List.of(norm, conv), conv.output(), null));
+        nb.release(norm.output());
+        nb.chain(out, new Sequence("encoder.out", List.of(norm, conv), conv.output(), null));
         // columnization: (B, z, h, w) -> (B, w, z·h) is, channel-major, the same memory as (B, z·h, 1, w)
         Activation f = conv.output();
-        out.add(encoder1d.bind(f.view(f.C * f.H, 1, f.W), nb));
-        out.add(quantLayer.bind(out.getLast().output(), nb));
+        nb.chain(out, encoder1d.bind(f.view(f.C * f.H, 1, f.W), nb));
+        nb.chain(out, quantLayer.bind(out.getLast().output(), nb));
         return out;
     }
 }

@@ -6,6 +6,7 @@ import eim.tasks.DeviceArray;
 import eim.tasks.ExecutionPlan;
 import eim.tasks.FloatArray;
 import eim.tasks.TaskGraph;
+import eim.tasks.kernels.Elementwise;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,6 +27,7 @@ public final class Network implements AutoCloseable {
     private final ExecutionPlan plan;
     private final List<String> forwardGraphs = new ArrayList<>(), backwardGraphs = new ArrayList<>();
     private final boolean training;
+    private final long activationFloats;
 
     Network(String name, Device device, Activation input, List<Layer> layers, NetBuilder nb) {
         this.name = name;
@@ -33,6 +35,7 @@ public final class Network implements AutoCloseable {
         this.output = layers.getLast().output();
         this.params = nb.usedParameters();
         this.training = nb.training;
+        this.activationFloats = nb.allocatedFloats();
         List<TaskGraph> graphs = new ArrayList<>();
         FloatArray[] values = params.stream().map(TokenizerParameters.Entry::value).toArray(FloatArray[]::new);
         for (int i = 0; i < layers.size(); i++) {
@@ -54,22 +57,19 @@ public final class Network implements AutoCloseable {
             toZero.remove(output.grad); // set by the caller on the host
             params.forEach(p -> toZero.add(p.grad()));
             for (DeviceArray a : toZero) {
-                zero.task("zero." + a.name(), BufferKernels.FILL, a.size(), a, 0f, a.size());
+                zero.task("zero." + a.name(), Elementwise.FILL, a.size(), a, 0f, a.size());
             }
             graphs.add(zero);
             backwardGraphs.add(zero.name());
-            FloatArray[] grads = params.stream().map(TokenizerParameters.Entry::grad).toArray(FloatArray[]::new);
             for (int i = layers.size() - 1; i >= 0; i--) {
                 TaskGraph g = new TaskGraph(name + ".backward." + i + "." + layers.get(i).name());
                 if (i == layers.size() - 1) {
                     g.transferToDevice(DataTransferMode.EVERY_EXECUTION, output.grad);
                 }
                 layers.get(i).backward(g);
-                if (i == 0) {
-                    g.transferToHost(DataTransferMode.EVERY_EXECUTION, grads);
-                    if (input.grad != null) {
-                        g.transferToHost(DataTransferMode.EVERY_EXECUTION, input.grad);
-                    }
+                // parameter gradients stay on the device for the optimizer (gradientsToHost brings them)
+                if (i == 0 && input.grad != null) {
+                    g.transferToHost(DataTransferMode.EVERY_EXECUTION, input.grad);
                 }
                 graphs.add(g);
                 backwardGraphs.add(g.name());
@@ -122,6 +122,14 @@ public final class Network implements AutoCloseable {
         return training;
     }
 
+    /**
+     * Floats of activation storage (values, and gradients when training) beside the parameters:
+     * inference recycles buffers, so this is a few activations of the largest level.
+     */
+    public long activationFloats() {
+        return activationFloats;
+    }
+
     /** Runs the forward graphs: input to the device, output back to the host. */
     public void forward() {
         plan.execute(forwardGraphs.toArray(String[]::new));
@@ -129,11 +137,18 @@ public final class Network implements AutoCloseable {
 
     /**
      * Runs the backward graphs after a {@link #forward()} of the same input: zeroes every gradient,
-     * then brings this network's parameter gradients and {@link #inputGrad()} to the host.
+     * accumulates this network's parameter gradients on the device and brings {@link #inputGrad()}
+     * to the host.
      */
     public void backward() {
         requireTraining();
         plan.execute(backwardGraphs.toArray(String[]::new));
+    }
+
+    /** Brings this network's parameter gradients to the host (the device optimizer does not need it). */
+    public void gradientsToHost() {
+        requireTraining();
+        plan.transferToHost(params.stream().map(TokenizerParameters.Entry::grad).toArray(FloatArray[]::new));
     }
 
     /** Re-sends the parameter values after the host changed them (an optimizer step, a load). */

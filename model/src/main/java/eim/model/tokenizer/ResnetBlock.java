@@ -1,6 +1,7 @@
 package eim.model.tokenizer;
 
 import eim.tasks.TaskGraph;
+import eim.tasks.kernels.Elementwise;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,10 +30,10 @@ final class ResnetBlock {
     Layer bind(Activation x, NetBuilder nb) {
         List<Layer> layers = new ArrayList<>();
         layers.add(norm1.bind(x, true, nb));
-        layers.add(conv1.bind(layers.getLast().output(), nb));
-        layers.add(norm2.bind(layers.getLast().output(), true, nb));
+        nb.chain(layers, conv1.bind(layers.getLast().output(), nb));
+        nb.chain(layers, norm2.bind(layers.getLast().output(), true, nb));
         Layer last = conv2.bind(layers.getLast().output(), nb);
-        layers.add(last);
+        nb.chain(layers, last);
         Activation out = last.output();
         Activation shortcut = x;
         if (ninShortcut != null) {
@@ -42,19 +43,23 @@ final class ResnetBlock {
         }
         Activation added = shortcut;
         boolean identity = ninShortcut == null;
-        return new Sequence(key, layers, out, new Sequence.Extra() {
+        Sequence block = new Sequence(key, layers, out, new Sequence.Extra() {
             @Override
             public void forward(TaskGraph g) {
-                g.task(key + ".residual", BufferKernels.ADD, out.size(), out.value, added.value, out.size());
+                g.task(key + ".residual", Elementwise.ADD_INPLACE, out.size(), out.value, added.value, out.size());
             }
 
             @Override
             public void backward(TaskGraph g) {
                 // the nin_shortcut reads out.grad itself (its output shares it); the identity adds it here
                 if (identity && x.grad != null) {
-                    g.task(key + ".residual.dx", BufferKernels.ADD, x.size(), x.grad, out.grad, x.size());
+                    g.task(key + ".residual.dx", Elementwise.ADD_INPLACE, x.size(), x.grad, out.grad, x.size());
                 }
             }
         });
+        if (!identity) {
+            nb.release(added); // read by the residual add, the block's last task
+        }
+        return block;
     }
 }

@@ -52,7 +52,7 @@ final class ShuffleResample {
         Activation t = c.output();                                          // (C/4, H, W)
         Activation out = nb.activation(key, C, H / 2, W / 2);
         Activation unshuffled = nb.activation(key + ".unshuffled", 4 * C, H / 2, W / 2);
-        return new Sequence(key, List.of(c), out, new Sequence.Extra() {
+        Sequence resample = new Sequence(key, List.of(c), out, new Sequence.Extra() {
             @Override
             public void forward(TaskGraph g) {
                 g.task2d(key + ".shuffle", PixelShuffle.UNSHUFFLE, B * C, outPlane, t.value, out.value, B, C / 4, H, W, 0);
@@ -74,6 +74,9 @@ final class ShuffleResample {
                 }
             }
         });
+        nb.release(t);
+        nb.release(unshuffled);
+        return resample;
     }
 
     private Layer bindUp(Activation x, Layer c, NetBuilder nb) {
@@ -81,7 +84,7 @@ final class ShuffleResample {
         Activation t = c.output();                                          // (4C, H, W)
         Activation out = nb.activation(key, C, 2 * H, 2 * W);
         Activation repeated = nb.activation(key + ".repeated", 4 * C, H, W);
-        return new Sequence(key, List.of(c), out, new Sequence.Extra() {
+        Sequence resample = new Sequence(key, List.of(c), out, new Sequence.Extra() {
             @Override
             public void forward(TaskGraph g) {
                 g.task2d(key + ".shuffle", PixelShuffle.SHUFFLE, B * C, 4 * plane, t.value, out.value, B, C, H, W, 0);
@@ -103,5 +106,8 @@ final class ShuffleResample {
                 }
             }
         });
+        nb.release(t);
+        nb.release(repeated);
+        return resample;
     }
 }

@@ -1,5 +1,6 @@
 package eim.model.tokenizer;
 
+import eim.model.Parameters;
 import eim.tasks.FloatArray;
 import eim.tasks.io.Tensor;
 import java.util.ArrayList;
@@ -117,6 +118,21 @@ public final class TokenizerParameters {
                 e.grad = new FloatArray(e.name + ".grad", e.size());
             }
         }
+    }
+
+    /**
+     * The entries as the generator's {@link Parameters.Param} records, sharing their arrays, so that
+     * code written for those (the device optimizer) runs on the tokenizer. Enable gradients first.
+     */
+    public List<Parameters.Param> asParams() {
+        List<Parameters.Param> out = new ArrayList<>();
+        for (Entry e : entries.values()) {
+            if (e.grad == null) {
+                throw new IllegalStateException("parameter " + e.name + " has no gradient: call enableGradients() first");
+            }
+            out.add(new Parameters.Param(e.name, toLong(e.shape), e.value, e.grad));
+        }
+        return out;
     }
 
     /** The values as tensors with their PyTorch shapes (copies), in registration order. */

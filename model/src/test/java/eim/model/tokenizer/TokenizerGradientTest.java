@@ -30,6 +30,7 @@ class TokenizerGradientTest {
         net.forward();
         net.outputGrad().copyFrom(g);
         net.backward();
+        net.gradientsToHost();
         return () -> {
             t.parametersChanged();
             net.forward();

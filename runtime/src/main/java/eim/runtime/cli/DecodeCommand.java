@@ -2,17 +2,18 @@ package eim.runtime.cli;
 
 import eim.model.tokenizer.Tokenizer;
 import eim.model.tokenizer.TokenizerConfig;
+import eim.runtime.Progress;
+import eim.runtime.data.ImageTensor;
+import eim.runtime.data.Images;
 import eim.runtime.tokenizer.Seams;
 import eim.runtime.tokenizer.TokenFile;
 import eim.runtime.tokenizer.TokenizerCheckpoint;
-import eim.runtime.tokenizer.TokenizerImages;
 import eim.tasks.Device;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -76,12 +77,12 @@ public final class DecodeCommand implements Callable<Integer> {
                     }
                 }
             }
-            try (ProgressBar bar = TokenizerCommand.progress("decode", sequences.size(), 0, "img")) {
+            try (Progress bar = Progress.start("decode", sequences.size(), "img")) {
                 for (int k = 0; k < sequences.size(); k++) {
                     int length = sequences.get(k).length / cfg.embedDim();
                     int h = cfg.resolution(), w = length * cfg.scale();
                     float[] image = tokenizer.decode(sequences.get(k), 1, length);
-                    TokenizerImages.writePng(TokenizerImages.toImage(image, 0, h, w), files.get(k));
+                    Images.writePng(files.get(k), ImageTensor.toImage(image, h, w));
                     bar.step();
                     System.out.printf("%s: %d tokens -> %dx%d px, seam ratio %.3f%n", files.get(k), length, w, h,
                             Seams.boundaryRatio(image, 3, h, w, cfg.scale()));

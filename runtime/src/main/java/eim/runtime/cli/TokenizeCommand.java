@@ -2,17 +2,19 @@ package eim.runtime.cli;
 
 import eim.model.tokenizer.Tokenizer;
 import eim.model.tokenizer.TokenizerConfig;
+import eim.runtime.Progress;
+import eim.runtime.data.ImageTensor;
+import eim.runtime.data.Images;
+import eim.runtime.data.Transform;
 import eim.runtime.tokenizer.TokenFile;
 import eim.runtime.tokenizer.TokenizerCheckpoint;
-import eim.runtime.tokenizer.TokenizerImages;
+import eim.runtime.tokenizer.ImageSet;
 import eim.tasks.Device;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -56,17 +58,19 @@ public final class TokenizeCommand implements Callable<Integer> {
             int length = cfg.tokensForWidth(w), channels = cfg.embedDim();
             List<Path> files = new ArrayList<>();
             for (Path p : inputs) {
-                files.addAll(TokenizerImages.list(p));
+                files.addAll(ImageSet.list(p));
             }
             float scale = noScale ? 1f : cfg.vaeNorm();
             float[] tokens = new float[files.size() * length * channels];
             int plane = 3 * h * w;
-            try (ProgressBar bar = TokenizerCommand.progress("tokenize", files.size(), 0, "img")) {
+            Transform crop = new Transform(h, w, false); // cover (h, w), then the centre
+            try (Progress bar = Progress.start("tokenize", files.size(), "img")) {
                 for (int from = 0; from < files.size(); from += batch) {
                     int b = Math.min(batch, files.size() - from);
                     float[] images = new float[b * plane];
                     for (int i = 0; i < b; i++) {
-                        System.arraycopy(prepare(TokenizerImages.read(files.get(from + i)), w, h), 0, images, i * plane, plane);
+                        // an unreadable image fails the command, naming the file: the token file lists every input
+                        ImageTensor.fromImage(crop.eval(crop.resize(Images.read(files.get(from + i)))), images, i * plane);
                     }
                     float[] z = tokenizer.encode(images, b, w);
                     for (int i = 0; i < z.length; i++) {
@@ -83,13 +87,5 @@ public final class TokenizeCommand implements Callable<Integer> {
         } catch (IOException | IllegalArgumentException | IllegalStateException e) {
             return TokenizerCommand.fail(e);
         }
-    }
-
-    /** Scales to cover (w, h), then takes the centre (3, h, w). */
-    static float[] prepare(BufferedImage img, int w, int h) {
-        double f = Math.max((double) w / img.getWidth(), (double) h / img.getHeight());
-        int sw = Math.max(w, (int) Math.round(img.getWidth() * f)), sh = Math.max(h, (int) Math.round(img.getHeight() * f));
-        BufferedImage s = TokenizerImages.resize(img, sw, sh);
-        return TokenizerImages.toTensor(s, (sw - w) / 2, (sh - h) / 2, w, h, false);
     }
 }

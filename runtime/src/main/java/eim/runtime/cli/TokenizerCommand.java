@@ -1,10 +1,11 @@
 package eim.runtime.cli;
 
 import eim.model.tokenizer.TokenizerConfig;
+import eim.runtime.Progress;
+import eim.runtime.data.Images;
 import eim.runtime.tokenizer.ImageSet;
 import eim.runtime.tokenizer.SyntheticScenes;
 import eim.runtime.tokenizer.TokenizerCheckpoint;
-import eim.runtime.tokenizer.TokenizerImages;
 import eim.runtime.tokenizer.TokenizerTrainer;
 import eim.runtime.tokenizer.TrainOptions;
 import eim.tasks.Device;
@@ -14,9 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,11 +48,6 @@ public final class TokenizerCommand implements Runnable {
     static int fail(Exception e) {
         System.err.println("error: " + e.getMessage());
         return 1;
-    }
-
-    static ProgressBar progress(String task, long total, long start, String unit) {
-        return new ProgressBarBuilder().setTaskName(task).setInitialMax(total).startsFrom(start, java.time.Duration.ZERO)
-                .setUnit(" " + unit, 1).setStyle(ProgressBarStyle.ASCII).showSpeed().build();
     }
 
     @Command(name = "train", mixinStandardHelpOptions = true,
@@ -108,14 +101,14 @@ public final class TokenizerCommand implements Runnable {
                         klWeight, l2Mix, learnLogvar, !noNoise, seed, evalEvery, checkpointEvery);
                 try (TokenizerTrainer trainer = resuming ? TokenizerTrainer.resume(out, dev, opts)
                         : new TokenizerTrainer(cfg, dev, opts);
-                     ProgressBar bar = progress("train", steps, 0, "step")) {
+                     Progress bar = Progress.start("train", steps, "step")) {
                     System.out.printf("tokenizer %s: %s, %,d parameters; %d training and %d held-out images; device %s%n",
                             resuming ? "(resumed)" : preset, cfg.toMetadata(), trainer.model().parameters().count(),
                             sets[0].size(), sets[1].size(), dev.name());
                     bar.stepTo(trainer.step());
                     TokenizerTrainer.Evaluation e = trainer.train(sets[0], sets[1], out, s -> {
                         bar.stepTo(s.step());
-                        bar.setExtraMessage(String.format(" loss %.4g L1 %.4f", s.loss(), s.meanAbsError()));
+                        bar.message(String.format("loss %.4g L1 %.4f", s.loss(), s.meanAbsError()));
                     });
                     bar.close();
                     if (e != null) {
@@ -140,14 +133,21 @@ public final class TokenizerCommand implements Runnable {
             if (data == null) {
                 throw new IllegalArgumentException("give --data FOLDER (images) or --synthetic N");
             }
-            List<Path> files = TokenizerImages.list(data);
+            List<Path> files = ImageSet.list(data);
             int held = holdout != null ? holdout : Math.max(1, files.size() / 10);
             if (files.size() <= held) {
                 throw new IllegalArgumentException(data + ": " + files.size() + " images cannot be split into training "
                         + "and " + held + " held-out images");
             }
-            return new ImageSet[] {ImageSet.load(files.subList(0, files.size() - held), resolution),
+            ImageSet[] sets = {ImageSet.load(files.subList(0, files.size() - held), resolution),
                     ImageSet.load(files.subList(files.size() - held, files.size()), resolution)};
+            for (ImageSet s : sets) {
+                List<String> skipped = s.preload();
+                if (!skipped.isEmpty()) {
+                    System.err.printf("warning: skipping %d unreadable images: %s%n", skipped.size(), skipped);
+                }
+            }
+            return sets;
         }
     }
 
@@ -165,8 +165,8 @@ public final class TokenizerCommand implements Runnable {
         public Integer call() {
             try {
                 for (int i = first; i < first + count; i++) {
-                    TokenizerImages.writePng(SyntheticScenes.scene(seed, i, width, height),
-                            out.resolve(String.format("scene_%04d.png", i)));
+                    Images.writePng(out.resolve(String.format("scene_%04d.png", i)),
+                            SyntheticScenes.scene(seed, i, width, height));
                 }
                 System.out.printf("wrote %d scenes of %dx%d to %s%n", count, width, height, out);
                 return 0;

@@ -2,14 +2,13 @@ package eim.runtime.tokenizer;
 
 import eim.model.tokenizer.Tokenizer;
 import eim.model.tokenizer.TokenizerConfig;
-import eim.model.tokenizer.TokenizerParameters;
+import eim.runtime.train.AdamW;
 import eim.tasks.Device;
 import eim.tasks.io.SafeTensors;
 import eim.tasks.io.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -22,36 +21,22 @@ import java.util.Map;
 public final class TokenizerCheckpoint {
     public static final String EMA = "ema.";
     static final String ADAM_M = "adam.m.", ADAM_V = "adam.v.", LOGVAR = "loss.logvar";
+    /** Where the optimizer's EMA and moments go (the EMA of loss.logvar, when learnt, is saved but unused). */
+    static final AdamW.Keys OPTIMIZER_KEYS = new AdamW.Keys(EMA, ADAM_M, ADAM_V);
 
-    /** What a checkpoint holds besides the weights (which go straight into a Tokenizer). */
-    record TrainingState(long step, long adamSteps, long emaUpdates, float logvar, Map<String, float[]> adamM,
-                         Map<String, float[]> adamV, boolean hasEma) {}
+    /** What a checkpoint holds besides the weights: counters, the log-variance, and every tensor (for the optimizer). */
+    record TrainingState(long step, long adamSteps, long emaUpdates, float logvar, Map<String, Tensor> tensors) {}
 
     private TokenizerCheckpoint() {}
 
-    static void save(Path file, Tokenizer model, TokenizerParameters ema, HostAdam adam, float logvar, long step,
-                     long emaUpdates) throws IOException {
+    /** Writes the weights, the optimizer's state under {@link #OPTIMIZER_KEYS} and the counters (host copies current). */
+    static void save(Path file, Tokenizer model, AdamW adam, float logvar, long step, long emaUpdates) throws IOException {
         Map<String, Tensor> t = new LinkedHashMap<>(model.parameters().toTensors());
-        for (var e : ema.toTensors().entrySet()) {
-            t.put(EMA + e.getKey(), e.getValue());
-        }
-        for (var e : model.parameters().entries()) {
-            long[] shape = java.util.Arrays.stream(e.shape()).asLongStream().toArray();
-            float[] m = adam.firstMoments().get(e.name()), v = adam.secondMoments().get(e.name());
-            if (m != null) {
-                t.put(ADAM_M + e.name(), Tensor.of(m.clone(), shape));
-                t.put(ADAM_V + e.name(), Tensor.of(v.clone(), shape));
-            }
-        }
-        float[] lvm = adam.firstMoments().get(LOGVAR);
-        if (lvm != null) {
-            t.put(ADAM_M + LOGVAR, Tensor.of(lvm.clone()));
-            t.put(ADAM_V + LOGVAR, Tensor.of(adam.secondMoments().get(LOGVAR).clone()));
-        }
+        t.putAll(adam.toTensors(OPTIMIZER_KEYS));
         t.put(LOGVAR, Tensor.of(new float[] {logvar}));
         Map<String, String> meta = new LinkedHashMap<>(model.config().toMetadata());
         meta.put("step", "" + step);
-        meta.put("adam_steps", "" + adam.steps());
+        meta.put("adam_steps", "" + adam.step());
         meta.put("ema_updates", "" + emaUpdates);
         SafeTensors.write(file, t, meta);
     }
@@ -75,8 +60,8 @@ public final class TokenizerCheckpoint {
         return t;
     }
 
-    /** Loads weights into {@code model} and {@code ema}; returns the rest, for resuming. */
-    static TrainingState loadInto(Path file, Tokenizer model, TokenizerParameters ema) throws IOException {
+    /** Loads the weights into {@code model}; returns the rest, for resuming. */
+    static TrainingState loadInto(Path file, Tokenizer model) throws IOException {
         SafeTensors.Contents c = read(file);
         TokenizerConfig cfg = TokenizerConfig.fromMetadata(c.metadata(), file.toString());
         if (!cfg.equals(model.config())) {
@@ -84,19 +69,9 @@ public final class TokenizerCheckpoint {
                     + " does not match the requested " + model.config().toMetadata());
         }
         model.parameters().load(c.tensors(), file.toString(), EMA, ADAM_M, ADAM_V, LOGVAR);
-        boolean hasEma = c.tensors().keySet().stream().anyMatch(k -> k.startsWith(EMA));
-        ema.load(hasEma ? strip(c.tensors(), EMA) : c.tensors(), file.toString(), EMA, ADAM_M, ADAM_V, LOGVAR);
-        Map<String, float[]> m = new HashMap<>(), v = new HashMap<>();
-        for (var e : c.tensors().entrySet()) {
-            if (e.getKey().startsWith(ADAM_M)) {
-                m.put(e.getKey().substring(ADAM_M.length()), e.getValue().floats());
-            } else if (e.getKey().startsWith(ADAM_V)) {
-                v.put(e.getKey().substring(ADAM_V.length()), e.getValue().floats());
-            }
-        }
         Tensor lv = c.tensors().get(LOGVAR);
         return new TrainingState(longField(c, "step", file), longField(c, "adam_steps", file),
-                longField(c, "ema_updates", file), lv == null ? 0f : lv.floats()[0], m, v, hasEma);
+                longField(c, "ema_updates", file), lv == null ? 0f : lv.floats()[0], c.tensors());
     }
 
     private static Map<String, Tensor> strip(Map<String, Tensor> tensors, String prefix) {

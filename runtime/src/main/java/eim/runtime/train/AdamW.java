@@ -34,18 +34,30 @@ public final class AdamW {
             gscale = new FloatParam(1), emaRate;
     private long step;
 
+    /** Checkpoint key prefixes of the EMA and the two moments. */
+    public record Keys(String ema, String m, String v) {}
+
+    /** The generator checkpoint's keys: model_ema.*, optim.m.*, optim.v.*. */
+    public static final Keys GENERATOR_KEYS = new Keys("model_ema.", "optim.m.", "optim.v.");
+
     /**
      * @param decays which parameters get weight decay (the rest get 0)
      * @param maxGradNorm clipping threshold; {@code <= 0} disables clipping
      */
     public AdamW(Parameters params, Predicate<String> decays, float weightDecay, float beta1, float beta2, float eps,
                  float maxGradNorm, float emaRate) {
+        this(params.all(), decays, weightDecay, beta1, beta2, eps, maxGradNorm, emaRate);
+    }
+
+    /** The same over a list of parameters (another model's, adapted to {@link Parameters.Param}). */
+    public AdamW(List<Parameters.Param> params, Predicate<String> decays, float weightDecay, float beta1, float beta2,
+                 float eps, float maxGradNorm, float emaRate) {
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
         this.maxGradNorm = maxGradNorm;
         this.emaRate = new FloatParam(emaRate);
-        for (Parameters.Param p : params.all()) {
+        for (Parameters.Param p : params) {
             int n = p.size();
             int chunks = Math.max(1, (n + NORM_CHUNK - 1) / NORM_CHUNK);
             FloatArray ema = new FloatArray("ema." + p.name(), p.value().array().clone());
@@ -111,20 +123,30 @@ public final class AdamW {
 
     /** Moments and EMA as checkpoint tensors: optim.m.*, optim.v.*, model_ema.*. */
     public Map<String, Tensor> toTensors() {
+        return toTensors(GENERATOR_KEYS);
+    }
+
+    /** Moments and EMA as checkpoint tensors under {@code keys}. */
+    public Map<String, Tensor> toTensors(Keys keys) {
         Map<String, Tensor> t = new LinkedHashMap<>();
         for (State s : states) {
             long[] shape = s.param().shape();
-            t.put("model_ema." + s.param().name(), Tensor.of(s.ema().array().clone(), shape));
-            t.put("optim.m." + s.param().name(), Tensor.of(s.m().array().clone(), shape));
-            t.put("optim.v." + s.param().name(), Tensor.of(s.v().array().clone(), shape));
+            t.put(keys.ema() + s.param().name(), Tensor.of(s.ema().array().clone(), shape));
+            t.put(keys.m() + s.param().name(), Tensor.of(s.m().array().clone(), shape));
+            t.put(keys.v() + s.param().name(), Tensor.of(s.v().array().clone(), shape));
         }
         return t;
     }
 
     /** Restores moments, EMA and the step count from a checkpoint (before the plan's first execution). */
     public void load(Map<String, Tensor> tensors, long restoredStep, String source) {
+        load(tensors, restoredStep, source, GENERATOR_KEYS);
+    }
+
+    /** The same from tensors under {@code keys}. */
+    public void load(Map<String, Tensor> tensors, long restoredStep, String source, Keys keys) {
         for (State s : states) {
-            for (var e : List.of(Map.entry("model_ema.", s.ema()), Map.entry("optim.m.", s.m()), Map.entry("optim.v.", s.v()))) {
+            for (var e : List.of(Map.entry(keys.ema(), s.ema()), Map.entry(keys.m(), s.m()), Map.entry(keys.v(), s.v()))) {
                 Tensor t = tensors.get(e.getKey() + s.param().name());
                 if (t == null || t.numel() != s.param().size()) {
                     throw new IllegalArgumentException(source + ": checkpoint lacks " + e.getKey() + s.param().name()

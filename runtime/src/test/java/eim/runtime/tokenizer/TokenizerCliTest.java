@@ -71,7 +71,14 @@ class TokenizerCliTest {
         Run tok = eim("tokenize", "--checkpoint", ckpt.toString(), "--out", dir.resolve("t.safetensors").toString(),
                 broken.toString());
         assertEquals(1, tok.code());
-        assertTrue(tok.err().contains("broken.png") && tok.err().contains("unreadable image"), tok.err());
+        assertTrue(tok.err().contains("broken.png") && tok.err().contains("cannot decode image"), tok.err());
+
+        // training skips (and names) an unreadable image among readable ones
+        assertEquals(0, eim("scenes", "--out", broken.toString(), "--count", "3", "--width", "24", "--height", "16").code());
+        Run train = eim("train", "--preset", "tiny", "--data", broken.toString(), "--holdout", "1", "--steps", "1",
+                "--batch", "1", "--out", dir.resolve("tok2.safetensors").toString());
+        assertEquals(0, train.code(), train.err());
+        assertTrue(train.err().contains("skipping 1 unreadable images") && train.err().contains("broken.png"), train.err());
 
         Run notCkpt = eim("decode", "--checkpoint", broken.resolve("broken.png").toString(), "--tokens", ckpt.toString(),
                 "--out", dir.resolve("x.png").toString());
