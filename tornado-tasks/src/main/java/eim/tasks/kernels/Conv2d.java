@@ -16,17 +16,19 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Shapes: x (B, Cin, H, W), w (Cout, Cin, KH, KW), b (Cout), y (B, Cout, H, W). Reflect padding
  * needs H > KH/2 and W > KW/2 (as in PyTorch). Backward kernels accumulate ({@code +=}).
  *
- * <p>Java bodies copy each input plane once into a reflect-padded scratch and then run a plain
- * "valid" convolution vectorised over the output width, {@value #BLOCK} output channels at a time
- * so that one load of the input feeds several accumulators. The OpenCL twins index the reflection
- * directly.
+ * <p>The Java bodies are GEMMs on Linear's register-blocked micro-kernel
+ * ({@link Linear#accumulateProduct}): per block of output rows the input is packed channels-last
+ * (reflect padding resolved while packing, see {@link Grid}), so that every output position's patch
+ * is a contiguous window, and out (positions, channels) = patches (positions, Cin·KH·KW) ·
+ * weights (Cin·KH·KW, channels) with the slice's channels as the GEMM's columns (padded to whole
+ * panels). The input gradient is the same correlation of dy zero-padded with the flipped kernel,
+ * folded back through the reflection; the weight gradient is patchesᵀ · dyᵀ. The OpenCL twins
+ * index the reflection directly.
  */
 public final class Conv2d {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final String CL = "conv2d.cl";
-    /** Output (or input, for the input gradient) channels computed together by the Java bodies. */
-    static final int BLOCK = 4;
 
     /** range {B·Cout, H·W}: y = conv(x) + b. Args: x, w, b, y, B, Cin, Cout, H, W, KH, KW. */
     public static final Kernel FORWARD = Kernel.of("conv2d_forward", CL,
@@ -50,212 +52,122 @@ public final class Conv2d {
 
     public static void forward(int from, int to, float[] x, float[] w, float[] b, float[] y, int B, int Cin,
                                int Cout, int H, int W, int KH, int KW) {
-        Geometry g = new Geometry(H, W, KH, KW);
-        int paddedBatch = -1;
-        float[] src = x;
-        int srcOff = 0;
+        Grid grid = Grid.reflectPadded(new Geometry(H, W, KH, KW), Cin);
+        int plane = H * W;
         for (@Parallel int item = from; item < to; ) {
-            int bi = item / Cout, co = item % Cout;
-            int n = Math.min(BLOCK, Math.min(to - item, Cout - co));
-            if (bi != paddedBatch) {
-                if (g.padded()) {
-                    src = Scratch.floats(0, Cin * g.plane());
-                    g.pad(x, bi * Cin * H * W, Cin, src);
-                    srcOff = 0;
-                } else {
-                    srcOff = bi * Cin * H * W;
+            int bi = item / Cout, co0 = item % Cout;
+            int n = Math.min(to - item, Cout - co0); // the slice's output channels of sample bi
+            int cols = wholePanels(n);
+            // wt (K, cols): column j holds output channel co0 + j in the packed block's tap order
+            float[] wt = Scratch.floats(1, grid.K() * cols);
+            grid.packWeights(wt, cols, n, (j, c, kh, kw) -> w[(((co0 + j) * Cin + c) * KH + kh) * KW + kw]);
+            int yOff = (bi * Cout + co0) * plane;
+            grid.correlate(x, bi * Cin * plane, wt, cols, grid.blockRowsForMemory(), (out, o0, rows) -> {
+                for (int i = 0; i < rows; i++) {
+                    for (int c = 0; c < W; c++) {
+                        int at = (i * grid.Wg() + c) * cols, yAt = yOff + (o0 + i) * W + c;
+                        for (int j = 0; j < n; j++) {
+                            y[yAt + j * plane] = b[co0 + j] + out[at + j];
+                        }
+                    }
                 }
-                paddedBatch = bi;
-            }
-            forwardBlock(src, srcOff, w, b, y, bi, co, n, Cin, Cout, g);
+            });
             item += n;
         }
     }
 
-    /** Output channels co..co+n-1 (n ≤ 4) of sample bi from the padded input src[srcOff ..]. */
-    private static void forwardBlock(float[] src, int srcOff, float[] w, float[] b, float[] y, int bi, int co, int n,
-                                     int Cin, int Cout, Geometry g) {
-        int H = g.H, W = g.W, KH = g.KH, KW = g.KW, kk = KH * KW, plane = g.plane(), Wp = g.Wp;
-        // channels past the block's end repeat channel co: computed, never stored
-        int w0 = co * Cin * kk;
-        int w1 = (co + Math.min(1, n - 1)) * Cin * kk;
-        int w2 = (co + Math.min(2, n - 1)) * Cin * kk;
-        int w3 = (co + Math.min(3, n - 1)) * Cin * kk;
-        int upper = S.loopBound(W);
-        for (int h = 0; h < H; h++) {
-            int yRow = ((bi * Cout + co) * H + h) * W;
-            int yStep = H * W;
-            int c = 0;
-            // two vectors of the row at a time: 6 loads feed 8 FMAs (one vector: 5 loads for 4)
-            for (; c + 2 * L <= W; c += 2 * L) {
-                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, e0 = a0, e1 = a0, e2 = a0, e3 = a0;
-                for (int ci = 0; ci < Cin; ci++) {
-                    for (int kh = 0; kh < KH; kh++) {
-                        int row = srcOff + ci * plane + (h + kh) * Wp + c;
-                        int wk = ci * kk + kh * KW;
-                        for (int kw = 0; kw < KW; kw++) {
-                            FloatVector xv = FloatVector.fromArray(S, src, row + kw);
-                            FloatVector xu = FloatVector.fromArray(S, src, row + kw + L);
-                            int o = wk + kw;
-                            FloatVector v0 = FloatVector.broadcast(S, w[w0 + o]), v1 = FloatVector.broadcast(S, w[w1 + o]);
-                            FloatVector v2 = FloatVector.broadcast(S, w[w2 + o]), v3 = FloatVector.broadcast(S, w[w3 + o]);
-                            a0 = xv.fma(v0, a0);
-                            a1 = xv.fma(v1, a1);
-                            a2 = xv.fma(v2, a2);
-                            a3 = xv.fma(v3, a3);
-                            e0 = xu.fma(v0, e0);
-                            e1 = xu.fma(v1, e1);
-                            e2 = xu.fma(v2, e2);
-                            e3 = xu.fma(v3, e3);
-                        }
-                    }
-                }
-                store(a0, e0, b[co], y, yRow + c);
-                if (n > 1) store(a1, e1, b[co + 1], y, yRow + yStep + c);
-                if (n > 2) store(a2, e2, b[co + 2], y, yRow + 2 * yStep + c);
-                if (n > 3) store(a3, e3, b[co + 3], y, yRow + 3 * yStep + c);
-            }
-            for (; c < upper; c += L) {
-                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-                for (int ci = 0; ci < Cin; ci++) {
-                    for (int kh = 0; kh < KH; kh++) {
-                        int row = srcOff + ci * plane + (h + kh) * Wp + c;
-                        int wk = ci * kk + kh * KW;
-                        for (int kw = 0; kw < KW; kw++) {
-                            FloatVector xv = FloatVector.fromArray(S, src, row + kw);
-                            int o = wk + kw;
-                            a0 = xv.fma(FloatVector.broadcast(S, w[w0 + o]), a0);
-                            a1 = xv.fma(FloatVector.broadcast(S, w[w1 + o]), a1);
-                            a2 = xv.fma(FloatVector.broadcast(S, w[w2 + o]), a2);
-                            a3 = xv.fma(FloatVector.broadcast(S, w[w3 + o]), a3);
-                        }
-                    }
-                }
-                a0.add(b[co]).intoArray(y, yRow + c);
-                if (n > 1) a1.add(b[co + 1]).intoArray(y, yRow + yStep + c);
-                if (n > 2) a2.add(b[co + 2]).intoArray(y, yRow + 2 * yStep + c);
-                if (n > 3) a3.add(b[co + 3]).intoArray(y, yRow + 3 * yStep + c);
-            }
-            for (; c < W; c++) {
-                for (int j = 0; j < n; j++) {
-                    int wo = (co + j) * Cin * kk;
-                    float s = b[co + j];
-                    for (int ci = 0; ci < Cin; ci++) {
-                        for (int kh = 0; kh < KH; kh++) {
-                            int row = srcOff + ci * plane + (h + kh) * Wp + c;
-                            int wk = wo + ci * kk + kh * KW;
-                            for (int kw = 0; kw < KW; kw++) {
-                                s += src[row + kw] * w[wk + kw];
-                            }
-                        }
-                    }
-                    y[yRow + j * yStep + c] = s;
-                }
-            }
-        }
-    }
-
-    private static void store(FloatVector lo, FloatVector hi, float bias, float[] y, int at) {
-        lo.add(bias).intoArray(y, at);
-        hi.add(bias).intoArray(y, at + L);
-    }
-
+    /**
+     * The transposed convolution: the gradient of the padded input planes is a "valid" correlation
+     * of dy zero-padded by (KH-1, KW-1) with the flipped kernel; it is folded back through the
+     * reflection into dx.
+     */
     public static void backwardInput(int from, int to, float[] dy, float[] w, float[] dx, int B, int Cin, int Cout,
                                      int H, int W, int KH, int KW) {
         Geometry g = new Geometry(H, W, KH, KW);
-        int kk = KH * KW, plane = g.plane(), Wp = g.Wp, upper = S.loopBound(W);
+        Grid grid = Grid.zeroPadded(g, Cout);
+        int plane = H * W;
         for (@Parallel int item = from; item < to; ) {
-            int bi = item / Cin, ci = item % Cin;
-            int n = Math.min(BLOCK, Math.min(to - item, Cin - ci));
-            // gradient of the padded input planes ci..ci+n-1, folded back through the reflection below
-            float[] dxp = Scratch.floats(1, n * plane);
-            java.util.Arrays.fill(dxp, 0, n * plane, 0f);
-            for (int co = 0; co < Cout; co++) {
-                int dyPlane = (bi * Cout + co) * H * W;
-                for (int h = 0; h < H; h++) {
-                    int dyRow = dyPlane + h * W;
-                    for (int c = 0; c < upper; c += L) {
-                        FloatVector g0 = FloatVector.fromArray(S, dy, dyRow + c);
+            int bi = item / Cin, ci0 = item % Cin;
+            int n = Math.min(to - item, Cin - ci0); // the slice's input channels of sample bi
+            int cols = wholePanels(n);
+            float[] wt = Scratch.floats(1, grid.K() * cols);
+            grid.packWeights(wt, cols, n,
+                    (j, c, kh, kw) -> w[((c * Cin + ci0 + j) * KH + KH - 1 - kh) * KW + KW - 1 - kw]);
+            int dxOff = (bi * Cin + ci0) * plane;
+            grid.correlate(dy, bi * Cout * plane, wt, cols, grid.blockRowsForMemory(), (out, o0, rows) -> {
+                for (int i = 0; i < rows; i++) { // out rows are rows of the padded plane (Hp, Wp)
+                    int dxRow = dxOff + Scratch.reflect(o0 + i - g.ph(), H) * W;
+                    for (int c = 0; c < g.Wp(); c++) {
+                        int at = (i * grid.Wg() + c) * cols, dxAt = dxRow + Scratch.reflect(c - g.pw(), W);
                         for (int j = 0; j < n; j++) {
-                            int wo = (co * Cin + ci + j) * kk;
-                            for (int kh = 0; kh < KH; kh++) {
-                                int pRow = j * plane + (h + kh) * Wp + c;
-                                for (int kw = 0; kw < KW; kw++) {
-                                    FloatVector acc = FloatVector.fromArray(S, dxp, pRow + kw);
-                                    g0.fma(FloatVector.broadcast(S, w[wo + kh * KW + kw]), acc).intoArray(dxp, pRow + kw);
-                                }
-                            }
-                        }
-                    }
-                    for (int c = upper; c < W; c++) {
-                        float gv = dy[dyRow + c];
-                        for (int j = 0; j < n; j++) {
-                            int wo = (co * Cin + ci + j) * kk;
-                            for (int kh = 0; kh < KH; kh++) {
-                                int pRow = j * plane + (h + kh) * Wp + c;
-                                for (int kw = 0; kw < KW; kw++) {
-                                    dxp[pRow + kw] += gv * w[wo + kh * KW + kw];
-                                }
-                            }
+                            dx[dxAt + j * plane] += out[at + j];
                         }
                     }
                 }
-            }
-            for (int j = 0; j < n; j++) {
-                g.foldPadded(dxp, j * plane, dx, ((bi * Cin) + ci + j) * H * W);
-            }
+            });
             item += n;
         }
     }
 
+    /**
+     * dwᵀ (K, co) += patchesᵀ · dyᵀ per block of rows, where the packed input block read with a
+     * stride is patchesᵀ (K, positions) and dy is transposed into scratch (positions, co), junk
+     * positions past each row's end zeroed. Only the slice's (co, ci) pairs are added to dw.
+     */
     public static void backwardWeight(int from, int to, float[] dy, float[] x, float[] dw, float[] db, int B, int Cin,
                                       int Cout, int H, int W, int KH, int KW) {
         Geometry g = new Geometry(H, W, KH, KW);
-        int kk = KH * KW, Wp = g.Wp, upper = S.loopBound(W);
-        float[] sums = new float[kk];
-        for (@Parallel int item = from; item < to; item++) {
-            int co = item / Cin, ci = item % Cin;
-            java.util.Arrays.fill(sums, 0f);
-            for (int bi = 0; bi < B; bi++) {
-                float[] src = x;
-                int srcOff = (bi * Cin + ci) * H * W;
-                if (g.padded()) {
-                    src = Scratch.floats(0, g.plane());
-                    g.pad(x, srcOff, 1, src);
-                    srcOff = 0;
-                }
-                int dyPlane = (bi * Cout + co) * H * W;
-                for (int kh = 0; kh < KH; kh++) {
-                    for (int kw = 0; kw < KW; kw++) {
-                        FloatVector acc = FloatVector.zero(S);
-                        float s = 0f;
-                        for (int h = 0; h < H; h++) {
-                            int dyRow = dyPlane + h * W;
-                            int xRow = srcOff + (h + kh) * Wp + kw;
-                            int c = 0;
-                            for (; c < upper; c += L) {
-                                acc = FloatVector.fromArray(S, dy, dyRow + c)
-                                        .fma(FloatVector.fromArray(S, src, xRow + c), acc);
-                            }
-                            for (; c < W; c++) {
-                                s += dy[dyRow + c] * src[xRow + c];
-                            }
+        Grid grid = Grid.reflectPadded(g, Cin);
+        int kk = KH * KW, plane = H * W, Wp = g.Wp();
+        int coFirst = from / Cin, coLast = (to - 1) / Cin, n = coLast - coFirst + 1;
+        int ciLo = n == 1 ? from % Cin : 0, ciHi = n == 1 ? (to - 1) % Cin + 1 : Cin;
+        int cols = wholePanels(n);
+        float[] dwT = Scratch.floats(3, grid.K() * cols);
+        java.util.Arrays.fill(dwT, 0, grid.K() * cols, 0f);
+        // rows per block: about one micro-kernel block of positions (256)
+        int blockRows = Math.max(1, Math.min(H, (256 - W) / Wp + 1));
+        for (int bi = 0; bi < B; bi++) {
+            for (int o0 = 0; o0 < H; o0 += blockRows) {
+                int rows = Math.min(blockRows, H - o0);
+                int positions = (rows - 1) * Wp + W;
+                float[] patches = grid.pack(x, bi * Cin * plane, o0, rows);
+                float[] dyT = Scratch.floats(2, positions * cols);
+                java.util.Arrays.fill(dyT, 0, positions * cols, 0f);
+                for (int j = 0; j < n; j++) {
+                    int dyRow = (bi * Cout + coFirst + j) * plane + o0 * W;
+                    for (int i = 0; i < rows; i++) {
+                        for (int c = 0; c < W; c++) {
+                            dyT[(i * Wp + c) * cols + j] = dy[dyRow + i * W + c];
                         }
-                        sums[kh * KW + kw] += acc.reduceLanes(VectorOperators.ADD) + s;
                     }
                 }
+                for (int tap = 0; tap < kk; tap++) { // rows of one tap are the input channels ciLo..ciHi-1
+                    Linear.accumulateProduct(patches, 1, grid.positionStride(), dyT, dwT, tap * Cin + ciLo,
+                            tap * Cin + ciHi, positions, cols);
+                }
             }
-            for (int k = 0; k < kk; k++) {
-                dw[item * kk + k] += sums[k];
+        }
+        for (int item = from; item < to; item++) {
+            int co = item / Cin, ci = item % Cin;
+            for (int kh = 0; kh < KH; kh++) {
+                for (int kw = 0; kw < KW; kw++) {
+                    dw[item * kk + kh * KW + kw] += dwT[((kw * KH + kh) * Cin + ci) * cols + co - coFirst];
+                }
             }
             if (ci == 0) {
                 float s = 0f;
                 for (int bi = 0; bi < B; bi++) {
-                    s += sumPlane(dy, (bi * Cout + co) * H * W, H * W);
+                    s += sumPlane(dy, (bi * Cout + co) * plane, plane);
                 }
                 db[co] += s;
             }
         }
+    }
+
+    /** n columns rounded up to whole 2-vector panels of Linear's micro-kernel (padding columns are zero). */
+    private static int wholePanels(int n) {
+        int panel = 2 * L;
+        return (n + panel - 1) / panel * panel;
     }
 
     private static float sumPlane(float[] a, int off, int n) {
@@ -281,39 +193,116 @@ public final class Conv2d {
                         + H + "x" + W);
             }
         }
+    }
 
-        boolean padded() {
-            return ph > 0 || pw > 0;
+    /** One weight of the correlation: output channel j, grid channel c, tap (kh, kw). */
+    private interface WeightAt {
+        float get(int j, int c, int kh, int kw);
+    }
+
+    /** Receives out (rows·Wg positions, cols) for output rows o0 .. o0+rows-1. */
+    private interface BlockSink {
+        void accept(float[] out, int o0, int rows);
+    }
+
+    /**
+     * A source of {@code channels} planes (H, W) seen padded by (padRows, padCols), by reflection or
+     * zeros: a grid (channels, Hg, Wg) whose "valid" KHxKW correlation has (Hg-KH+1, Wg-KW+1) outputs.
+     *
+     * <p>A block of output rows is packed channels-last with the KH grid rows each output row reads
+     * side by side: X[q·KH·C + kh·C + c] = grid[c, o0 + q/Wg + kh, q%Wg] for block position q. The
+     * patch of output position q, taps ordered (kw, kh, c), is then the contiguous window
+     * X[q·KH·C .. q·KH·C + K): overlapping rows of a matrix with row stride KH·C, which is how the
+     * GEMM reads it (positions past a row's end are computed and ignored).
+     */
+    private record Grid(int channels, int H, int W, int padRows, int padCols, boolean reflect, int KH, int KW,
+                        int Hg, int Wg) {
+        static Grid reflectPadded(Geometry g, int channels) {
+            return new Grid(channels, g.H(), g.W(), g.ph(), g.pw(), true, g.KH(), g.KW(), g.Hp(), g.Wp());
         }
 
-        int plane() {
-            return Hp * Wp;
+        static Grid zeroPadded(Geometry g, int channels) {
+            int pr = g.KH() - 1, pc = g.KW() - 1;
+            return new Grid(channels, g.H(), g.W(), pr, pc, false, g.KH(), g.KW(), g.H() + 2 * pr, g.W() + 2 * pc);
         }
 
-        /** Copies {@code planes} consecutive planes of x from {@code off} into dst, reflect-padded. */
-        void pad(float[] x, int off, int planes, float[] dst) {
-            for (int p = 0; p < planes; p++) {
-                int so = off + p * H * W, d = p * plane();
-                for (int r = 0; r < Hp; r++) {
-                    int srcRow = so + Scratch.reflect(r - ph, H) * W;
-                    int dRow = d + r * Wp;
-                    for (int c = 0; c < pw; c++) {
-                        dst[dRow + c] = x[srcRow + Scratch.reflect(c - pw, W)];
-                        dst[dRow + Wp - 1 - c] = x[srcRow + Scratch.reflect(W - 1 + pw - c, W)];
+        int K() {
+            return KH * KW * channels;
+        }
+
+        int positionStride() {
+            return KH * channels;
+        }
+
+        int outRows() {
+            return Hg - KH + 1;
+        }
+
+        int outCols() {
+            return Wg - KW + 1;
+        }
+
+        /** Output rows per block: the packed block within about 512 KiB (one output row at least). */
+        int blockRowsForMemory() {
+            return Math.max(1, Math.min(outRows(), (128 << 10) / (Wg * positionStride())));
+        }
+
+        /** wt[(kw·KH·C + kh·C + c)·cols + j] = weight(j, c, kh, kw) for j < n; zero for the padding columns. */
+        void packWeights(float[] wt, int cols, int n, WeightAt weight) {
+            for (int kw = 0; kw < KW; kw++) {
+                for (int kh = 0; kh < KH; kh++) {
+                    for (int c = 0; c < channels; c++) {
+                        int row = ((kw * KH + kh) * channels + c) * cols;
+                        for (int j = 0; j < n; j++) {
+                            wt[row + j] = weight.get(j, c, kh, kw);
+                        }
+                        java.util.Arrays.fill(wt, row + n, row + cols, 0f);
                     }
-                    System.arraycopy(x, srcRow, dst, dRow + pw, W);
                 }
             }
         }
 
-        /** dx[plane at dxOff] += the padded gradient at src[srcOff ..] folded back through the reflection. */
-        void foldPadded(float[] src, int srcOff, float[] dx, int dxOff) {
-            for (int r = 0; r < Hp; r++) {
-                int dRow = dxOff + Scratch.reflect(r - ph, H) * W;
-                int sRow = srcOff + r * Wp;
-                for (int c = 0; c < Wp; c++) {
-                    dx[dRow + Scratch.reflect(c - pw, W)] += src[sRow + c];
+        /** Packs the grid rows that output rows o0 .. o0+rows-1 read (see the class comment) into scratch slot 0. */
+        float[] pack(float[] src, int off, int o0, int rows) {
+            int stride = positionStride();
+            float[] dst = Scratch.floats(0, rows * Wg * stride);
+            for (int i = 0; i < rows; i++) {
+                for (int kh = 0; kh < KH; kh++) {
+                    int r = o0 + i + kh - padRows; // source row
+                    boolean zeroRow = !reflect && (r < 0 || r >= H);
+                    int srcRow = zeroRow ? -1 : off + (reflect ? Scratch.reflect(r, H) : r) * W;
+                    int base = i * Wg * stride + kh * channels;
+                    for (int q = 0; q < Wg; q++) {
+                        int to = base + q * stride;
+                        int cSrc = q - padCols;
+                        if (zeroRow || (!reflect && (cSrc < 0 || cSrc >= W))) {
+                            java.util.Arrays.fill(dst, to, to + channels, 0f);
+                            continue;
+                        }
+                        int at = srcRow + (reflect ? Scratch.reflect(cSrc, W) : cSrc);
+                        int planeStride = H * W;
+                        for (int c = 0; c < channels; c++) {
+                            dst[to + c] = src[at + c * planeStride];
+                        }
+                    }
                 }
+            }
+            return dst;
+        }
+
+        /**
+         * For each block of output rows: out (positions, cols) = packed block · wt (K, cols), handed
+         * to sink with row i of the block at positions i·Wg .. i·Wg + outCols - 1.
+         */
+        void correlate(float[] src, int off, float[] wt, int cols, int blockRows, BlockSink sink) {
+            for (int o0 = 0; o0 < outRows(); o0 += blockRows) {
+                int rows = Math.min(blockRows, outRows() - o0);
+                int positions = (rows - 1) * Wg + outCols();
+                float[] patches = pack(src, off, o0, rows);
+                float[] out = Scratch.floats(2, rows * Wg * cols);
+                java.util.Arrays.fill(out, 0, rows * Wg * cols, 0f);
+                Linear.accumulateProduct(patches, positionStride(), 1, wt, out, 0, positions, K(), cols);
+                sink.accept(out, o0, rows);
             }
         }
     }
