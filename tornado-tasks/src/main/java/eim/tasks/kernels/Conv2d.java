@@ -53,106 +53,111 @@ public final class Conv2d {
     public static void forward(int from, int to, float[] x, float[] w, float[] b, float[] y, int B, int Cin,
                                int Cout, int H, int W, int KH, int KW) {
         Grid grid = Grid.reflectPadded(new Geometry(H, W, KH, KW), Cin);
-        int plane = H * W;
+        int plane = H * W, K = grid.K(), blockRows = grid.blockRows();
         for (@Parallel int item = from; item < to; ) {
             int bi = item / Cout, co0 = item % Cout;
             int n = Math.min(to - item, Cout - co0); // the slice's output channels of sample bi
-            int cols = wholePanels(n);
-            // wt (K, cols): column j holds output channel co0 + j in the packed block's tap order
-            float[] wt = Scratch.floats(1, grid.K() * cols);
-            grid.packWeights(wt, cols, n, (j, c, kh, kw) -> w[(((co0 + j) * Cin + c) * KH + kh) * KW + kw]);
-            int yOff = (bi * Cout + co0) * plane;
-            grid.correlate(x, bi * Cin * plane, wt, cols, grid.blockRowsForMemory(), (out, o0, rows) -> {
-                for (int i = 0; i < rows; i++) {
-                    for (int c = 0; c < W; c++) {
-                        int at = (i * grid.Wg() + c) * cols, yAt = yOff + (o0 + i) * W + c;
-                        for (int j = 0; j < n; j++) {
-                            y[yAt + j * plane] = b[co0 + j] + out[at + j];
-                        }
-                    }
+            // rows [r0, r1) of w (Cout, K), widened to whole micro-kernel row groups where Cout allows
+            // (the extra channels are computed into scratch and dropped)
+            int r1 = Math.min(Cout, co0 + wholeRowGroups(n)), r0 = Math.max(0, r1 - wholeRowGroups(n));
+            for (int o0 = 0; o0 < H; o0 += blockRows) {
+                int rows = Math.min(blockRows, H - o0), P = rows * W, ld = wholePanels(P);
+                float[] patches = Scratch.floats(0, K * ld);
+                grid.im2col(x, bi * Cin * plane, o0, rows, 0, Cin, patches, ld);
+                float[] out = Scratch.floats(1, r1 * ld); // rows r0..r1-1 used
+                for (int r = r0; r < r1; r++) {
+                    java.util.Arrays.fill(out, r * ld, (r + 1) * ld, b[r]);
                 }
-            });
+                Linear.accumulateProduct(w, K, 1, patches, out, r0, r1, K, ld);
+                for (int co = co0; co < co0 + n; co++) {
+                    System.arraycopy(out, co * ld, y, (bi * Cout + co) * plane + o0 * W, P);
+                }
+            }
             item += n;
         }
     }
 
     /**
-     * The transposed convolution: the gradient of the padded input planes is a "valid" correlation
-     * of dy zero-padded by (KH-1, KW-1) with the flipped kernel; it is folded back through the
-     * reflection into dx.
+     * The transposed convolution: the gradient of the padded input planes (Hp, Wp) is a "valid"
+     * correlation of dy zero-padded by (KH-1, KW-1) with the flipped, transposed kernel; it is
+     * folded back through the reflection into dx.
      */
     public static void backwardInput(int from, int to, float[] dy, float[] w, float[] dx, int B, int Cin, int Cout,
                                      int H, int W, int KH, int KW) {
         Geometry g = new Geometry(H, W, KH, KW);
         Grid grid = Grid.zeroPadded(g, Cout);
-        int plane = H * W;
+        int plane = H * W, kk = KH * KW, K = grid.K(), Wp = g.Wp(), blockRows = grid.blockRows();
         for (@Parallel int item = from; item < to; ) {
             int bi = item / Cin, ci0 = item % Cin;
             int n = Math.min(to - item, Cin - ci0); // the slice's input channels of sample bi
-            int cols = wholePanels(n);
-            float[] wt = Scratch.floats(1, grid.K() * cols);
-            grid.packWeights(wt, cols, n,
-                    (j, c, kh, kw) -> w[((c * Cin + ci0 + j) * KH + KH - 1 - kh) * KW + KW - 1 - kw]);
-            int dxOff = (bi * Cin + ci0) * plane;
-            grid.correlate(dy, bi * Cout * plane, wt, cols, grid.blockRowsForMemory(), (out, o0, rows) -> {
-                for (int i = 0; i < rows; i++) { // out rows are rows of the padded plane (Hp, Wp)
-                    int dxRow = dxOff + Scratch.reflect(o0 + i - g.ph(), H) * W;
-                    for (int c = 0; c < g.Wp(); c++) {
-                        int at = (i * grid.Wg() + c) * cols, dxAt = dxRow + Scratch.reflect(c - g.pw(), W);
-                        for (int j = 0; j < n; j++) {
-                            dx[dxAt + j * plane] += out[at + j];
+            int rowsA = wholeRowGroups(n);
+            // wFlip (rowsA, K): row j, column (co, kh, kw) = w[co, ci0 + j, KH-1-kh, KW-1-kw]; zero rows past n
+            float[] wFlip = Scratch.floats(2, rowsA * K);
+            java.util.Arrays.fill(wFlip, n * K, rowsA * K, 0f);
+            for (int j = 0; j < n; j++) {
+                for (int co = 0; co < Cout; co++) {
+                    int src = (co * Cin + ci0 + j) * kk, dst = j * K + co * kk;
+                    for (int k = 0; k < kk; k++) {
+                        wFlip[dst + k] = w[src + kk - 1 - k];
+                    }
+                }
+            }
+            for (int o0 = 0; o0 < g.Hp(); o0 += blockRows) {
+                int rows = Math.min(blockRows, g.Hp() - o0), ld = wholePanels(rows * Wp);
+                float[] patches = Scratch.floats(0, K * ld);
+                grid.im2col(dy, bi * Cout * plane, o0, rows, 0, Cout, patches, ld);
+                float[] out = Scratch.floats(1, rowsA * ld);
+                java.util.Arrays.fill(out, 0, rowsA * ld, 0f);
+                Linear.accumulateProduct(wFlip, K, 1, patches, out, 0, rowsA, K, ld);
+                for (int j = 0; j < n; j++) { // out row j: padded rows o0.. of input channel ci0 + j
+                    int dxPlane = (bi * Cin + ci0 + j) * plane;
+                    for (int i = 0; i < rows; i++) {
+                        int dxRow = dxPlane + Scratch.reflect(o0 + i - g.ph(), H) * W, at = j * ld + i * Wp;
+                        for (int c = 0; c < Wp; c++) {
+                            dx[dxRow + Scratch.reflect(c - g.pw(), W)] += out[at + c];
                         }
                     }
                 }
-            });
+            }
             item += n;
         }
     }
 
     /**
-     * dwᵀ (K, co) += patchesᵀ · dyᵀ per block of rows, where the packed input block read with a
-     * stride is patchesᵀ (K, positions) and dy is transposed into scratch (positions, co), junk
-     * positions past each row's end zeroed. Only the slice's (co, ci) pairs are added to dw.
+     * dwᵀ (K, co) += patches (K, positions) · dyᵀ (positions, co) per block of rows, dy transposed
+     * into scratch for the slice's output channels. Only the slice's (co, ci) pairs are added to dw.
      */
     public static void backwardWeight(int from, int to, float[] dy, float[] x, float[] dw, float[] db, int B, int Cin,
                                       int Cout, int H, int W, int KH, int KW) {
         Geometry g = new Geometry(H, W, KH, KW);
         Grid grid = Grid.reflectPadded(g, Cin);
-        int kk = KH * KW, plane = H * W, Wp = g.Wp();
+        int kk = KH * KW, plane = H * W, K = grid.K(), blockRows = grid.blockRows();
         int coFirst = from / Cin, coLast = (to - 1) / Cin, n = coLast - coFirst + 1;
-        int ciLo = n == 1 ? from % Cin : 0, ciHi = n == 1 ? (to - 1) % Cin + 1 : Cin;
+        int ciLo = n == 1 ? from % Cin : 0, ciHi = n == 1 ? (to - 1) % Cin + 1 : Cin; // channels the slice needs
         int cols = wholePanels(n);
-        float[] dwT = Scratch.floats(3, grid.K() * cols);
-        java.util.Arrays.fill(dwT, 0, grid.K() * cols, 0f);
-        // rows per block: about one micro-kernel block of positions (256)
-        int blockRows = Math.max(1, Math.min(H, (256 - W) / Wp + 1));
+        float[] dwT = Scratch.floats(3, K * cols); // rows ciLo·kk .. ciHi·kk - 1 used
+        java.util.Arrays.fill(dwT, ciLo * kk * cols, ciHi * kk * cols, 0f);
         for (int bi = 0; bi < B; bi++) {
             for (int o0 = 0; o0 < H; o0 += blockRows) {
-                int rows = Math.min(blockRows, H - o0);
-                int positions = (rows - 1) * Wp + W;
-                float[] patches = grid.pack(x, bi * Cin * plane, o0, rows);
-                float[] dyT = Scratch.floats(2, positions * cols);
-                java.util.Arrays.fill(dyT, 0, positions * cols, 0f);
+                int rows = Math.min(blockRows, H - o0), P = rows * W;
+                int ld = P + 2 * L; // patch rows apart by a non-power of two: six streams, no L1 set conflicts
+                float[] patches = Scratch.floats(0, K * ld);
+                grid.im2col(x, bi * Cin * plane, o0, rows, ciLo, ciHi, patches, ld);
+                float[] dyT = Scratch.floats(2, P * cols);
+                java.util.Arrays.fill(dyT, 0, P * cols, 0f);
                 for (int j = 0; j < n; j++) {
-                    int dyRow = (bi * Cout + coFirst + j) * plane + o0 * W;
-                    for (int i = 0; i < rows; i++) {
-                        for (int c = 0; c < W; c++) {
-                            dyT[(i * Wp + c) * cols + j] = dy[dyRow + i * W + c];
-                        }
+                    int dyAt = (bi * Cout + coFirst + j) * plane + o0 * W;
+                    for (int p = 0; p < P; p++) {
+                        dyT[p * cols + j] = dy[dyAt + p];
                     }
                 }
-                for (int tap = 0; tap < kk; tap++) { // rows of one tap are the input channels ciLo..ciHi-1
-                    Linear.accumulateProduct(patches, 1, grid.positionStride(), dyT, dwT, tap * Cin + ciLo,
-                            tap * Cin + ciHi, positions, cols);
-                }
+                Linear.accumulateProduct(patches, ld, 1, dyT, dwT, ciLo * kk, ciHi * kk, P, cols);
             }
         }
         for (int item = from; item < to; item++) {
             int co = item / Cin, ci = item % Cin;
-            for (int kh = 0; kh < KH; kh++) {
-                for (int kw = 0; kw < KW; kw++) {
-                    dw[item * kk + kh * KW + kw] += dwT[((kw * KH + kh) * Cin + ci) * cols + co - coFirst];
-                }
+            for (int k = 0; k < kk; k++) {
+                dw[item * kk + k] += dwT[(ci * kk + k) * cols + co - coFirst];
             }
             if (ci == 0) {
                 float s = 0f;
@@ -168,6 +173,11 @@ public final class Conv2d {
     private static int wholePanels(int n) {
         int panel = 2 * L;
         return (n + panel - 1) / panel * panel;
+    }
+
+    /** n rows rounded up to whole row groups of Linear's micro-kernel (6 rows; a remainder row runs ~3x slower). */
+    private static int wholeRowGroups(int n) {
+        return (n + 5) / 6 * 6;
     }
 
     private static float sumPlane(float[] a, int off, int n) {
@@ -195,25 +205,9 @@ public final class Conv2d {
         }
     }
 
-    /** One weight of the correlation: output channel j, grid channel c, tap (kh, kw). */
-    private interface WeightAt {
-        float get(int j, int c, int kh, int kw);
-    }
-
-    /** Receives out (rows·Wg positions, cols) for output rows o0 .. o0+rows-1. */
-    private interface BlockSink {
-        void accept(float[] out, int o0, int rows);
-    }
-
     /**
      * A source of {@code channels} planes (H, W) seen padded by (padRows, padCols), by reflection or
      * zeros: a grid (channels, Hg, Wg) whose "valid" KHxKW correlation has (Hg-KH+1, Wg-KW+1) outputs.
-     *
-     * <p>A block of output rows is packed channels-last with the KH grid rows each output row reads
-     * side by side: X[q·KH·C + kh·C + c] = grid[c, o0 + q/Wg + kh, q%Wg] for block position q. The
-     * patch of output position q, taps ordered (kw, kh, c), is then the contiguous window
-     * X[q·KH·C .. q·KH·C + K): overlapping rows of a matrix with row stride KH·C, which is how the
-     * GEMM reads it (positions past a row's end are computed and ignored).
      */
     private record Grid(int channels, int H, int W, int padRows, int padCols, boolean reflect, int KH, int KW,
                         int Hg, int Wg) {
@@ -230,79 +224,50 @@ public final class Conv2d {
             return KH * KW * channels;
         }
 
-        int positionStride() {
-            return KH * channels;
-        }
-
-        int outRows() {
-            return Hg - KH + 1;
-        }
-
         int outCols() {
             return Wg - KW + 1;
         }
 
-        /** Output rows per block: the packed block within about 512 KiB (one output row at least). */
-        int blockRowsForMemory() {
-            return Math.max(1, Math.min(outRows(), (128 << 10) / (Wg * positionStride())));
-        }
-
-        /** wt[(kw·KH·C + kh·C + c)·cols + j] = weight(j, c, kh, kw) for j < n; zero for the padding columns. */
-        void packWeights(float[] wt, int cols, int n, WeightAt weight) {
-            for (int kw = 0; kw < KW; kw++) {
-                for (int kh = 0; kh < KH; kh++) {
-                    for (int c = 0; c < channels; c++) {
-                        int row = ((kw * KH + kh) * channels + c) * cols;
-                        for (int j = 0; j < n; j++) {
-                            wt[row + j] = weight.get(j, c, kh, kw);
-                        }
-                        java.util.Arrays.fill(wt, row + n, row + cols, 0f);
-                    }
-                }
-            }
-        }
-
-        /** Packs the grid rows that output rows o0 .. o0+rows-1 read (see the class comment) into scratch slot 0. */
-        float[] pack(float[] src, int off, int o0, int rows) {
-            int stride = positionStride();
-            float[] dst = Scratch.floats(0, rows * Wg * stride);
-            for (int i = 0; i < rows; i++) {
-                for (int kh = 0; kh < KH; kh++) {
-                    int r = o0 + i + kh - padRows; // source row
-                    boolean zeroRow = !reflect && (r < 0 || r >= H);
-                    int srcRow = zeroRow ? -1 : off + (reflect ? Scratch.reflect(r, H) : r) * W;
-                    int base = i * Wg * stride + kh * channels;
-                    for (int q = 0; q < Wg; q++) {
-                        int to = base + q * stride;
-                        int cSrc = q - padCols;
-                        if (zeroRow || (!reflect && (cSrc < 0 || cSrc >= W))) {
-                            java.util.Arrays.fill(dst, to, to + channels, 0f);
-                            continue;
-                        }
-                        int at = srcRow + (reflect ? Scratch.reflect(cSrc, W) : cSrc);
-                        int planeStride = H * W;
-                        for (int c = 0; c < channels; c++) {
-                            dst[to + c] = src[at + c * planeStride];
-                        }
-                    }
-                }
-            }
-            return dst;
+        /** Output rows per GEMM: about 256 positions (one output row at least). */
+        int blockRows() {
+            return Math.max(1, 256 / outCols());
         }
 
         /**
-         * For each block of output rows: out (positions, cols) = packed block · wt (K, cols), handed
-         * to sink with row i of the block at positions i·Wg .. i·Wg + outCols - 1.
+         * The patch matrix of output rows o0 .. o0+rows-1 for channels [cLo, cHi):
+         * dst[(c·KH·KW + kh·KW + kw)·ld + i·outCols + q] = grid[c, o0 + i + kh, q + kw]; the columns
+         * past rows·outCols (up to ld) are zeroed. Each patch row is a shifted copy of source rows.
          */
-        void correlate(float[] src, int off, float[] wt, int cols, int blockRows, BlockSink sink) {
-            for (int o0 = 0; o0 < outRows(); o0 += blockRows) {
-                int rows = Math.min(blockRows, outRows() - o0);
-                int positions = (rows - 1) * Wg + outCols();
-                float[] patches = pack(src, off, o0, rows);
-                float[] out = Scratch.floats(2, rows * Wg * cols);
-                java.util.Arrays.fill(out, 0, rows * Wg * cols, 0f);
-                Linear.accumulateProduct(patches, positionStride(), 1, wt, out, 0, positions, K(), cols);
-                sink.accept(out, o0, rows);
+        void im2col(float[] src, int off, int o0, int rows, int cLo, int cHi, float[] dst, int ld) {
+            int Wo = outCols(), used = rows * Wo;
+            for (int c = cLo; c < cHi; c++) {
+                int srcPlane = off + c * H * W;
+                for (int kh = 0; kh < KH; kh++) {
+                    for (int kw = 0; kw < KW; kw++) {
+                        int dRow = ((c * KH + kh) * KW + kw) * ld;
+                        for (int i = 0; i < rows; i++) {
+                            copyGridRow(src, srcPlane, o0 + i + kh - padRows, kw - padCols, dst, dRow + i * Wo, Wo);
+                        }
+                        java.util.Arrays.fill(dst, dRow + used, dRow + ld, 0f);
+                    }
+                }
+            }
+        }
+
+        /** dst[at .. at+n) = source row r (unpadded index) at columns c0 .. c0+n-1, padded by reflection or zeros. */
+        private void copyGridRow(float[] src, int plane, int r, int c0, float[] dst, int at, int n) {
+            if (!reflect && (r < 0 || r >= H)) {
+                java.util.Arrays.fill(dst, at, at + n, 0f);
+                return;
+            }
+            int row = plane + (reflect ? Scratch.reflect(r, H) : r) * W;
+            int lo = Math.max(0, -c0), hi = Math.min(n, W - c0); // [lo, hi): columns inside the plane
+            for (int q = 0; q < lo; q++) {
+                dst[at + q] = reflect ? src[row + Scratch.reflect(c0 + q, W)] : 0f;
+            }
+            System.arraycopy(src, row + c0 + lo, dst, at + lo, Math.max(0, hi - lo));
+            for (int q = Math.max(hi, lo); q < n; q++) {
+                dst[at + q] = reflect ? src[row + Scratch.reflect(c0 + q, W)] : 0f;
             }
         }
     }
