@@ -17,13 +17,13 @@ import jdk.incubator.vector.VectorSpecies;
  * needs H > KH/2 and W > KW/2 (as in PyTorch). Backward kernels accumulate ({@code +=}).
  *
  * <p>The Java bodies are GEMMs on Linear's register-blocked micro-kernel
- * ({@link Linear#accumulateProduct}): per block of output rows the input is packed channels-last
- * (reflect padding resolved while packing, see {@link Grid}), so that every output position's patch
- * is a contiguous window, and out (positions, channels) = patches (positions, Cin·KH·KW) ·
- * weights (Cin·KH·KW, channels) with the slice's channels as the GEMM's columns (padded to whole
- * panels). The input gradient is the same correlation of dy zero-padded with the flipped kernel,
- * folded back through the reflection; the weight gradient is patchesᵀ · dyᵀ. The OpenCL twins
- * index the reflection directly.
+ * ({@link Linear#accumulateProduct}). Per block of {@value #BLOCK_POSITIONS} output positions the
+ * input is unrolled into a patch matrix (Cin·KH·KW, positions) whose rows are shifted copies of
+ * input rows (reflect padding resolved while copying, see {@link Grid#im2col}), and
+ * out (channels, positions) = w (channels, Cin·KH·KW) · patches for the slice's channels. The input
+ * gradient is the same correlation of dy zero-padded by (KH-1, KW-1) with the flipped, transposed
+ * kernel, folded back through the reflection; the weight gradient is patches · dyᵀ. The OpenCL
+ * twins index the reflection directly.
  */
 public final class Conv2d {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -48,29 +48,32 @@ public final class Conv2d {
             (from, to, a) -> backwardWeight(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6),
                     a.i(7), a.i(8), a.i(9), a.i(10)));
 
+    /** Output positions per GEMM: the patch block (Cin·KH·KW, positions) is copied once and read once. */
+    private static final int BLOCK_POSITIONS = Integer.getInteger("eim.conv.block", 256);
+
     private Conv2d() {}
 
     public static void forward(int from, int to, float[] x, float[] w, float[] b, float[] y, int B, int Cin,
                                int Cout, int H, int W, int KH, int KW) {
         Grid grid = Grid.reflectPadded(new Geometry(H, W, KH, KW), Cin);
-        int plane = H * W, K = grid.K(), blockRows = grid.blockRows();
+        int plane = H * W, K = grid.K();
         for (@Parallel int item = from; item < to; ) {
             int bi = item / Cout, co0 = item % Cout;
             int n = Math.min(to - item, Cout - co0); // the slice's output channels of sample bi
             // rows [r0, r1) of w (Cout, K), widened to whole micro-kernel row groups where Cout allows
             // (the extra channels are computed into scratch and dropped)
             int r1 = Math.min(Cout, co0 + wholeRowGroups(n)), r0 = Math.max(0, r1 - wholeRowGroups(n));
-            for (int o0 = 0; o0 < H; o0 += blockRows) {
-                int rows = Math.min(blockRows, H - o0), P = rows * W, ld = wholePanels(P);
+            for (int p0 = 0; p0 < plane; p0 += BLOCK_POSITIONS) {
+                int P = Math.min(BLOCK_POSITIONS, plane - p0), ld = wholePanels(P);
                 float[] patches = Scratch.floats(0, K * ld);
-                grid.im2col(x, bi * Cin * plane, o0, rows, 0, Cin, patches, ld);
+                grid.im2col(x, bi * Cin * plane, p0, P, 0, Cin, patches, ld);
                 float[] out = Scratch.floats(1, r1 * ld); // rows r0..r1-1 used
                 for (int r = r0; r < r1; r++) {
                     java.util.Arrays.fill(out, r * ld, (r + 1) * ld, b[r]);
                 }
                 Linear.accumulateProduct(w, K, 1, patches, out, r0, r1, K, ld);
                 for (int co = co0; co < co0 + n; co++) {
-                    System.arraycopy(out, co * ld, y, (bi * Cout + co) * plane + o0 * W, P);
+                    System.arraycopy(out, co * ld, y, (bi * Cout + co) * plane + p0, P);
                 }
             }
             item += n;
@@ -86,7 +89,7 @@ public final class Conv2d {
                                      int H, int W, int KH, int KW) {
         Geometry g = new Geometry(H, W, KH, KW);
         Grid grid = Grid.zeroPadded(g, Cout);
-        int plane = H * W, kk = KH * KW, K = grid.K(), Wp = g.Wp(), blockRows = grid.blockRows();
+        int plane = H * W, kk = KH * KW, K = grid.K(), Wp = g.Wp(), padded = g.Hp() * Wp;
         for (@Parallel int item = from; item < to; ) {
             int bi = item / Cin, ci0 = item % Cin;
             int n = Math.min(to - item, Cin - ci0); // the slice's input channels of sample bi
@@ -102,20 +105,22 @@ public final class Conv2d {
                     }
                 }
             }
-            for (int o0 = 0; o0 < g.Hp(); o0 += blockRows) {
-                int rows = Math.min(blockRows, g.Hp() - o0), ld = wholePanels(rows * Wp);
+            for (int p0 = 0; p0 < padded; p0 += BLOCK_POSITIONS) {
+                int P = Math.min(BLOCK_POSITIONS, padded - p0), ld = wholePanels(P);
                 float[] patches = Scratch.floats(0, K * ld);
-                grid.im2col(dy, bi * Cout * plane, o0, rows, 0, Cout, patches, ld);
+                grid.im2col(dy, bi * Cout * plane, p0, P, 0, Cout, patches, ld);
                 float[] out = Scratch.floats(1, rowsA * ld);
                 java.util.Arrays.fill(out, 0, rowsA * ld, 0f);
                 Linear.accumulateProduct(wFlip, K, 1, patches, out, 0, rowsA, K, ld);
-                for (int j = 0; j < n; j++) { // out row j: padded rows o0.. of input channel ci0 + j
+                for (int j = 0; j < n; j++) { // out row j: padded positions p0.. of input channel ci0 + j
                     int dxPlane = (bi * Cin + ci0 + j) * plane;
-                    for (int i = 0; i < rows; i++) {
-                        int dxRow = dxPlane + Scratch.reflect(o0 + i - g.ph(), H) * W, at = j * ld + i * Wp;
-                        for (int c = 0; c < Wp; c++) {
-                            dx[dxRow + Scratch.reflect(c - g.pw(), W)] += out[at + c];
+                    for (int p = p0; p < p0 + P; ) { // one padded row's part at a time
+                        int c0 = p % Wp, len = Math.min(Wp - c0, p0 + P - p);
+                        int dxRow = dxPlane + Scratch.reflect(p / Wp - g.ph(), H) * W, at = j * ld + p - p0;
+                        for (int c = 0; c < len; c++) {
+                            dx[dxRow + Scratch.reflect(c0 + c - g.pw(), W)] += out[at + c];
                         }
+                        p += len;
                     }
                 }
             }
@@ -131,22 +136,22 @@ public final class Conv2d {
                                       int Cout, int H, int W, int KH, int KW) {
         Geometry g = new Geometry(H, W, KH, KW);
         Grid grid = Grid.reflectPadded(g, Cin);
-        int kk = KH * KW, plane = H * W, K = grid.K(), blockRows = grid.blockRows();
+        int kk = KH * KW, plane = H * W, K = grid.K();
         int coFirst = from / Cin, coLast = (to - 1) / Cin, n = coLast - coFirst + 1;
         int ciLo = n == 1 ? from % Cin : 0, ciHi = n == 1 ? (to - 1) % Cin + 1 : Cin; // channels the slice needs
         int cols = wholePanels(n);
         float[] dwT = Scratch.floats(3, K * cols); // rows ciLo·kk .. ciHi·kk - 1 used
         java.util.Arrays.fill(dwT, ciLo * kk * cols, ciHi * kk * cols, 0f);
         for (int bi = 0; bi < B; bi++) {
-            for (int o0 = 0; o0 < H; o0 += blockRows) {
-                int rows = Math.min(blockRows, H - o0), P = rows * W;
+            for (int p0 = 0; p0 < plane; p0 += BLOCK_POSITIONS) {
+                int P = Math.min(BLOCK_POSITIONS, plane - p0);
                 int ld = P + 2 * L; // patch rows apart by a non-power of two: six streams, no L1 set conflicts
                 float[] patches = Scratch.floats(0, K * ld);
-                grid.im2col(x, bi * Cin * plane, o0, rows, ciLo, ciHi, patches, ld);
+                grid.im2col(x, bi * Cin * plane, p0, P, ciLo, ciHi, patches, ld);
                 float[] dyT = Scratch.floats(2, P * cols);
                 java.util.Arrays.fill(dyT, 0, P * cols, 0f);
                 for (int j = 0; j < n; j++) {
-                    int dyAt = (bi * Cout + coFirst + j) * plane + o0 * W;
+                    int dyAt = (bi * Cout + coFirst + j) * plane + p0;
                     for (int p = 0; p < P; p++) {
                         dyT[p * cols + j] = dy[dyAt + p];
                     }
@@ -228,27 +233,24 @@ public final class Conv2d {
             return Wg - KW + 1;
         }
 
-        /** Output rows per GEMM: about 256 positions (one output row at least). */
-        int blockRows() {
-            return Math.max(1, 256 / outCols());
-        }
-
         /**
-         * The patch matrix of output rows o0 .. o0+rows-1 for channels [cLo, cHi):
-         * dst[(c·KH·KW + kh·KW + kw)·ld + i·outCols + q] = grid[c, o0 + i + kh, q + kw]; the columns
-         * past rows·outCols (up to ld) are zeroed. Each patch row is a shifted copy of source rows.
+         * The patch matrix of output positions p0 .. p0+P-1 (p = row·outCols + col) for channels
+         * [cLo, cHi): dst[(c·KH·KW + kh·KW + kw)·ld + p - p0] = grid[c, row + kh, col + kw]; the
+         * columns past P (up to ld) are zeroed. Each patch row is shifted copies of source rows.
          */
-        void im2col(float[] src, int off, int o0, int rows, int cLo, int cHi, float[] dst, int ld) {
-            int Wo = outCols(), used = rows * Wo;
+        void im2col(float[] src, int off, int p0, int P, int cLo, int cHi, float[] dst, int ld) {
+            int Wo = outCols();
             for (int c = cLo; c < cHi; c++) {
                 int srcPlane = off + c * H * W;
                 for (int kh = 0; kh < KH; kh++) {
                     for (int kw = 0; kw < KW; kw++) {
                         int dRow = ((c * KH + kh) * KW + kw) * ld;
-                        for (int i = 0; i < rows; i++) {
-                            copyGridRow(src, srcPlane, o0 + i + kh - padRows, kw - padCols, dst, dRow + i * Wo, Wo);
+                        for (int p = p0; p < p0 + P; ) { // one output row's part at a time
+                            int row = p / Wo, col = p % Wo, n = Math.min(Wo - col, p0 + P - p);
+                            copyGridRow(src, srcPlane, row + kh - padRows, col + kw - padCols, dst, dRow + p - p0, n);
+                            p += n;
                         }
-                        java.util.Arrays.fill(dst, dRow + used, dRow + ld, 0f);
+                        java.util.Arrays.fill(dst, dRow + P, dRow + ld, 0f);
                     }
                 }
             }
