@@ -50,33 +50,128 @@ public final class Conv2d {
 
     /** Output positions per GEMM: the patch block (Cin·KH·KW, positions) is copied once and read once. */
     private static final int BLOCK_POSITIONS = Integer.getInteger("eim.conv.block", 256);
+    /** Forward planes at least this large take the GEMM with positions as rows. */
+    private static final int CHANNELS_LAST_MIN_POSITIONS = Integer.getInteger("eim.conv.clmin", 64);
 
     private Conv2d() {}
 
     public static void forward(int from, int to, float[] x, float[] w, float[] b, float[] y, int B, int Cin,
                                int Cout, int H, int W, int KH, int KW) {
-        Grid grid = Grid.reflectPadded(new Geometry(H, W, KH, KW), Cin);
-        int plane = H * W, K = grid.K();
+        Geometry g = new Geometry(H, W, KH, KW);
         for (@Parallel int item = from; item < to; ) {
             int bi = item / Cout, co0 = item % Cout;
             int n = Math.min(to - item, Cout - co0); // the slice's output channels of sample bi
-            // rows [r0, r1) of w (Cout, K), widened to whole micro-kernel row groups where Cout allows
-            // (the extra channels are computed into scratch and dropped)
-            int r1 = Math.min(Cout, co0 + wholeRowGroups(n)), r0 = Math.max(0, r1 - wholeRowGroups(n));
-            for (int p0 = 0; p0 < plane; p0 += BLOCK_POSITIONS) {
-                int P = Math.min(BLOCK_POSITIONS, plane - p0), ld = wholePanels(P);
-                float[] patches = Scratch.floats(0, K * ld);
-                grid.im2col(x, bi * Cin * plane, p0, P, 0, Cin, patches, ld);
-                float[] out = Scratch.floats(1, r1 * ld); // rows r0..r1-1 used
-                for (int r = r0; r < r1; r++) {
-                    java.util.Arrays.fill(out, r * ld, (r + 1) * ld, b[r]);
-                }
-                Linear.accumulateProduct(w, K, 1, patches, out, r0, r1, K, ld);
-                for (int co = co0; co < co0 + n; co++) {
-                    System.arraycopy(out, co * ld, y, (bi * Cout + co) * plane + p0, P);
-                }
+            if (H * W >= CHANNELS_LAST_MIN_POSITIONS) {
+                forwardPositionRows(x, w, b, y, bi, co0, n, Cin, Cout, g);
+            } else {
+                forwardChannelRows(x, w, b, y, bi, co0, n, Cin, Cout, g);
             }
             item += n;
+        }
+    }
+
+    /**
+     * Channels co0 .. co0+n-1 of sample bi with the channels as the GEMM's rows: out (channels,
+     * positions) = w (channels, K) · patches (K, positions). The weights are read in place: the path
+     * for few positions (the conv1d), where the weights dominate the memory traffic.
+     */
+    private static void forwardChannelRows(float[] x, float[] w, float[] b, float[] y, int bi, int co0, int n,
+                                           int Cin, int Cout, Geometry g) {
+        Grid grid = Grid.reflectPadded(g, Cin);
+        int plane = g.H() * g.W(), K = grid.K();
+        // rows [r0, r1) of w (Cout, K), widened to whole micro-kernel row groups where Cout allows
+        // (the extra channels are computed into scratch and dropped)
+        int r1 = Math.min(Cout, co0 + wholeRowGroups(n)), r0 = Math.max(0, r1 - wholeRowGroups(n));
+        for (int p0 = 0; p0 < plane; p0 += BLOCK_POSITIONS) {
+            int P = Math.min(BLOCK_POSITIONS, plane - p0), ld = wholePanels(P);
+            float[] patches = Scratch.floats(0, K * ld);
+            grid.im2col(x, bi * Cin * plane, p0, P, 0, Cin, patches, ld);
+            float[] out = Scratch.floats(1, r1 * ld); // rows r0..r1-1 used
+            for (int r = r0; r < r1; r++) {
+                java.util.Arrays.fill(out, r * ld, (r + 1) * ld, b[r]);
+            }
+            Linear.accumulateProduct(w, K, 1, patches, out, r0, r1, K, ld);
+            for (int co = co0; co < co0 + n; co++) {
+                System.arraycopy(out, co * ld, y, (bi * Cout + co) * plane + p0, P);
+            }
+        }
+    }
+
+    /**
+     * Channels co0 .. co0+n-1 of sample bi with the positions as the GEMM's rows: the micro-kernel
+     * then streams many rows against one packed panel of weights, however few channels the slice
+     * has. Per block of output rows the padded input is packed channels-last with the KH input rows
+     * each output row reads side by side, X[q·KH·Cin + kh·Cin + c] = pad(x)[c, o0 + q/Wp + kh, q%Wp],
+     * so that the patch of position q, taps ordered (kw, kh, c), is the contiguous window
+     * X[q·KH·Cin .. + K): out (positions, channels) = X (read as rows KH·Cin apart) · wt (K, channels).
+     * Input rows are transposed once each into a ring of channels-last rows.
+     */
+    private static void forwardPositionRows(float[] x, float[] w, float[] b, float[] y, int bi, int co0, int n,
+                                            int Cin, int Cout, Geometry g) {
+        int H = g.H(), W = g.W(), KH = g.KH(), KW = g.KW(), Wp = g.Wp(), plane = H * W;
+        int stride = KH * Cin, K = KW * stride, cols = wholePanels(n);
+        float[] wt = Scratch.floats(1, K * cols); // wt[(kw·KH·Cin + kh·Cin + c)·cols + j] = w[co0 + j, c, kh, kw]
+        for (int t = 0; t < K; t++) {
+            java.util.Arrays.fill(wt, t * cols + n, (t + 1) * cols, 0f);
+        }
+        for (int j = 0; j < n; j++) {
+            for (int c = 0; c < Cin; c++) {
+                for (int kh = 0; kh < KH; kh++) {
+                    for (int kw = 0; kw < KW; kw++) {
+                        wt[((kw * KH + kh) * Cin + c) * cols + j] = w[(((co0 + j) * Cin + c) * KH + kh) * KW + kw];
+                    }
+                }
+            }
+        }
+        int blockRows = Math.max(1, Math.min(H, BLOCK_POSITIONS / Wp));
+        int ringRows = blockRows + KH - 1; // padded input row a (channels-last) lives in slot a % ringRows
+        float[] ring = Scratch.floats(4, ringRows * Wp * Cin);
+        int[] held = new int[ringRows];
+        java.util.Arrays.fill(held, -1);
+        for (int o0 = 0; o0 < H; o0 += blockRows) {
+            int rows = Math.min(blockRows, H - o0), positions = (rows - 1) * Wp + W;
+            for (int a = o0; a < o0 + rows + KH - 1; a++) {
+                if (held[a % ringRows] != a) {
+                    transposePaddedRow(x, bi * Cin * plane, a, Cin, g, ring, (a % ringRows) * Wp * Cin);
+                    held[a % ringRows] = a;
+                }
+            }
+            float[] packed = Scratch.floats(0, rows * Wp * stride);
+            for (int i = 0; i < rows; i++) {
+                for (int kh = 0; kh < KH; kh++) {
+                    int src = ((o0 + i + kh) % ringRows) * Wp * Cin, dst = i * Wp * stride + kh * Cin;
+                    for (int q = 0; q < Wp; q++) {
+                        System.arraycopy(ring, src + q * Cin, packed, dst + q * stride, Cin);
+                    }
+                }
+            }
+            float[] out = Scratch.floats(2, positions * cols);
+            java.util.Arrays.fill(out, 0, positions * cols, 0f);
+            Linear.accumulateProduct(packed, stride, 1, wt, out, 0, positions, K, cols);
+            for (int j = 0; j < n; j++) { // out position i·Wp + c is output (o0 + i, c)
+                int yRow = (bi * Cout + co0 + j) * plane + o0 * W;
+                float bias = b[co0 + j];
+                for (int i = 0; i < rows; i++) {
+                    for (int c = 0; c < W; c++) {
+                        y[yRow + i * W + c] = bias + out[(i * Wp + c) * cols + j];
+                    }
+                }
+            }
+        }
+    }
+
+    /** dst[dOff + q·Cin + c] = reflect-padded x[c, a - ph, q - pw] for q < Wp: padded row a, channels-last. */
+    private static void transposePaddedRow(float[] x, int off, int a, int Cin, Geometry g, float[] dst, int dOff) {
+        int W = g.W(), plane = g.H() * W, Wp = g.Wp();
+        int row = off + Scratch.reflect(a - g.ph(), g.H()) * W;
+        for (int c0 = 0; c0 < Cin; c0 += 8) { // eight source rows at a time: eight reads feed one written line
+            int cn = Math.min(8, Cin - c0);
+            for (int q = 0; q < Wp; q++) {
+                int at = row + c0 * plane + Scratch.reflect(q - g.pw(), W), to = dOff + q * Cin + c0;
+                for (int k = 0; k < cn; k++) {
+                    dst[to + k] = x[at + k * plane];
+                }
+            }
         }
     }
 
@@ -97,8 +192,8 @@ public final class Conv2d {
             // wFlip (rowsA, K): row j, column (co, kh, kw) = w[co, ci0 + j, KH-1-kh, KW-1-kw]; zero rows past n
             float[] wFlip = Scratch.floats(2, rowsA * K);
             java.util.Arrays.fill(wFlip, n * K, rowsA * K, 0f);
-            for (int j = 0; j < n; j++) {
-                for (int co = 0; co < Cout; co++) {
+            for (int co = 0; co < Cout; co++) { // w read along its rows: the slice's block of w[co] is contiguous
+                for (int j = 0; j < n; j++) {
                     int src = (co * Cin + ci0 + j) * kk, dst = j * K + co * kk;
                     for (int k = 0; k < kk; k++) {
                         wFlip[dst + k] = w[src + kk - 1 - k];
