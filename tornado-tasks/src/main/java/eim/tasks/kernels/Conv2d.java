@@ -115,8 +115,8 @@ public final class Conv2d {
         for (int t = 0; t < K; t++) {
             java.util.Arrays.fill(wt, t * cols + n, (t + 1) * cols, 0f);
         }
-        for (int j = 0; j < n; j++) {
-            for (int c = 0; c < Cin; c++) {
+        for (int c = 0; c < Cin; c++) { // per input channel the written rows (KH·KW x cols) stay in L1
+            for (int j = 0; j < n; j++) {
                 for (int kh = 0; kh < KH; kh++) {
                     for (int kw = 0; kw < KW; kw++) {
                         wt[((kw * KH + kh) * Cin + c) * cols + j] = w[(((co0 + j) * Cin + c) * KH + kh) * KW + kw];
@@ -124,7 +124,8 @@ public final class Conv2d {
                 }
             }
         }
-        int blockRows = Math.max(1, Math.min(H, BLOCK_POSITIONS / Wp));
+        // about BLOCK_POSITIONS positions per GEMM; a small plane in one (no short last block)
+        int blockRows = H * Wp <= 2 * BLOCK_POSITIONS ? H : Math.max(1, BLOCK_POSITIONS / Wp);
         int ringRows = blockRows + KH - 1; // padded input row a (channels-last) lives in slot a % ringRows
         float[] ring = Scratch.floats(4, ringRows * Wp * Cin);
         int[] held = new int[ringRows];
@@ -163,15 +164,27 @@ public final class Conv2d {
 
     /** dst[dOff + q·Cin + c] = reflect-padded x[c, a - ph, q - pw] for q < Wp: padded row a, channels-last. */
     private static void transposePaddedRow(float[] x, int off, int a, int Cin, Geometry g, float[] dst, int dOff) {
-        int W = g.W(), plane = g.H() * W, Wp = g.Wp();
+        int W = g.W(), plane = g.H() * W, Wp = g.Wp(), pw = g.pw();
         int row = off + Scratch.reflect(a - g.ph(), g.H()) * W;
-        for (int c0 = 0; c0 < Cin; c0 += 8) { // eight source rows at a time: eight reads feed one written line
-            int cn = Math.min(8, Cin - c0);
+        int c0 = 0;
+        for (; c0 + 8 <= Cin; c0 += 8) { // eight source rows at a time: eight reads feed eight adjacent writes
+            int r0 = row + c0 * plane, r1 = r0 + plane, r2 = r1 + plane, r3 = r2 + plane, r4 = r3 + plane,
+                    r5 = r4 + plane, r6 = r5 + plane, r7 = r6 + plane;
             for (int q = 0; q < Wp; q++) {
-                int at = row + c0 * plane + Scratch.reflect(q - g.pw(), W), to = dOff + q * Cin + c0;
-                for (int k = 0; k < cn; k++) {
-                    dst[to + k] = x[at + k * plane];
-                }
+                int col = q < pw || q >= pw + W ? Scratch.reflect(q - pw, W) : q - pw, to = dOff + q * Cin + c0;
+                dst[to] = x[r0 + col];
+                dst[to + 1] = x[r1 + col];
+                dst[to + 2] = x[r2 + col];
+                dst[to + 3] = x[r3 + col];
+                dst[to + 4] = x[r4 + col];
+                dst[to + 5] = x[r5 + col];
+                dst[to + 6] = x[r6 + col];
+                dst[to + 7] = x[r7 + col];
+            }
+        }
+        for (; c0 < Cin; c0++) {
+            for (int q = 0; q < Wp; q++) {
+                dst[dOff + q * Cin + c0] = x[row + c0 * plane + Scratch.reflect(q - pw, W)];
             }
         }
     }
