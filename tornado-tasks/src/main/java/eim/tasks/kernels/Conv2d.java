@@ -17,13 +17,16 @@ import jdk.incubator.vector.VectorSpecies;
  * needs H > KH/2 and W > KW/2 (as in PyTorch). Backward kernels accumulate ({@code +=}).
  *
  * <p>The Java bodies are GEMMs on Linear's register-blocked micro-kernel
- * ({@link Linear#accumulateProduct}). Per block of {@value #BLOCK_POSITIONS} output positions the
- * input is unrolled into a patch matrix (Cin·KH·KW, positions) whose rows are shifted copies of
- * input rows (reflect padding resolved while copying, see {@link Grid#im2col}), and
- * out (channels, positions) = w (channels, Cin·KH·KW) · patches for the slice's channels. The input
- * gradient is the same correlation of dy zero-padded by (KH-1, KW-1) with the flipped, transposed
- * kernel, folded back through the reflection; the weight gradient is patches · dyᵀ. The OpenCL
- * twins index the reflection directly.
+ * ({@link Linear#accumulateProduct}), about {@value #BLOCK_POSITIONS} output positions per GEMM,
+ * with reflect padding resolved while packing. Forward puts the positions in the GEMM's rows
+ * (input rows transposed channels-last, {@link #forwardPositionRows}): the micro-kernel then
+ * streams many rows against a packed panel of the slice's few channels. For 1x1 kernels and small
+ * planes (the conv1d) it puts the channels in the rows instead and reads w in place
+ * ({@link #forwardChannelRows}) against a patch matrix (Cin·KH·KW, positions) whose rows are
+ * shifted copies of input rows ({@link Grid#im2col}). The input gradient is the same kind of
+ * correlation of dy zero-padded by (KH-1, KW-1) with the flipped, transposed kernel, folded back
+ * through the reflection; the weight gradient is patches · dyᵀ. The OpenCL twins index the
+ * reflection directly.
  */
 public final class Conv2d {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -49,9 +52,9 @@ public final class Conv2d {
                     a.i(7), a.i(8), a.i(9), a.i(10)));
 
     /** Output positions per GEMM: the patch block (Cin·KH·KW, positions) is copied once and read once. */
-    private static final int BLOCK_POSITIONS = Integer.getInteger("eim.conv.block", 256);
+    private static final int BLOCK_POSITIONS = 256;
     /** Forward planes at least this large (and kernels larger than 1x1) take the GEMM with positions as rows. */
-    private static final int CHANNELS_LAST_MIN_POSITIONS = Integer.getInteger("eim.conv.clmin", 64);
+    private static final int CHANNELS_LAST_MIN_POSITIONS = 64;
 
     private Conv2d() {}
 
