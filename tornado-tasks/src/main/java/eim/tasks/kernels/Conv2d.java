@@ -16,17 +16,22 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Shapes: x (B, Cin, H, W), w (Cout, Cin, KH, KW), b (Cout), y (B, Cout, H, W). Reflect padding
  * needs H > KH/2 and W > KW/2 (as in PyTorch). Backward kernels accumulate ({@code +=}).
  *
- * <p>Java bodies copy each input plane once into a reflect-padded scratch and then run a plain
- * "valid" convolution vectorised over the output width, {@value #BLOCK} output channels at a time
- * so that one load of the input feeds several accumulators. The OpenCL twins index the reflection
- * directly.
+ * <p>The Java bodies are GEMMs on Linear's register-blocked micro-kernel
+ * ({@link Linear#accumulateProduct}), about {@value #BLOCK_POSITIONS} output positions per GEMM,
+ * with reflect padding resolved while packing. Forward puts the positions in the GEMM's rows
+ * (input rows transposed channels-last, {@link #forwardPositionRows}): the micro-kernel then
+ * streams many rows against a packed panel of the slice's few channels. For 1x1 kernels and small
+ * planes (the conv1d) it puts the channels in the rows instead and reads w in place
+ * ({@link #forwardChannelRows}) against a patch matrix (Cin·KH·KW, positions) whose rows are
+ * shifted copies of input rows ({@link Grid#im2col}). The input gradient is the same kind of
+ * correlation of dy zero-padded by (KH-1, KW-1) with the flipped, transposed kernel, folded back
+ * through the reflection; the weight gradient is patches · dyᵀ. The OpenCL twins index the
+ * reflection directly.
  */
 public final class Conv2d {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final String CL = "conv2d.cl";
-    /** Output (or input, for the input gradient) channels computed together by the Java bodies. */
-    static final int BLOCK = 4;
 
     /** range {B·Cout, H·W}: y = conv(x) + b. Args: x, w, b, y, B, Cin, Cout, H, W, KH, KW. */
     public static final Kernel FORWARD = Kernel.of("conv2d_forward", CL,
@@ -46,216 +51,250 @@ public final class Conv2d {
             (from, to, a) -> backwardWeight(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6),
                     a.i(7), a.i(8), a.i(9), a.i(10)));
 
+    /** Output positions per GEMM: the patch block (Cin·KH·KW, positions) is copied once and read once. */
+    private static final int BLOCK_POSITIONS = 256;
+    /** Forward planes at least this large (and kernels larger than 1x1) take the GEMM with positions as rows. */
+    private static final int CHANNELS_LAST_MIN_POSITIONS = 64;
+
     private Conv2d() {}
 
     public static void forward(int from, int to, float[] x, float[] w, float[] b, float[] y, int B, int Cin,
                                int Cout, int H, int W, int KH, int KW) {
         Geometry g = new Geometry(H, W, KH, KW);
-        int paddedBatch = -1;
-        float[] src = x;
-        int srcOff = 0;
         for (@Parallel int item = from; item < to; ) {
-            int bi = item / Cout, co = item % Cout;
-            int n = Math.min(BLOCK, Math.min(to - item, Cout - co));
-            if (bi != paddedBatch) {
-                if (g.padded()) {
-                    src = Scratch.floats(0, Cin * g.plane());
-                    g.pad(x, bi * Cin * H * W, Cin, src);
-                    srcOff = 0;
-                } else {
-                    srcOff = bi * Cin * H * W;
-                }
-                paddedBatch = bi;
+            int bi = item / Cout, co0 = item % Cout;
+            int n = Math.min(to - item, Cout - co0); // the slice's output channels of sample bi
+            // 1x1: the patches are x itself, no transposition needed (measured: faster with channel rows)
+            if (H * W >= CHANNELS_LAST_MIN_POSITIONS && KH * KW > 1) {
+                forwardPositionRows(x, w, b, y, bi, co0, n, Cin, Cout, g);
+            } else {
+                forwardChannelRows(x, w, b, y, bi, co0, n, Cin, Cout, g);
             }
-            forwardBlock(src, srcOff, w, b, y, bi, co, n, Cin, Cout, g);
             item += n;
         }
     }
 
-    /** Output channels co..co+n-1 (n ≤ 4) of sample bi from the padded input src[srcOff ..]. */
-    private static void forwardBlock(float[] src, int srcOff, float[] w, float[] b, float[] y, int bi, int co, int n,
-                                     int Cin, int Cout, Geometry g) {
-        int H = g.H, W = g.W, KH = g.KH, KW = g.KW, kk = KH * KW, plane = g.plane(), Wp = g.Wp;
-        // channels past the block's end repeat channel co: computed, never stored
-        int w0 = co * Cin * kk;
-        int w1 = (co + Math.min(1, n - 1)) * Cin * kk;
-        int w2 = (co + Math.min(2, n - 1)) * Cin * kk;
-        int w3 = (co + Math.min(3, n - 1)) * Cin * kk;
-        int upper = S.loopBound(W);
-        for (int h = 0; h < H; h++) {
-            int yRow = ((bi * Cout + co) * H + h) * W;
-            int yStep = H * W;
-            int c = 0;
-            // two vectors of the row at a time: 6 loads feed 8 FMAs (one vector: 5 loads for 4)
-            for (; c + 2 * L <= W; c += 2 * L) {
-                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, e0 = a0, e1 = a0, e2 = a0, e3 = a0;
-                for (int ci = 0; ci < Cin; ci++) {
-                    for (int kh = 0; kh < KH; kh++) {
-                        int row = srcOff + ci * plane + (h + kh) * Wp + c;
-                        int wk = ci * kk + kh * KW;
-                        for (int kw = 0; kw < KW; kw++) {
-                            FloatVector xv = FloatVector.fromArray(S, src, row + kw);
-                            FloatVector xu = FloatVector.fromArray(S, src, row + kw + L);
-                            int o = wk + kw;
-                            FloatVector v0 = FloatVector.broadcast(S, w[w0 + o]), v1 = FloatVector.broadcast(S, w[w1 + o]);
-                            FloatVector v2 = FloatVector.broadcast(S, w[w2 + o]), v3 = FloatVector.broadcast(S, w[w3 + o]);
-                            a0 = xv.fma(v0, a0);
-                            a1 = xv.fma(v1, a1);
-                            a2 = xv.fma(v2, a2);
-                            a3 = xv.fma(v3, a3);
-                            e0 = xu.fma(v0, e0);
-                            e1 = xu.fma(v1, e1);
-                            e2 = xu.fma(v2, e2);
-                            e3 = xu.fma(v3, e3);
-                        }
+    /**
+     * Channels co0 .. co0+n-1 of sample bi with the channels as the GEMM's rows: out (channels,
+     * positions) = w (channels, K) · patches (K, positions). The weights are read in place: the path
+     * for few positions (the conv1d), where the weights dominate the memory traffic.
+     */
+    private static void forwardChannelRows(float[] x, float[] w, float[] b, float[] y, int bi, int co0, int n,
+                                           int Cin, int Cout, Geometry g) {
+        Grid grid = Grid.reflectPadded(g, Cin);
+        int plane = g.H() * g.W(), K = grid.K();
+        // rows [r0, r1) of w (Cout, K), widened to whole micro-kernel row groups where Cout allows
+        // (the extra channels are computed into scratch and dropped)
+        int r1 = Math.min(Cout, co0 + wholeRowGroups(n)), r0 = Math.max(0, r1 - wholeRowGroups(n));
+        for (int p0 = 0; p0 < plane; p0 += BLOCK_POSITIONS) {
+            int P = Math.min(BLOCK_POSITIONS, plane - p0), ld = wholePanels(P);
+            float[] patches = Scratch.floats(0, K * ld);
+            grid.im2col(x, bi * Cin * plane, p0, P, 0, Cin, patches, ld);
+            float[] out = Scratch.floats(1, r1 * ld); // rows r0..r1-1 used
+            for (int r = r0; r < r1; r++) {
+                java.util.Arrays.fill(out, r * ld, (r + 1) * ld, b[r]);
+            }
+            Linear.accumulateProduct(w, K, 1, patches, out, r0, r1, K, ld);
+            for (int co = co0; co < co0 + n; co++) {
+                System.arraycopy(out, co * ld, y, (bi * Cout + co) * plane + p0, P);
+            }
+        }
+    }
+
+    /**
+     * Channels co0 .. co0+n-1 of sample bi with the positions as the GEMM's rows: the micro-kernel
+     * then streams many rows against one packed panel of weights, however few channels the slice
+     * has. Per block of output rows the padded input is packed channels-last with the KH input rows
+     * each output row reads side by side, X[q·KH·Cin + kh·Cin + c] = pad(x)[c, o0 + q/Wp + kh, q%Wp],
+     * so that the patch of position q, taps ordered (kw, kh, c), is the contiguous window
+     * X[q·KH·Cin .. + K): out (positions, channels) = X (read as rows KH·Cin apart) · wt (K, channels).
+     * Input rows are transposed once each into a ring of channels-last rows.
+     */
+    private static void forwardPositionRows(float[] x, float[] w, float[] b, float[] y, int bi, int co0, int n,
+                                            int Cin, int Cout, Geometry g) {
+        int H = g.H(), W = g.W(), KH = g.KH(), KW = g.KW(), Wp = g.Wp(), plane = H * W;
+        int stride = KH * Cin, K = KW * stride, cols = wholePanels(n);
+        float[] wt = Scratch.floats(1, K * cols); // wt[(kw·KH·Cin + kh·Cin + c)·cols + j] = w[co0 + j, c, kh, kw]
+        for (int t = 0; t < K; t++) {
+            java.util.Arrays.fill(wt, t * cols + n, (t + 1) * cols, 0f);
+        }
+        for (int c = 0; c < Cin; c++) { // per input channel the written rows (KH·KW x cols) stay in L1
+            for (int j = 0; j < n; j++) {
+                for (int kh = 0; kh < KH; kh++) {
+                    for (int kw = 0; kw < KW; kw++) {
+                        wt[((kw * KH + kh) * Cin + c) * cols + j] = w[(((co0 + j) * Cin + c) * KH + kh) * KW + kw];
                     }
                 }
-                store(a0, e0, b[co], y, yRow + c);
-                if (n > 1) store(a1, e1, b[co + 1], y, yRow + yStep + c);
-                if (n > 2) store(a2, e2, b[co + 2], y, yRow + 2 * yStep + c);
-                if (n > 3) store(a3, e3, b[co + 3], y, yRow + 3 * yStep + c);
             }
-            for (; c < upper; c += L) {
-                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-                for (int ci = 0; ci < Cin; ci++) {
-                    for (int kh = 0; kh < KH; kh++) {
-                        int row = srcOff + ci * plane + (h + kh) * Wp + c;
-                        int wk = ci * kk + kh * KW;
-                        for (int kw = 0; kw < KW; kw++) {
-                            FloatVector xv = FloatVector.fromArray(S, src, row + kw);
-                            int o = wk + kw;
-                            a0 = xv.fma(FloatVector.broadcast(S, w[w0 + o]), a0);
-                            a1 = xv.fma(FloatVector.broadcast(S, w[w1 + o]), a1);
-                            a2 = xv.fma(FloatVector.broadcast(S, w[w2 + o]), a2);
-                            a3 = xv.fma(FloatVector.broadcast(S, w[w3 + o]), a3);
-                        }
+        }
+        // about BLOCK_POSITIONS positions per GEMM; a small plane in one (no short last block)
+        int blockRows = H * Wp <= 2 * BLOCK_POSITIONS ? H : Math.max(1, BLOCK_POSITIONS / Wp);
+        int ringRows = blockRows + KH - 1; // padded input row a (channels-last) lives in slot a % ringRows
+        float[] ring = Scratch.floats(4, ringRows * Wp * Cin);
+        int[] held = new int[ringRows];
+        java.util.Arrays.fill(held, -1);
+        for (int o0 = 0; o0 < H; o0 += blockRows) {
+            int rows = Math.min(blockRows, H - o0), positions = (rows - 1) * Wp + W;
+            for (int a = o0; a < o0 + rows + KH - 1; a++) {
+                if (held[a % ringRows] != a) {
+                    transposePaddedRow(x, bi * Cin * plane, a, Cin, g, ring, (a % ringRows) * Wp * Cin);
+                    held[a % ringRows] = a;
+                }
+            }
+            float[] packed = Scratch.floats(0, rows * Wp * stride);
+            for (int i = 0; i < rows; i++) {
+                for (int kh = 0; kh < KH; kh++) {
+                    int src = ((o0 + i + kh) % ringRows) * Wp * Cin, dst = i * Wp * stride + kh * Cin;
+                    for (int q = 0; q < Wp; q++) {
+                        System.arraycopy(ring, src + q * Cin, packed, dst + q * stride, Cin);
                     }
                 }
-                a0.add(b[co]).intoArray(y, yRow + c);
-                if (n > 1) a1.add(b[co + 1]).intoArray(y, yRow + yStep + c);
-                if (n > 2) a2.add(b[co + 2]).intoArray(y, yRow + 2 * yStep + c);
-                if (n > 3) a3.add(b[co + 3]).intoArray(y, yRow + 3 * yStep + c);
             }
-            for (; c < W; c++) {
-                for (int j = 0; j < n; j++) {
-                    int wo = (co + j) * Cin * kk;
-                    float s = b[co + j];
-                    for (int ci = 0; ci < Cin; ci++) {
-                        for (int kh = 0; kh < KH; kh++) {
-                            int row = srcOff + ci * plane + (h + kh) * Wp + c;
-                            int wk = wo + ci * kk + kh * KW;
-                            for (int kw = 0; kw < KW; kw++) {
-                                s += src[row + kw] * w[wk + kw];
-                            }
-                        }
+            float[] out = Scratch.floats(2, positions * cols);
+            java.util.Arrays.fill(out, 0, positions * cols, 0f);
+            Linear.accumulateProduct(packed, stride, 1, wt, out, 0, positions, K, cols);
+            for (int j = 0; j < n; j++) { // out position i·Wp + c is output (o0 + i, c)
+                int yRow = (bi * Cout + co0 + j) * plane + o0 * W;
+                float bias = b[co0 + j];
+                for (int i = 0; i < rows; i++) {
+                    for (int c = 0; c < W; c++) {
+                        y[yRow + i * W + c] = bias + out[(i * Wp + c) * cols + j];
                     }
-                    y[yRow + j * yStep + c] = s;
                 }
             }
         }
     }
 
-    private static void store(FloatVector lo, FloatVector hi, float bias, float[] y, int at) {
-        lo.add(bias).intoArray(y, at);
-        hi.add(bias).intoArray(y, at + L);
+    /** dst[dOff + q·Cin + c] = reflect-padded x[c, a - ph, q - pw] for q < Wp: padded row a, channels-last. */
+    private static void transposePaddedRow(float[] x, int off, int a, int Cin, Geometry g, float[] dst, int dOff) {
+        int W = g.W(), plane = g.H() * W, Wp = g.Wp(), pw = g.pw();
+        int row = off + Scratch.reflect(a - g.ph(), g.H()) * W;
+        int c0 = 0;
+        for (; c0 + 8 <= Cin; c0 += 8) { // eight source rows at a time: eight reads feed eight adjacent writes
+            int r0 = row + c0 * plane, r1 = r0 + plane, r2 = r1 + plane, r3 = r2 + plane, r4 = r3 + plane,
+                    r5 = r4 + plane, r6 = r5 + plane, r7 = r6 + plane;
+            for (int q = 0; q < Wp; q++) {
+                int col = q < pw || q >= pw + W ? Scratch.reflect(q - pw, W) : q - pw, to = dOff + q * Cin + c0;
+                dst[to] = x[r0 + col];
+                dst[to + 1] = x[r1 + col];
+                dst[to + 2] = x[r2 + col];
+                dst[to + 3] = x[r3 + col];
+                dst[to + 4] = x[r4 + col];
+                dst[to + 5] = x[r5 + col];
+                dst[to + 6] = x[r6 + col];
+                dst[to + 7] = x[r7 + col];
+            }
+        }
+        for (; c0 < Cin; c0++) {
+            for (int q = 0; q < Wp; q++) {
+                dst[dOff + q * Cin + c0] = x[row + c0 * plane + Scratch.reflect(q - pw, W)];
+            }
+        }
     }
 
+    /**
+     * The transposed convolution: the gradient of the padded input planes (Hp, Wp) is a "valid"
+     * correlation of dy zero-padded by (KH-1, KW-1) with the flipped, transposed kernel; it is
+     * folded back through the reflection into dx.
+     */
     public static void backwardInput(int from, int to, float[] dy, float[] w, float[] dx, int B, int Cin, int Cout,
                                      int H, int W, int KH, int KW) {
         Geometry g = new Geometry(H, W, KH, KW);
-        int kk = KH * KW, plane = g.plane(), Wp = g.Wp, upper = S.loopBound(W);
+        Grid grid = Grid.zeroPadded(g, Cout);
+        int plane = H * W, kk = KH * KW, K = grid.K(), Wp = g.Wp(), padded = g.Hp() * Wp;
         for (@Parallel int item = from; item < to; ) {
-            int bi = item / Cin, ci = item % Cin;
-            int n = Math.min(BLOCK, Math.min(to - item, Cin - ci));
-            // gradient of the padded input planes ci..ci+n-1, folded back through the reflection below
-            float[] dxp = Scratch.floats(1, n * plane);
-            java.util.Arrays.fill(dxp, 0, n * plane, 0f);
-            for (int co = 0; co < Cout; co++) {
-                int dyPlane = (bi * Cout + co) * H * W;
-                for (int h = 0; h < H; h++) {
-                    int dyRow = dyPlane + h * W;
-                    for (int c = 0; c < upper; c += L) {
-                        FloatVector g0 = FloatVector.fromArray(S, dy, dyRow + c);
-                        for (int j = 0; j < n; j++) {
-                            int wo = (co * Cin + ci + j) * kk;
-                            for (int kh = 0; kh < KH; kh++) {
-                                int pRow = j * plane + (h + kh) * Wp + c;
-                                for (int kw = 0; kw < KW; kw++) {
-                                    FloatVector acc = FloatVector.fromArray(S, dxp, pRow + kw);
-                                    g0.fma(FloatVector.broadcast(S, w[wo + kh * KW + kw]), acc).intoArray(dxp, pRow + kw);
-                                }
-                            }
-                        }
-                    }
-                    for (int c = upper; c < W; c++) {
-                        float gv = dy[dyRow + c];
-                        for (int j = 0; j < n; j++) {
-                            int wo = (co * Cin + ci + j) * kk;
-                            for (int kh = 0; kh < KH; kh++) {
-                                int pRow = j * plane + (h + kh) * Wp + c;
-                                for (int kw = 0; kw < KW; kw++) {
-                                    dxp[pRow + kw] += gv * w[wo + kh * KW + kw];
-                                }
-                            }
-                        }
+            int bi = item / Cin, ci0 = item % Cin;
+            int n = Math.min(to - item, Cin - ci0); // the slice's input channels of sample bi
+            int rowsA = wholeRowGroups(n);
+            // wFlip (rowsA, K): row j, column (co, kh, kw) = w[co, ci0 + j, KH-1-kh, KW-1-kw]; zero rows past n
+            float[] wFlip = Scratch.floats(2, rowsA * K);
+            java.util.Arrays.fill(wFlip, n * K, rowsA * K, 0f);
+            for (int co = 0; co < Cout; co++) { // w read along its rows: the slice's block of w[co] is contiguous
+                for (int j = 0; j < n; j++) {
+                    int src = (co * Cin + ci0 + j) * kk, dst = j * K + co * kk;
+                    for (int k = 0; k < kk; k++) {
+                        wFlip[dst + k] = w[src + kk - 1 - k];
                     }
                 }
             }
-            for (int j = 0; j < n; j++) {
-                g.foldPadded(dxp, j * plane, dx, ((bi * Cin) + ci + j) * H * W);
+            for (int p0 = 0; p0 < padded; p0 += BLOCK_POSITIONS) {
+                int P = Math.min(BLOCK_POSITIONS, padded - p0), ld = wholePanels(P);
+                float[] patches = Scratch.floats(0, K * ld);
+                grid.im2col(dy, bi * Cout * plane, p0, P, 0, Cout, patches, ld);
+                float[] out = Scratch.floats(1, rowsA * ld);
+                java.util.Arrays.fill(out, 0, rowsA * ld, 0f);
+                Linear.accumulateProduct(wFlip, K, 1, patches, out, 0, rowsA, K, ld);
+                for (int j = 0; j < n; j++) { // out row j: padded positions p0.. of input channel ci0 + j
+                    int dxPlane = (bi * Cin + ci0 + j) * plane;
+                    for (int p = p0; p < p0 + P; ) { // one padded row's part at a time
+                        int c0 = p % Wp, len = Math.min(Wp - c0, p0 + P - p);
+                        int dxRow = dxPlane + Scratch.reflect(p / Wp - g.ph(), H) * W, at = j * ld + p - p0;
+                        for (int c = 0; c < len; c++) {
+                            dx[dxRow + Scratch.reflect(c0 + c - g.pw(), W)] += out[at + c];
+                        }
+                        p += len;
+                    }
+                }
             }
             item += n;
         }
     }
 
+    /**
+     * dwᵀ (K, co) += patches (K, positions) · dyᵀ (positions, co) per block of rows, dy transposed
+     * into scratch for the slice's output channels. Only the slice's (co, ci) pairs are added to dw.
+     */
     public static void backwardWeight(int from, int to, float[] dy, float[] x, float[] dw, float[] db, int B, int Cin,
                                       int Cout, int H, int W, int KH, int KW) {
         Geometry g = new Geometry(H, W, KH, KW);
-        int kk = KH * KW, Wp = g.Wp, upper = S.loopBound(W);
-        float[] sums = new float[kk];
-        for (@Parallel int item = from; item < to; item++) {
-            int co = item / Cin, ci = item % Cin;
-            java.util.Arrays.fill(sums, 0f);
-            for (int bi = 0; bi < B; bi++) {
-                float[] src = x;
-                int srcOff = (bi * Cin + ci) * H * W;
-                if (g.padded()) {
-                    src = Scratch.floats(0, g.plane());
-                    g.pad(x, srcOff, 1, src);
-                    srcOff = 0;
-                }
-                int dyPlane = (bi * Cout + co) * H * W;
-                for (int kh = 0; kh < KH; kh++) {
-                    for (int kw = 0; kw < KW; kw++) {
-                        FloatVector acc = FloatVector.zero(S);
-                        float s = 0f;
-                        for (int h = 0; h < H; h++) {
-                            int dyRow = dyPlane + h * W;
-                            int xRow = srcOff + (h + kh) * Wp + kw;
-                            int c = 0;
-                            for (; c < upper; c += L) {
-                                acc = FloatVector.fromArray(S, dy, dyRow + c)
-                                        .fma(FloatVector.fromArray(S, src, xRow + c), acc);
-                            }
-                            for (; c < W; c++) {
-                                s += dy[dyRow + c] * src[xRow + c];
-                            }
-                        }
-                        sums[kh * KW + kw] += acc.reduceLanes(VectorOperators.ADD) + s;
+        Grid grid = Grid.reflectPadded(g, Cin);
+        int kk = KH * KW, plane = H * W, K = grid.K();
+        int coFirst = from / Cin, coLast = (to - 1) / Cin, n = coLast - coFirst + 1;
+        int ciLo = n == 1 ? from % Cin : 0, ciHi = n == 1 ? (to - 1) % Cin + 1 : Cin; // channels the slice needs
+        int cols = wholePanels(n);
+        float[] dwT = Scratch.floats(3, K * cols); // rows ciLo·kk .. ciHi·kk - 1 used
+        java.util.Arrays.fill(dwT, ciLo * kk * cols, ciHi * kk * cols, 0f);
+        for (int bi = 0; bi < B; bi++) {
+            for (int p0 = 0; p0 < plane; p0 += BLOCK_POSITIONS) {
+                int P = Math.min(BLOCK_POSITIONS, plane - p0);
+                int ld = P + 2 * L; // patch rows apart by a non-power of two: six streams, no L1 set conflicts
+                float[] patches = Scratch.floats(0, K * ld);
+                grid.im2col(x, bi * Cin * plane, p0, P, ciLo, ciHi, patches, ld);
+                float[] dyT = Scratch.floats(2, P * cols);
+                java.util.Arrays.fill(dyT, 0, P * cols, 0f);
+                for (int j = 0; j < n; j++) {
+                    int dyAt = (bi * Cout + coFirst + j) * plane + p0;
+                    for (int p = 0; p < P; p++) {
+                        dyT[p * cols + j] = dy[dyAt + p];
                     }
                 }
+                Linear.accumulateProduct(patches, ld, 1, dyT, dwT, ciLo * kk, ciHi * kk, P, cols);
             }
+        }
+        for (int item = from; item < to; item++) {
+            int co = item / Cin, ci = item % Cin;
             for (int k = 0; k < kk; k++) {
-                dw[item * kk + k] += sums[k];
+                dw[item * kk + k] += dwT[(ci * kk + k) * cols + co - coFirst];
             }
             if (ci == 0) {
                 float s = 0f;
                 for (int bi = 0; bi < B; bi++) {
-                    s += sumPlane(dy, (bi * Cout + co) * H * W, H * W);
+                    s += sumPlane(dy, (bi * Cout + co) * plane, plane);
                 }
                 db[co] += s;
             }
         }
+    }
+
+    /** n columns rounded up to whole 2-vector panels of Linear's micro-kernel (padding columns are zero). */
+    private static int wholePanels(int n) {
+        int panel = 2 * L;
+        return (n + panel - 1) / panel * panel;
+    }
+
+    /** n rows rounded up to whole row groups of Linear's micro-kernel (6 rows; a remainder row runs ~3x slower). */
+    private static int wholeRowGroups(int n) {
+        return (n + 5) / 6 * 6;
     }
 
     private static float sumPlane(float[] a, int off, int n) {
@@ -281,39 +320,68 @@ public final class Conv2d {
                         + H + "x" + W);
             }
         }
+    }
 
-        boolean padded() {
-            return ph > 0 || pw > 0;
+    /**
+     * A source of {@code channels} planes (H, W) seen padded by (padRows, padCols), by reflection or
+     * zeros: a grid (channels, Hg, Wg) whose "valid" KHxKW correlation has (Hg-KH+1, Wg-KW+1) outputs.
+     */
+    private record Grid(int channels, int H, int W, int padRows, int padCols, boolean reflect, int KH, int KW,
+                        int Hg, int Wg) {
+        static Grid reflectPadded(Geometry g, int channels) {
+            return new Grid(channels, g.H(), g.W(), g.ph(), g.pw(), true, g.KH(), g.KW(), g.Hp(), g.Wp());
         }
 
-        int plane() {
-            return Hp * Wp;
+        static Grid zeroPadded(Geometry g, int channels) {
+            int pr = g.KH() - 1, pc = g.KW() - 1;
+            return new Grid(channels, g.H(), g.W(), pr, pc, false, g.KH(), g.KW(), g.H() + 2 * pr, g.W() + 2 * pc);
         }
 
-        /** Copies {@code planes} consecutive planes of x from {@code off} into dst, reflect-padded. */
-        void pad(float[] x, int off, int planes, float[] dst) {
-            for (int p = 0; p < planes; p++) {
-                int so = off + p * H * W, d = p * plane();
-                for (int r = 0; r < Hp; r++) {
-                    int srcRow = so + Scratch.reflect(r - ph, H) * W;
-                    int dRow = d + r * Wp;
-                    for (int c = 0; c < pw; c++) {
-                        dst[dRow + c] = x[srcRow + Scratch.reflect(c - pw, W)];
-                        dst[dRow + Wp - 1 - c] = x[srcRow + Scratch.reflect(W - 1 + pw - c, W)];
+        int K() {
+            return KH * KW * channels;
+        }
+
+        int outCols() {
+            return Wg - KW + 1;
+        }
+
+        /**
+         * The patch matrix of output positions p0 .. p0+P-1 (p = row·outCols + col) for channels
+         * [cLo, cHi): dst[(c·KH·KW + kh·KW + kw)·ld + p - p0] = grid[c, row + kh, col + kw]; the
+         * columns past P (up to ld) are zeroed. Each patch row is shifted copies of source rows.
+         */
+        void im2col(float[] src, int off, int p0, int P, int cLo, int cHi, float[] dst, int ld) {
+            int Wo = outCols();
+            for (int c = cLo; c < cHi; c++) {
+                int srcPlane = off + c * H * W;
+                for (int kh = 0; kh < KH; kh++) {
+                    for (int kw = 0; kw < KW; kw++) {
+                        int dRow = ((c * KH + kh) * KW + kw) * ld;
+                        for (int p = p0; p < p0 + P; ) { // one output row's part at a time
+                            int row = p / Wo, col = p % Wo, n = Math.min(Wo - col, p0 + P - p);
+                            copyGridRow(src, srcPlane, row + kh - padRows, col + kw - padCols, dst, dRow + p - p0, n);
+                            p += n;
+                        }
+                        java.util.Arrays.fill(dst, dRow + P, dRow + ld, 0f);
                     }
-                    System.arraycopy(x, srcRow, dst, dRow + pw, W);
                 }
             }
         }
 
-        /** dx[plane at dxOff] += the padded gradient at src[srcOff ..] folded back through the reflection. */
-        void foldPadded(float[] src, int srcOff, float[] dx, int dxOff) {
-            for (int r = 0; r < Hp; r++) {
-                int dRow = dxOff + Scratch.reflect(r - ph, H) * W;
-                int sRow = srcOff + r * Wp;
-                for (int c = 0; c < Wp; c++) {
-                    dx[dRow + Scratch.reflect(c - pw, W)] += src[sRow + c];
-                }
+        /** dst[at .. at+n) = source row r (unpadded index) at columns c0 .. c0+n-1, padded by reflection or zeros. */
+        private void copyGridRow(float[] src, int plane, int r, int c0, float[] dst, int at, int n) {
+            if (!reflect && (r < 0 || r >= H)) {
+                java.util.Arrays.fill(dst, at, at + n, 0f);
+                return;
+            }
+            int row = plane + (reflect ? Scratch.reflect(r, H) : r) * W;
+            int lo = Math.max(0, -c0), hi = Math.min(n, W - c0); // [lo, hi): columns inside the plane
+            for (int q = 0; q < lo; q++) {
+                dst[at + q] = reflect ? src[row + Scratch.reflect(c0 + q, W)] : 0f;
+            }
+            System.arraycopy(src, row + c0 + lo, dst, at + lo, Math.max(0, hi - lo));
+            for (int q = Math.max(hi, lo); q < n; q++) {
+                dst[at + q] = reflect ? src[row + Scratch.reflect(c0 + q, W)] : 0f;
             }
         }
     }

@@ -6,12 +6,12 @@ package eim.tasks.kernels;
  * on return; each slot is an independent array that only grows.
  */
 final class Scratch {
-    private static final int SLOTS = 4;
+    private static final int SLOTS = 6;
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][0]);
 
     private Scratch() {}
 
-    /** A thread-local array of at least {@code n} floats in {@code slot} (0..3). */
+    /** A thread-local array of at least {@code n} floats in {@code slot} (0..5). */
     static float[] floats(int slot, int n) {
         float[][] b = BUFFERS.get();
         if (b[slot].length < n) {

@@ -22,6 +22,10 @@ class Conv2dTest {
     static final Shape CONV1 = new Shape(2, 6, 5, 3, 9, 1, 1);
     static final Shape CONV1D = new Shape(2, 7, 5, 1, 10, 1, 3);
     static final Shape WIDE = new Shape(1, 2, 5, 3, 19, 3, 3);   // two vectors at a time, then a tail
+    /** A plane of at least 64 positions: the forward GEMM with positions as rows. */
+    static final Shape LARGE_PLANE = new Shape(2, 10, 7, 9, 12, 3, 3); // 10 channels: 8 transposed together, 2 alone
+    /** Rows so wide that the forward GEMM takes one output row at a time (input rows reused from a ring). */
+    static final Shape WIDE_ROWS = new Shape(1, 3, 5, 4, 130, 3, 3);
 
     static Object[] args(Object[] arrays, Shape s) {
         Object[] dims = s.dims();
@@ -34,7 +38,7 @@ class Conv2dTest {
     @Test
     void openClTwinsMatchJava() {
         Random r = new Random(1);
-        for (Shape s : new Shape[] {CONV3, CONV1, CONV1D, WIDE, new Shape(1, 5, 9, 2, 3, 3, 3)}) {
+        for (Shape s : new Shape[] {CONV3, CONV1, CONV1D, WIDE, LARGE_PLANE, WIDE_ROWS, new Shape(1, 5, 9, 2, 3, 3, 3)}) {
             FloatArray x = randn("x", s.xSize(), r), w = randn("w", s.wSize(), r), b = randn("b", s.Cout(), r);
             assertParity(Conv2d.FORWARD, new int[] {s.B() * s.Cout(), s.H() * s.W()},
                     args(new Object[] {x, w, b, zeros("y", s.ySize())}, s));
@@ -43,6 +47,48 @@ class Conv2dTest {
                     args(new Object[] {dy, w, randn("dx", s.xSize(), r)}, s));
             assertParity(Conv2d.BACKWARD_WEIGHT, new int[] {s.Cout() * s.Cin(), s.KH() * s.KW()},
                     args(new Object[] {dy, x, randn("dw", s.wSize(), r), randn("db", s.Cout(), r)}, s));
+        }
+    }
+
+    /**
+     * The Java bodies split their range into GEMMs per sample and channel run, widened to whole
+     * micro-kernel row groups: every way of slicing the range must give the single-call result
+     * (slices that straddle samples, that hold one channel, or a few (co, ci) pairs of one co).
+     */
+    @Test
+    void javaSlicesMatchOneCall() {
+        Random r = new Random(3);
+        Shape[] shapes = {new Shape(3, 5, 13, 4, 7, 3, 3), new Shape(1, 3, 5, 4, 130, 3, 3), new Shape(2, 10, 13, 9, 8, 3, 3), new Shape(1, 3, 5, 1, 70, 1, 3), new Shape(2, 9, 7, 1, 20, 1, 3), new Shape(2, 4, 8, 3, 6, 1, 1)};
+        for (Shape s : shapes) {
+            float[] x = randn("x", s.xSize(), r).array(), w = randn("w", s.wSize(), r).array();
+            float[] b = randn("b", s.Cout(), r).array(), dy = randn("dy", s.ySize(), r).array();
+            Object[] whole = sliced(s, x, w, b, dy, 1);
+            for (int chunks : new int[] {2, 3, 7, 16, s.Cout() * s.Cin()}) {
+                Object[] parts = sliced(s, x, w, b, dy, chunks);
+                String[] names = {"y", "dx", "dw", "db"};
+                for (int i = 0; i < names.length; i++) {
+                    assertClose(s + " " + chunks + " slices " + names[i], (float[]) parts[i], (float[]) whole[i], 1e-5);
+                }
+            }
+        }
+    }
+
+    /** y, dx, dw, db from the Java bodies called on {@code chunks} equal slices of each range (as JavaDevice does). */
+    private static Object[] sliced(Shape s, float[] x, float[] w, float[] b, float[] dy, int chunks) {
+        float[] y = new float[s.ySize()], dx = new float[s.xSize()], dw = new float[s.wSize()], db = new float[s.Cout()];
+        int B = s.B(), Cin = s.Cin(), Cout = s.Cout(), H = s.H(), W = s.W(), KH = s.KH(), KW = s.KW();
+        forEachSlice(B * Cout, chunks, (f, t) -> Conv2d.forward(f, t, x, w, b, y, B, Cin, Cout, H, W, KH, KW));
+        forEachSlice(B * Cin, chunks, (f, t) -> Conv2d.backwardInput(f, t, dy, w, dx, B, Cin, Cout, H, W, KH, KW));
+        forEachSlice(Cout * Cin, chunks, (f, t) -> Conv2d.backwardWeight(f, t, dy, x, dw, db, B, Cin, Cout, H, W, KH, KW));
+        return new Object[] {y, dx, dw, db};
+    }
+
+    private static void forEachSlice(int n, int chunks, java.util.function.BiConsumer<Integer, Integer> body) {
+        for (int c = 0; c < chunks; c++) {
+            int from = (int) ((long) n * c / chunks), to = (int) ((long) n * (c + 1) / chunks);
+            if (from < to) {
+                body.accept(from, to);
+            }
         }
     }
 
