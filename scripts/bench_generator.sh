@@ -20,6 +20,9 @@ echo "== ours ($device)" >&2
 "$JAVA_HOME/bin/java" $EIM_JVM_FLAGS -Xmx8g -cp benchmarks/target/benchmarks.jar eim.bench.GeneratorBench \
   --device "$device" $quick --out "$tmp/ours.json"
 echo "== PyTorch" >&2
+# PyTorch's OpenMP threads spin while waiting (its fastest setting on a quiet machine); on a loaded
+# machine export OMP_WAIT_POLICY=PASSIVE before running, or PyTorch is penalised by descheduled spinners.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-ACTIVE}"
 /usr/bin/python3 scripts/bench_generator.py $quick --out "$tmp/torch.json"
 mkdir -p benchmarks/results
 out="benchmarks/results/generator-$(date +%F).json"
@@ -34,7 +37,9 @@ def key(r):
 peer = {key(r): r for r in torch_}
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
 blas = next((r.get("blas") for r in torch_ if r.get("blas")), "unknown")
-machine = f"{cpu}, {os.cpu_count()} cores, PyTorch BLAS: {blas}, {torch_[0].get('threads', 2)} threads"
+load = open("/proc/loadavg").read().split()[0]
+machine = (f"{cpu}, {os.cpu_count()} cores, PyTorch BLAS: {blas}, {torch_[0].get('threads', 2)} threads, "
+           f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, load average {load} at the end")
 recs = []
 for r in ours:
     p = peer.get(key(r))

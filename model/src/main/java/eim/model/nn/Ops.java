@@ -1,7 +1,6 @@
 package eim.model.nn;
 
 import eim.tasks.FloatArray;
-import eim.tasks.IntArray;
 import eim.tasks.IntParam;
 import eim.tasks.TaskGraph;
 import eim.tasks.kernels.Activations;
@@ -109,9 +108,5 @@ public final class Ops {
 
     public static void repeatRowsBackward(TaskGraph g, FloatArray ddst, FloatArray dsrc, int rows, int d, int times) {
         g.task2d("repeat_bw." + dsrc.name(), FlowMatching.REPEAT_ROWS_BACKWARD, rows, d, ddst, dsrc, rows, d, times);
-    }
-
-    public static IntArray ints(String name, int n) {
-        return new IntArray(name, n);
     }
 }

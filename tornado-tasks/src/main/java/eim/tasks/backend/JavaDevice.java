@@ -20,6 +20,12 @@ public final class JavaDevice implements Device {
      */
     public static final int MIN_WORK_ITEMS_TO_SPLIT = Integer.getInteger("eim.java.minSplit", 4096);
 
+    /**
+     * Slices of dimension 0 per thread: more balance a loaded machine, fewer repeat less per-slice
+     * work (GEMM kernels pack their shared operand once per slice). -Deim.java.chunksPerThread=N.
+     */
+    public static final int CHUNKS_PER_THREAD = Integer.getInteger("eim.java.chunksPerThread", 1);
+
     /** With -Deim.profile=true, time per kernel is accumulated and printed at exit. */
     private static final KernelProfile PROFILE = Boolean.getBoolean("eim.profile") ? new KernelProfile("java") : null;
 
@@ -73,7 +79,7 @@ public final class JavaDevice implements Device {
         if (pool == null || n < MIN_ITEMS_TO_SPLIT || items < MIN_WORK_ITEMS_TO_SPLIT) {
             body.run(0, n, args);
         } else {
-            int chunks = Math.min(n, threads * 4);
+            int chunks = Math.min(n, threads * CHUNKS_PER_THREAD);
             pool.invoke(new Slice(body, args, n, 0, chunks));
         }
         if (PROFILE != null) {
