@@ -12,7 +12,7 @@ what="${1:-}"
 case "$what" in
   kernels)
     args=(kernels)
-    if [ $# -gt 0 ]; then args+=(--include "$1"); shift; fi
+    if [ $# -gt 0 ] && [[ "$1" != --* ]]; then args+=(--include "$1"); shift; fi
     args+=("$@") ;;
   generator) args=(generator "$@") ;;
   *) echo "usage: scripts/bench.sh kernels [regex] [--quick] [--no-pytorch] | generator [options]" >&2; exit 2 ;;
