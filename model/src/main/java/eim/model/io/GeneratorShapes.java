@@ -3,8 +3,6 @@ package eim.model.io;
 import eim.model.generator.GeneratorConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.TreeSet;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -120,25 +118,10 @@ public final class GeneratorShapes {
     }
 
     private static long[] shape(Map<String, long[]> shapes, String key, int rank, String source) {
-        long[] s = shapes.get(key);
-        if (s == null) {
-            throw new IllegalArgumentException(source + ": no '" + key + "' tensor: not a generator state_dict");
-        }
-        if (s.length != rank) {
-            throw new IllegalArgumentException(source + ": '" + key + "' has shape " + java.util.Arrays.toString(s)
-                    + ", expected " + rank + " dimensions");
-        }
-        return s;
+        return ShapeReport.require(shapes, key, rank, source, "a generator state_dict");
     }
 
     private static int count(Map<String, long[]> shapes, Pattern p) {
-        TreeSet<Integer> seen = new TreeSet<>();
-        for (String k : shapes.keySet()) {
-            Matcher m = p.matcher(k);
-            if (m.find()) {
-                seen.add(Integer.parseInt(m.group(1)));
-            }
-        }
-        return seen.size();
+        return ShapeReport.countIndices(shapes, p);
     }
 }

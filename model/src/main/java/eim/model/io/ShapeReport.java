@@ -103,4 +103,29 @@ public record ShapeReport(String source, int matched, List<String> missing, List
     public String toString() {
         return format();
     }
+
+    /** The shape of {@code key}, which must exist with {@code rank} dimensions in a {@code kind} state_dict. */
+    public static long[] require(Map<String, long[]> shapes, String key, int rank, String source, String kind) {
+        long[] s = shapes.get(key);
+        if (s == null) {
+            throw new IllegalArgumentException(source + ": no '" + key + "' tensor: not " + kind);
+        }
+        if (s.length != rank) {
+            throw new IllegalArgumentException(source + ": '" + key + "' has shape " + java.util.Arrays.toString(s)
+                    + ", expected " + rank + " dimensions");
+        }
+        return s;
+    }
+
+    /** How many distinct indices group 1 of {@code p} takes over the keys (blocks, levels, ...). */
+    public static int countIndices(Map<String, long[]> shapes, java.util.regex.Pattern p) {
+        java.util.TreeSet<Integer> seen = new java.util.TreeSet<>();
+        for (String k : shapes.keySet()) {
+            java.util.regex.Matcher m = p.matcher(k);
+            if (m.find()) {
+                seen.add(Integer.parseInt(m.group(1)));
+            }
+        }
+        return seen.size();
+    }
 }

@@ -266,26 +266,10 @@ public final class TokenizerImport {
     }
 
     private static long[] shape(Map<String, long[]> shapes, String key, int rank, String source) {
-        long[] s = shapes.get(key);
-        if (s == null) {
-            throw new IllegalArgumentException(source + ": no '" + key + "' tensor: not a tokenizer state_dict of the "
-                    + "authors' layout");
-        }
-        if (s.length != rank) {
-            throw new IllegalArgumentException(source + ": '" + key + "' has shape " + java.util.Arrays.toString(s)
-                    + ", expected " + rank + " dimensions");
-        }
-        return s;
+        return ShapeReport.require(shapes, key, rank, source, "a tokenizer state_dict of the authors' layout");
     }
 
     private static int count(Map<String, long[]> shapes, Pattern p) {
-        TreeSet<Integer> seen = new TreeSet<>();
-        for (String k : shapes.keySet()) {
-            Matcher m = p.matcher(k);
-            if (m.find()) {
-                seen.add(Integer.parseInt(m.group(1)));
-            }
-        }
-        return seen.size();
+        return ShapeReport.countIndices(shapes, p);
     }
 }
