@@ -3,7 +3,6 @@ package eim.tasks.kernels;
 import eim.tasks.Kernel;
 import eim.tasks.Parallel;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -279,7 +278,7 @@ public final class Conv2d {
             if (ci == 0) {
                 float s = 0f;
                 for (int bi = 0; bi < B; bi++) {
-                    s += sumPlane(dy, (bi * Cout + co) * plane, plane);
+                    s += VectorSums.sum(dy, (bi * Cout + co) * plane, plane);
                 }
                 db[co] += s;
             }
@@ -295,20 +294,6 @@ public final class Conv2d {
     /** n rows rounded up to whole row groups of Linear's micro-kernel (6 rows; a remainder row runs ~3x slower). */
     private static int wholeRowGroups(int n) {
         return (n + 5) / 6 * 6;
-    }
-
-    private static float sumPlane(float[] a, int off, int n) {
-        int upper = S.loopBound(n);
-        FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        for (; i < upper; i += L) {
-            acc = acc.add(FloatVector.fromArray(S, a, off + i));
-        }
-        float s = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            s += a[off + i];
-        }
-        return s;
     }
 
     /** Sizes of one plane before and after reflect padding. */

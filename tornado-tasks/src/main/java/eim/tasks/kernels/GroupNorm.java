@@ -42,8 +42,8 @@ public final class GroupNorm {
         int cpg = C / G, len = cpg * HW;
         for (@Parallel int item = from; item < to; item++) {
             int base = ((item / G) * C + (item % G) * cpg) * HW;
-            float m = sum(x, base, len) / len;
-            float var = sumSquaredDeviation(x, base, len, m) / len;
+            float m = VectorSums.sum(x, base, len) / len;
+            float var = VectorSums.centredSquares(x, base, len, m) / len;
             float r = (float) (1.0 / Math.sqrt(var + eps));
             mean[item] = m;
             rstd[item] = r;
@@ -126,35 +126,5 @@ public final class GroupNorm {
         float n = xhat * gamma + beta;
         float s = 1f / (1f + (float) Math.exp(-n));
         return dy * s * (1f + n * (1f - s));
-    }
-
-    private static float sum(float[] a, int off, int n) {
-        int upper = S.loopBound(n);
-        FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        for (; i < upper; i += L) {
-            acc = acc.add(FloatVector.fromArray(S, a, off + i));
-        }
-        float s = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            s += a[off + i];
-        }
-        return s;
-    }
-
-    private static float sumSquaredDeviation(float[] a, int off, int n, float m) {
-        int upper = S.loopBound(n);
-        FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        for (; i < upper; i += L) {
-            FloatVector d = FloatVector.fromArray(S, a, off + i).sub(m);
-            acc = d.fma(d, acc);
-        }
-        float s = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            float d = a[off + i] - m;
-            s += d * d;
-        }
-        return s;
     }
 }

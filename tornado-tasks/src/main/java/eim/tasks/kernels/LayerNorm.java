@@ -41,8 +41,8 @@ public final class LayerNorm {
         int upper = S.loopBound(D);
         for (@Parallel int r = from; r < to; r++) {
             int o = r * D;
-            float mu = sum(x, o, D) / D;
-            float var = centredSquares(x, o, D, mu) / D;
+            float mu = VectorSums.sum(x, o, D) / D;
+            float var = VectorSums.centredSquares(x, o, D, mu) / D;
             float rs = (float) (1.0 / Math.sqrt(var + eps));
             mean[r] = mu;
             rstd[r] = rs;
@@ -131,37 +131,5 @@ public final class LayerNorm {
                 db[d] += g;
             }
         }
-    }
-
-    private static float sum(float[] a, int o, int len) {
-        int upper = S.loopBound(len);
-        FloatVector acc = FloatVector.zero(S);
-        int k = 0;
-        for (; k < upper; k += S.length()) {
-            acc = acc.add(FloatVector.fromArray(S, a, o + k));
-        }
-        float s = acc.reduceLanes(VectorOperators.ADD);
-        for (; k < len; k++) {
-            s += a[o + k];
-        }
-        return s;
-    }
-
-    /** Σ (a − mu)², the second pass of a two-pass variance (no cancellation). */
-    private static float centredSquares(float[] a, int o, int len, float mu) {
-        int upper = S.loopBound(len);
-        FloatVector muV = FloatVector.broadcast(S, mu);
-        FloatVector acc = FloatVector.zero(S);
-        int k = 0;
-        for (; k < upper; k += S.length()) {
-            FloatVector c = FloatVector.fromArray(S, a, o + k).sub(muV);
-            acc = c.fma(c, acc);
-        }
-        float s = acc.reduceLanes(VectorOperators.ADD);
-        for (; k < len; k++) {
-            float c = a[o + k] - mu;
-            s += c * c;
-        }
-        return s;
     }
 }
