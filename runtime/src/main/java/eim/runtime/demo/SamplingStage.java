@@ -4,7 +4,7 @@ import eim.model.generator.EquivariantGenerator;
 import eim.model.generator.Sampler;
 import eim.model.tokenizer.Tokenizer;
 import eim.runtime.Progress;
-import eim.runtime.data.ImageTensor;
+import eim.runtime.generate.ImageGenerator;
 import eim.tasks.Device;
 import java.awt.image.BufferedImage;
 import java.util.List;
@@ -24,17 +24,11 @@ final class SamplingStage {
     }
 
     private final DemoConfig c;
-    private final EquivariantGenerator model;
-    private final Tokenizer tokenizer;
-    private final float vaeNorm;
-    private final Device device;
+    private final ImageGenerator generator;
 
     SamplingStage(DemoConfig c, EquivariantGenerator model, Tokenizer tokenizer, float vaeNorm, Device device) {
         this.c = c;
-        this.model = model;
-        this.tokenizer = tokenizer;
-        this.vaeNorm = vaeNorm;
-        this.device = device;
+        this.generator = new ImageGenerator(model, tokenizer, vaeNorm, device);
     }
 
     /** {@code samplesPerClass} images of every class at the training length with guidance {@code cfg}. */
@@ -53,18 +47,18 @@ final class SamplingStage {
         for (int i = 0; i < labels.length; i++) {
             labels[i] = i / perClass;
         }
-        long start = System.nanoTime();
-        float[] tokens;
-        try (Sampler sampler = new Sampler(model, device, Sampler.Mode.INCREMENTAL, labels.length, length, cfg, c.flowSteps());
-             Progress progress = Progress.start(task, length, "token")) {
-            tokens = sampler.sample(labels, Sampler.NoiseSource.seeded(seed), (i, n) -> progress.stepTo(i + 1));
+        ImageGenerator.Batch batch;
+        try (Progress progress = Progress.start(task, length, "token")) {
+            batch = generator.generate(labels, new ImageGenerator.Settings(length, cfg, c.flowSteps(), Sampler.Mode.INCREMENTAL),
+                    Sampler.NoiseSource.seeded(seed), (i, n) -> progress.stepTo(i + 1));
+        } finally {
+            generator.close(); // frees the compiled sampler; the next call compiles its own
         }
-        for (int i = 0; i < tokens.length; i++) {
-            tokens[i] /= vaeNorm; // the generator works on latents x vae_norm
+        List<BufferedImage> images = new java.util.ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+            images.add(batch.image(i));
         }
-        int height = c.height(), width = length * c.tokenizer().scale();
-        float[] images = tokenizer.decode(tokens, labels.length, length); // (B, 3, H, W)
-        double seconds = (System.nanoTime() - start) / 1e9;
-        return new Samples(ImageTensor.toImages(images, labels.length, height, width), cfg, labels.length * length, seconds);
+        double seconds = batch.samplingSeconds() + batch.decodingSeconds();
+        return new Samples(images, cfg, labels.length * length, seconds);
     }
 }
