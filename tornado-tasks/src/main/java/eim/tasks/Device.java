@@ -2,7 +2,8 @@ package eim.tasks;
 
 /**
  * A place where kernels run. Implementations: {@link eim.tasks.backend.JavaDevice} (reference,
- * host arrays are the device memory) and {@link eim.tasks.backend.OpenClDevice} (JOCL).
+ * host arrays are the device memory), {@link eim.tasks.backend.TornadoDevice} (TornadoVM) and
+ * {@link eim.tasks.backend.OpenClDevice} (JOCL, being retired).
  */
 public interface Device extends AutoCloseable {
     DeviceInfo info();
@@ -32,6 +33,22 @@ public interface Device extends AutoCloseable {
 
     /** Prepares every kernel of the task (compiles OpenCL programs); cheap when already done. */
     default void prepare(Task task) {}
+
+    /**
+     * Whether this device runs a whole graph at a time ({@link #execute}) rather than task by task
+     * (TornadoVM compiles and schedules graphs, not single kernels).
+     */
+    default boolean runsWholeGraphs() {
+        return false;
+    }
+
+    /** Runs every task of {@code graph}, with its transfers (devices that {@link #runsWholeGraphs}). */
+    default void execute(TaskGraph graph) {
+        throw new UnsupportedOperationException(name() + " runs task by task");
+    }
+
+    /** Frees what this device compiled and allocated for these graphs. */
+    default void release(java.util.List<TaskGraph> graphs) {}
 
     @Override
     void close();

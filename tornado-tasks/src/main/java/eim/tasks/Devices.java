@@ -2,10 +2,14 @@ package eim.tasks;
 
 import eim.tasks.backend.JavaDevice;
 import eim.tasks.backend.OpenCl;
+import eim.tasks.backend.TornadoDevice;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Lists devices and opens one by name: {@code java}, {@code opencl} (= opencl:0), {@code opencl:N}. */
+/**
+ * Lists devices and opens one by name: {@code java}, {@code tornado} (= tornado:0),
+ * {@code tornado:N} (TornadoVM devices), {@code opencl} (= opencl:0), {@code opencl:N}.
+ */
 public final class Devices {
     private Devices() {}
 
@@ -14,6 +18,13 @@ public final class Devices {
         List<DeviceInfo> out = new ArrayList<>();
         try (JavaDevice j = new JavaDevice()) {
             out.add(j.info());
+        }
+        if (tornadoAvailable()) {
+            for (int i = 0; i < TornadoDevice.list().size(); i++) {
+                try (Device d = TornadoDevice.open(i)) {
+                    out.add(d.info());
+                }
+            }
         }
         if (openClAvailable()) {
             for (OpenCl.Found f : OpenCl.discover()) {
@@ -34,11 +45,26 @@ public final class Devices {
         }
     }
 
+    /** Whether the TornadoVM runtime is loaded and has a device (never throws). */
+    public static boolean tornadoAvailable() {
+        return TornadoDevice.available();
+    }
+
     /** Opens the named device, or fails with a message saying which names exist. */
     public static Device open(String name) {
         String n = name == null ? "java" : name.trim().toLowerCase();
         if (n.equals("java")) {
             return new JavaDevice();
+        }
+        if (n.equals("tornado")) {
+            n = "tornado:0";
+        }
+        if (n.startsWith("tornado:")) {
+            try {
+                return TornadoDevice.open(Integer.parseInt(n.substring("tornado:".length())));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("bad device name '" + name + "': expected tornado:N");
+            }
         }
         if (n.equals("opencl")) {
             n = "opencl:0";
@@ -57,6 +83,6 @@ public final class Devices {
             }
             return OpenCl.open(found.get(idx));
         }
-        throw new IllegalArgumentException("unknown device '" + name + "': expected java, opencl or opencl:N");
+        throw new IllegalArgumentException("unknown device '" + name + "': expected java, tornado, tornado:N, opencl or opencl:N");
     }
 }

@@ -30,7 +30,9 @@ public final class ExecutionPlan implements AutoCloseable {
                 throw new IllegalArgumentException("two graphs named " + g.name());
             }
             for (Task t : g.tasks()) {
-                device.prepare(t);
+                if (!device.runsWholeGraphs()) {
+                    device.prepare(t);
+                }
                 for (Object a : t.args()) {
                     if (a instanceof DeviceArray d) {
                         touched.add(d);
@@ -69,6 +71,10 @@ public final class ExecutionPlan implements AutoCloseable {
     }
 
     private void run(TaskGraph g) {
+        if (device.runsWholeGraphs()) {
+            device.execute(g);
+            return;
+        }
         for (TaskGraph.Transfer t : g.toDevice()) {
             switch (t.mode()) {
                 case FIRST_EXECUTION -> {
@@ -132,5 +138,6 @@ public final class ExecutionPlan implements AutoCloseable {
             }
         }
         sentOnce.clear();
+        device.release(List.copyOf(graphs.values()));
     }
 }

@@ -29,8 +29,12 @@ public final class JavaDevice implements Device {
     /** With -Deim.profile=true, time per kernel is accumulated and printed at exit. */
     private static final KernelProfile PROFILE = Boolean.getBoolean("eim.profile") ? new KernelProfile("java") : null;
 
+    /** -Deim.java.portable=true runs every kernel's portable body, never its fast path. */
+    public static final boolean PORTABLE_ONLY = Boolean.getBoolean("eim.java.portable");
+
     private final ForkJoinPool pool;
     private final int threads;
+    private final boolean portableOnly;
     private final DeviceInfo info;
 
     public JavaDevice() {
@@ -38,10 +42,19 @@ public final class JavaDevice implements Device {
     }
 
     public JavaDevice(int threads) {
+        this(threads, PORTABLE_ONLY);
+    }
+
+    /**
+     * @param portableOnly run the portable bodies even where a kernel has a fast path (the
+     *                     reference that fast paths and the tornado backend are tested against)
+     */
+    public JavaDevice(int threads, boolean portableOnly) {
+        this.portableOnly = portableOnly;
         this.threads = Math.max(1, threads);
         this.pool = this.threads > 1 ? new ForkJoinPool(this.threads) : null;
         Runtime rt = Runtime.getRuntime();
-        this.info = new DeviceInfo("java", "java", "Java " + Runtime.version() + " (Vector API)",
+        this.info = new DeviceInfo("java", "java", "Java " + Runtime.version() + (portableOnly ? " (portable bodies)" : " (Vector API)"),
                 System.getProperty("java.vendor", "?"), "CPU", this.threads, rt.maxMemory(),
                 "Java " + Runtime.version().feature());
     }
@@ -70,7 +83,7 @@ public final class JavaDevice implements Device {
     public void launch(Task task) {
         var args = eim.tasks.KernelArgs.of(task.args());
         int n = task.range()[0];
-        var body = task.kernel().body();
+        var body = bodyOf(task);
         long items = 1;
         for (int r : task.range()) {
             items *= r;
@@ -85,6 +98,22 @@ public final class JavaDevice implements Device {
         if (PROFILE != null) {
             PROFILE.add(task.kernel().name(), System.nanoTime() - t0);
         }
+    }
+
+    /** The fast path where there is one (unless portable-only), else the portable body over a slice. */
+    private eim.tasks.Kernel.Body bodyOf(Task task) {
+        eim.tasks.Kernel k = task.kernel();
+        if (k.fast() != null && (!portableOnly || k.portable() == null)) {
+            return k.fast();
+        }
+        Object[] bound = eim.tasks.KernelSignatures.bind(task);
+        Object fn = k.portable();
+        return (from, to, ignored) -> {
+            Object[] a = bound.clone();
+            a[0] = from;
+            a[1] = to;
+            eim.tasks.Invoker.call(fn, a);
+        };
     }
 
     /** Splits [chunk lo, chunk hi) of {@code chunks} equal slices of [0, n) by halves. */

@@ -13,19 +13,19 @@ public final class Activations {
     private static final double INV_SQRT_2PI = 0.39894228040143267794;
 
     /** range {n}: y = x·Φ(x) = 0.5·x·(1 + erf(x/√2)). Args: x, y, n. */
-    public static final Kernel GELU_FORWARD = Kernel.of("gelu_forward", CL,
+    public static final Kernel GELU_FORWARD = Kernel.javaOnly("gelu_forward", CL,
             (from, to, a) -> geluForward(from, to, a.f(0), a.f(1), a.i(2)));
 
     /** range {n}: dx += dy·(Φ(x) + x·φ(x)). Args: x, dy, dx, n. */
-    public static final Kernel GELU_BACKWARD = Kernel.of("gelu_backward", CL,
+    public static final Kernel GELU_BACKWARD = Kernel.javaOnly("gelu_backward", CL,
             (from, to, a) -> geluBackward(from, to, a.f(0), a.f(1), a.f(2), a.i(3)));
 
     /** range {n}: y = x·σ(x). Args: x, y, n. */
-    public static final Kernel SILU_FORWARD = Kernel.of("silu_forward", CL,
+    public static final Kernel SILU_FORWARD = Kernel.javaOnly("silu_forward", CL,
             (from, to, a) -> siluForward(from, to, a.f(0), a.f(1), a.i(2)));
 
     /** range {n}: dx += dy·σ(x)·(1 + x·(1 − σ(x))). Args: x, dy, dx, n. */
-    public static final Kernel SILU_BACKWARD = Kernel.of("silu_backward", CL,
+    public static final Kernel SILU_BACKWARD = Kernel.javaOnly("silu_backward", CL,
             (from, to, a) -> siluBackward(from, to, a.f(0), a.f(1), a.f(2), a.i(3)));
 
     private Activations() {}

@@ -14,11 +14,11 @@ public final class ChannelGroups {
     private static final String CL = "channel_groups.cl";
 
     /** range {B·C·g, HW}: y[b, c·g+k] (= or +=) scale·x[b, c]; x (B,C,HW), y (B,C·g,HW). Args: x, y, B, C, HW, g, scale, accumulate. */
-    public static final Kernel REPEAT_INTERLEAVE = Kernel.of("channel_repeat_interleave", CL,
+    public static final Kernel REPEAT_INTERLEAVE = Kernel.javaOnly("channel_repeat_interleave", CL,
             (from, to, a) -> repeatInterleave(from, to, a.f(0), a.f(1), a.i(2), a.i(3), a.i(4), a.i(5), a.x(6), a.i(7)));
 
     /** range {B·C, HW}: y[b, c] (= or +=) scale·Σ_k x[b, c·g+k]; x (B,C·g,HW), y (B,C,HW). Args: x, y, B, C, HW, g, scale, accumulate. */
-    public static final Kernel GROUP_SUM = Kernel.of("channel_group_sum", CL,
+    public static final Kernel GROUP_SUM = Kernel.javaOnly("channel_group_sum", CL,
             (from, to, a) -> groupSum(from, to, a.f(0), a.f(1), a.i(2), a.i(3), a.i(4), a.i(5), a.x(6), a.i(7)));
 
     private ChannelGroups() {}

@@ -33,12 +33,12 @@ public final class Conv2d {
     private static final String CL = "conv2d.cl";
 
     /** range {B·Cout, H·W}: y = conv(x) + b. Args: x, w, b, y, B, Cin, Cout, H, W, KH, KW. */
-    public static final Kernel FORWARD = Kernel.of("conv2d_forward", CL,
+    public static final Kernel FORWARD = Kernel.javaOnly("conv2d_forward", CL,
             (from, to, a) -> forward(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6), a.i(7),
                     a.i(8), a.i(9), a.i(10)));
 
     /** range {B·Cin, H·W}: dx += convᵀ(dy). Args: dy, w, dx, B, Cin, Cout, H, W, KH, KW. */
-    public static final Kernel BACKWARD_INPUT = Kernel.of("conv2d_backward_input", CL,
+    public static final Kernel BACKWARD_INPUT = Kernel.javaOnly("conv2d_backward_input", CL,
             (from, to, a) -> backwardInput(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5), a.i(6),
                     a.i(7), a.i(8), a.i(9)));
 
@@ -46,7 +46,7 @@ public final class Conv2d {
      * range {Cout·Cin, KH·KW}: dw[co,ci] += Σ_b dy[b,co] ⋆ pad(x[b,ci]); db[co] += Σ dy[·,co] (by the
      * (co, ci=0) item). Args: dy, x, dw, db, B, Cin, Cout, H, W, KH, KW.
      */
-    public static final Kernel BACKWARD_WEIGHT = Kernel.of("conv2d_backward_weight", CL,
+    public static final Kernel BACKWARD_WEIGHT = Kernel.javaOnly("conv2d_backward_weight", CL,
             (from, to, a) -> backwardWeight(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6),
                     a.i(7), a.i(8), a.i(9), a.i(10)));
 

@@ -19,12 +19,12 @@ public final class CrossAttention {
     private static final String CL = "attention.cl";
 
     /** range {B·L, H}: out, lse. Args: q, k, v, out, lse, B, L, S, H, hd, dropP, seed. */
-    public static final Kernel FORWARD = Kernel.of("cross_attention_forward", CL,
+    public static final Kernel FORWARD = Kernel.javaOnly("cross_attention_forward", CL,
             (from, to, a) -> forward(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(6), a.i(7), a.i(8),
                     a.i(9), new Dropout(a.x(10), a.i(11))));
 
     /** range {B·L, H}: dq +=. Args: q, k, v, dout, lse, delta, dq, B, L, S, H, hd, dropP, seed. */
-    public static final Kernel BACKWARD_QUERY = Kernel.of("cross_attention_backward_query", CL,
+    public static final Kernel BACKWARD_QUERY = Kernel.javaOnly("cross_attention_backward_query", CL,
             (from, to, a) -> backwardQuery(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5), a.f(6),
                     a.i(8), a.i(9), a.i(10), a.i(11), new Dropout(a.x(12), a.i(13))));
 
@@ -32,7 +32,7 @@ public final class CrossAttention {
      * range {B·S, H}: dk +=, dv += for buffer token s, over the L queries of its sample.
      * Args: q, k, v, dout, lse, delta, dk, dv, B, L, S, H, hd, dropP, seed.
      */
-    public static final Kernel BACKWARD_KV = Kernel.of("cross_attention_backward_kv", CL,
+    public static final Kernel BACKWARD_KV = Kernel.javaOnly("cross_attention_backward_kv", CL,
             (from, to, a) -> backwardKv(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5), a.f(6), a.f(7),
                     a.i(9), a.i(10), a.i(11), a.i(12), new Dropout(a.x(13), a.i(14))));
 

@@ -12,11 +12,11 @@ public final class Dropout {
     private static final String CL = "dropout.cl";
 
     /** y = keep ? x/(1−p) : 0. Args: x, y, n, p (float), seed (int). */
-    public static final Kernel FORWARD = Kernel.of("dropout_forward", CL,
+    public static final Kernel FORWARD = Kernel.javaOnly("dropout_forward", CL,
             (from, to, a) -> forward(from, to, a.f(0), a.f(1), a.i(2), a.x(3), a.i(4)));
 
     /** dx += keep ? dy/(1−p) : 0, with the forward's mask. Args: dy, dx, n, p (float), seed (int). */
-    public static final Kernel BACKWARD = Kernel.of("dropout_backward", CL,
+    public static final Kernel BACKWARD = Kernel.javaOnly("dropout_backward", CL,
             (from, to, a) -> backward(from, to, a.f(0), a.f(1), a.i(2), a.x(3), a.i(4)));
 
     private Dropout() {}

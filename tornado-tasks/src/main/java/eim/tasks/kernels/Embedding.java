@@ -16,14 +16,14 @@ public final class Embedding {
     private static final String CL = "embedding.cl";
 
     /** range {N, D}: out[n] = table[ids[n]]. ids (N) int, table (V, D), out (N, D). Args: ids, table, out, N, D. */
-    public static final Kernel FORWARD = Kernel.of("embedding_forward", CL,
+    public static final Kernel FORWARD = Kernel.javaOnly("embedding_forward", CL,
             (from, to, a) -> forward(from, to, a.n(0), a.f(1), a.f(2), a.i(3), a.i(4)));
 
     /**
      * range {D}: dtable[ids[n]] += dout[n] for every n. Args: ids, dout, dtable, N, D, V. Ids outside
      * [0, V) throw in Java; the OpenCL twin skips them.
      */
-    public static final Kernel BACKWARD = Kernel.of("embedding_backward", CL,
+    public static final Kernel BACKWARD = Kernel.javaOnly("embedding_backward", CL,
             (from, to, a) -> backward(from, to, a.n(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5)));
 
     /**
@@ -31,7 +31,7 @@ public final class Embedding {
      * labels, drop (B) int; classEmb (numClasses, D); fake (D); pos (S, D); out (B·S, D).
      * Args: labels, drop, classEmb, fake, pos, out, B, S, D.
      */
-    public static final Kernel CLASS_CONDITION_FORWARD = Kernel.of("class_condition_forward", CL,
+    public static final Kernel CLASS_CONDITION_FORWARD = Kernel.javaOnly("class_condition_forward", CL,
             (from, to, a) -> classConditionForward(from, to, a.n(0), a.n(1), a.f(2), a.f(3), a.f(4), a.f(5),
                     a.i(6), a.i(7), a.i(8)));
 
@@ -40,7 +40,7 @@ public final class Embedding {
      * samples; dClassEmb[labels[b]] += Σ_s dout[b·S+s] of kept ones.
      * Args: labels, drop, dout, dClassEmb, dFake, dPos, B, S, D, numClasses.
      */
-    public static final Kernel CLASS_CONDITION_BACKWARD = Kernel.of("class_condition_backward", CL,
+    public static final Kernel CLASS_CONDITION_BACKWARD = Kernel.javaOnly("class_condition_backward", CL,
             (from, to, a) -> classConditionBackward(from, to, a.n(0), a.n(1), a.f(2), a.f(3), a.f(4), a.f(5),
                     a.i(6), a.i(7), a.i(8), a.i(9)));
 

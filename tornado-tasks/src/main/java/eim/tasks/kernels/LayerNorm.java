@@ -17,7 +17,7 @@ public final class LayerNorm {
     private static final String CL = "layernorm.cl";
 
     /** range {rows}: y = (x − mean)·rstd·w + b. Args: x, w, b, y, mean, rstd, rows, D, eps (float), affine. */
-    public static final Kernel FORWARD = Kernel.of("layernorm_forward", CL,
+    public static final Kernel FORWARD = Kernel.javaOnly("layernorm_forward", CL,
             (from, to, a) -> forward(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5),
                     a.i(6), a.i(7), a.x(8), a.i(9) != 0));
 
@@ -25,12 +25,12 @@ public final class LayerNorm {
      * range {rows}: dx += rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·w (dy when not affine).
      * Args: dy, x, w, mean, rstd, dx, rows, D, affine.
      */
-    public static final Kernel BACKWARD_INPUT = Kernel.of("layernorm_backward_input", CL,
+    public static final Kernel BACKWARD_INPUT = Kernel.javaOnly("layernorm_backward_input", CL,
             (from, to, a) -> backwardInput(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5),
                     a.i(6), a.i(7), a.i(8) != 0));
 
     /** range {D}: dw += Σ_rows dy·x̂; db += Σ_rows dy. Args: dy, x, mean, rstd, dw, db, rows, D. */
-    public static final Kernel BACKWARD_PARAMS = Kernel.of("layernorm_backward_params", CL,
+    public static final Kernel BACKWARD_PARAMS = Kernel.javaOnly("layernorm_backward_params", CL,
             (from, to, a) -> backwardParams(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5),
                     a.i(6), a.i(7)));
 

@@ -36,15 +36,15 @@ public final class Linear {
     private static final int BACKWARD_T_BLOCK = 256;
 
     /** range {M, N}: y = x Wᵀ + b. Args: x, W, b, y, M, N, K. */
-    public static final Kernel FORWARD = Kernel.of("linear_forward", CL,
+    public static final Kernel FORWARD = Kernel.javaOnly("linear_forward", CL,
             (from, to, a) -> forward(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6)));
 
     /** range {M, K}: dx += dy W. Args: dy, W, dx, M, N, K. */
-    public static final Kernel BACKWARD_INPUT = Kernel.of("linear_backward_input", CL,
+    public static final Kernel BACKWARD_INPUT = Kernel.javaOnly("linear_backward_input", CL,
             (from, to, a) -> backwardInput(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5)));
 
     /** range {N, K}: dW += dyᵀ x; db += Σ_m dy. Args: dy, x, dW, db, M, N, K. */
-    public static final Kernel BACKWARD_WEIGHT = Kernel.of("linear_backward_weight", CL,
+    public static final Kernel BACKWARD_WEIGHT = Kernel.javaOnly("linear_backward_weight", CL,
             (from, to, a) -> backwardWeight(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6)));
 
     private Linear() {}

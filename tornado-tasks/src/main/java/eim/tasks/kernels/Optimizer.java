@@ -22,16 +22,16 @@ public final class Optimizer {
      * range {n}: one AdamW step on p (n), with gradient g (n) scaled by gscale and moments m, v (n).
      * Args: p, g, m, v, n, lr, beta1, beta2, eps, wd, bc1, bc2, gscale (bc = 1 - beta^step).
      */
-    public static final Kernel ADAMW_STEP = Kernel.of("adamw_step", CL,
+    public static final Kernel ADAMW_STEP = Kernel.javaOnly("adamw_step", CL,
             (from, to, a) -> adamwStep(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.x(5), a.x(6),
                     a.x(7), a.x(8), a.x(9), a.x(10), a.x(11), a.x(12)));
 
     /** range {chunks}: partial[c] = Σ x² over slice c of [0, n). Args: x, partial, n, chunks. */
-    public static final Kernel SUM_SQUARES = Kernel.of("sum_squares", CL,
+    public static final Kernel SUM_SQUARES = Kernel.javaOnly("sum_squares", CL,
             (from, to, a) -> sumSquares(from, to, a.f(0), a.f(1), a.i(2), a.i(3)));
 
     /** range {n}: ema = rate·ema + (1 - rate)·p. Args: ema, p, n, rate. */
-    public static final Kernel EMA_UPDATE = Kernel.of("ema_update", CL,
+    public static final Kernel EMA_UPDATE = Kernel.javaOnly("ema_update", CL,
             (from, to, a) -> emaUpdate(from, to, a.f(0), a.f(1), a.i(2), a.x(3)));
 
     private Optimizer() {}

@@ -15,11 +15,11 @@ public final class Sequence {
      * token l is the one just before it (the authors' {@code x[:, S-1:-1]}).
      * Args: xc, xi, z, B, S, L, D.
      */
-    public static final Kernel SHIFT_RIGHT_GATHER = Kernel.of("shift_right_gather", CL,
+    public static final Kernel SHIFT_RIGHT_GATHER = Kernel.javaOnly("shift_right_gather", CL,
             (from, to, a) -> shiftRightGather(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5), a.i(6)));
 
     /** range {B·L, D}: the backward of the gather, dxc/dxi += dz at the matching rows. Args: dz, dxc, dxi, B, S, L, D. */
-    public static final Kernel SHIFT_RIGHT_SCATTER = Kernel.of("shift_right_scatter", CL,
+    public static final Kernel SHIFT_RIGHT_SCATTER = Kernel.javaOnly("shift_right_scatter", CL,
             (from, to, a) -> shiftRightScatter(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5), a.i(6)));
 
     /**
@@ -27,7 +27,7 @@ public final class Sequence {
      * kcache[r, slot] = qkv[r, D:2D]; vcache[r, slot] = qkv[r, 2D:3D]. Caches are (R, slots, D).
      * Args: qkv, q, kcache, vcache, R, D, slots, slot.
      */
-    public static final Kernel KV_CACHE_WRITE = Kernel.of("kv_cache_write", CL,
+    public static final Kernel KV_CACHE_WRITE = Kernel.javaOnly("kv_cache_write", CL,
             (from, to, a) -> kvCacheWrite(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6), a.i(7)));
 
     private Sequence() {}

@@ -20,20 +20,20 @@ public final class SpatialAttention {
     private static final String CL = "spatial_attention.cl";
 
     /** range {B·N}, one query each: out, lse. Args: q, k, v, out, lse, B, C, N. */
-    public static final Kernel FORWARD = Kernel.of("spatial_attention_forward", CL,
+    public static final Kernel FORWARD = Kernel.javaOnly("spatial_attention_forward", CL,
             (from, to, a) -> forward(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(5), a.i(6), a.i(7)));
 
     /** range {B·N}: delta[i] = Σ_c dout[c,i]·out[c,i]. Args: out, dout, delta, B, C, N. */
-    public static final Kernel DELTA = Kernel.of("spatial_attention_delta", CL,
+    public static final Kernel DELTA = Kernel.javaOnly("spatial_attention_delta", CL,
             (from, to, a) -> delta(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5)));
 
     /** range {B·N}, one query each: dq +=. Args: q, k, v, dout, lse, delta, dq, B, C, N. */
-    public static final Kernel BACKWARD_QUERY = Kernel.of("spatial_attention_backward_query", CL,
+    public static final Kernel BACKWARD_QUERY = Kernel.javaOnly("spatial_attention_backward_query", CL,
             (from, to, a) -> backwardQuery(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5), a.f(6), a.i(7),
                     a.i(8), a.i(9)));
 
     /** range {B·N}, one key each: dk +=, dv +=. Args: q, k, v, dout, lse, delta, dk, dv, B, C, N. */
-    public static final Kernel BACKWARD_KEY_VALUE = Kernel.of("spatial_attention_backward_key_value", CL,
+    public static final Kernel BACKWARD_KEY_VALUE = Kernel.javaOnly("spatial_attention_backward_key_value", CL,
             (from, to, a) -> backwardKeyValue(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5), a.f(6),
                     a.f(7), a.i(8), a.i(9), a.i(10)));
 

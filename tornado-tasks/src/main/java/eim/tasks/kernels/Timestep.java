@@ -14,7 +14,7 @@ public final class Timestep {
     private static final String CL = "timestep.cl";
 
     /** range {N, dim/2}: t (N), out (N, dim). Args: t, out, N, dim, maxPeriod (int, 10000 in the paper). */
-    public static final Kernel EMBEDDING = Kernel.of("timestep_embedding", CL,
+    public static final Kernel EMBEDDING = Kernel.javaOnly("timestep_embedding", CL,
             (from, to, a) -> embedding(from, to, a.f(0), a.f(1), a.i(2), a.i(3), a.i(4)));
 
     private Timestep() {}

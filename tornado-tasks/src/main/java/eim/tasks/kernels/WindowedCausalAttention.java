@@ -22,19 +22,19 @@ public final class WindowedCausalAttention {
     private static final String CL = "attention.cl";
 
     /** range {B·L, H}: out, lse. Args: qkv, out, lse, B, L, H, hd, window, dropP, seed. */
-    public static final Kernel FORWARD = Kernel.of("window_attention_forward", CL,
+    public static final Kernel FORWARD = Kernel.javaOnly("window_attention_forward", CL,
             (from, to, a) -> forward(from, to, a.f(0), a.f(1), a.f(2), a.i(4), a.i(5), a.i(6), a.i(7),
                     new Dropout(a.x(8), a.i(9))));
 
     /** range {rows, H}: delta[r·H+h] = Σ_d out·dout over head h. Args: out, dout, delta, rows, H, hd. */
-    public static final Kernel DELTA = Kernel.of("attention_delta", CL,
+    public static final Kernel DELTA = Kernel.javaOnly("attention_delta", CL,
             (from, to, a) -> delta(from, to, a.f(0), a.f(1), a.f(2), a.i(4), a.i(5)));
 
     /**
      * range {B·L, H}: dq += into the q part of dqkv.
      * Args: qkv, dout, lse, delta, dqkv, B, L, H, hd, window, dropP, seed.
      */
-    public static final Kernel BACKWARD_QUERY = Kernel.of("window_attention_backward_query", CL,
+    public static final Kernel BACKWARD_QUERY = Kernel.javaOnly("window_attention_backward_query", CL,
             (from, to, a) -> backwardQuery(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(6), a.i(7),
                     a.i(8), a.i(9), new Dropout(a.x(10), a.i(11))));
 
@@ -42,7 +42,7 @@ public final class WindowedCausalAttention {
      * range {B·L, H}: for key j (row b·L+j), over the queries j .. j+window that see it, dk and dv +=
      * into the k and v parts of dqkv. Args: qkv, dout, lse, delta, dqkv, B, L, H, hd, window, dropP, seed.
      */
-    public static final Kernel BACKWARD_KEY = Kernel.of("window_attention_backward_key", CL,
+    public static final Kernel BACKWARD_KEY = Kernel.javaOnly("window_attention_backward_key", CL,
             (from, to, a) -> backwardKey(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(6), a.i(7),
                     a.i(8), a.i(9), new Dropout(a.x(10), a.i(11))));
 
@@ -52,7 +52,7 @@ public final class WindowedCausalAttention {
      * dropout. q (B, D), kcache and vcache (B, slots, D), out (B, D).
      * Args: q, kcache, vcache, out, B, H, hd, slots, count.
      */
-    public static final Kernel DECODE = Kernel.of("window_attention_decode", CL,
+    public static final Kernel DECODE = Kernel.javaOnly("window_attention_decode", CL,
             (from, to, a) -> decode(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(5), a.i(6), a.i(7), a.i(8)));
 
     private WindowedCausalAttention() {}

@@ -19,14 +19,39 @@ import java.util.Random;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Runs single kernels on a device and compares results: the parity (OpenCL vs Java), finite
- * difference and golden tests of every kernel are built from these.
+ * Runs single kernels on a device and compares results: the parity (every backend against the
+ * portable body on the JVM), finite difference and golden tests of every kernel are built from
+ * these.
  */
 public final class KernelHarness {
-    /** Relative tolerance for OpenCL twins against their Java kernels. */
+    /** Tolerance of every backend against the portable body: max error / max |expected| per tensor. */
     public static final double PARITY_TOL = 1e-5;
 
     private static Device openCl;
+    private static Device tornado;
+    private static final JavaDevice PORTABLE = new JavaDevice(Runtime.getRuntime().availableProcessors(), true);
+
+    /**
+     * The TornadoVM device (tornado:0; PoCL's CPU device here). In CI a missing TornadoVM fails the
+     * test (CI installs it); on a developer machine without it the test is skipped.
+     */
+    public static synchronized Device tornado() {
+        if (tornado == null) {
+            boolean ok = Devices.tornadoAvailable();
+            if (!ok && System.getenv("CI") != null) {
+                fail("CI must run with TornadoVM (TORNADOVM_HOME, tornado-argfile): "
+                        + eim.tasks.backend.TornadoDevice.unavailableReason());
+            }
+            Assumptions.assumeTrue(ok, "TornadoVM is not loaded in this JVM");
+            tornado = Devices.open("tornado:0");
+        }
+        return tornado;
+    }
+
+    /** The java backend running portable bodies only: the reference of every parity test. */
+    public static Device javaPortable() {
+        return PORTABLE;
+    }
 
     private KernelHarness() {}
 
@@ -73,25 +98,68 @@ public final class KernelHarness {
         }
     }
 
-    /** Runs a sequence of tasks (fresh copies of its arrays) on both backends and compares every array. */
+    /**
+     * Runs one task (fresh copies of its arrays) on the portable body on the JVM, the fast path of
+     * the java backend, TornadoVM and the OpenCL twin, and compares every array with the portable
+     * run, each tensor relative to its own scale.
+     */
     public static void assertParity(Kernel kernel, int[] range, Object... args) {
-        Object[] j = copy(args);
-        Object[] c = copy(args);
-        run(java(), kernel, range, j);
-        run(openCl(), kernel, range, c);
-        for (int i = 0; i < args.length; i++) {
-            if (j[i] instanceof FloatArray fj) {
-                assertClose(kernel.name() + " arg " + i + " (" + fj.name() + ")", fj.array(),
-                        ((FloatArray) c[i]).array(), PARITY_TOL);
-            } else if (j[i] instanceof IntArray ij) {
-                int[] a = ij.array();
-                int[] b = ((IntArray) c[i]).array();
+        if (kernel.portable() == null) {
+            fail("kernel " + kernel.name() + " has no portable body");
+        }
+        Object[] ref = copy(args);
+        run(javaPortable(), kernel, range, ref);
+        List<Device> others = new ArrayList<>(List.of(java(), tornado()));
+        if (kernel.clSource() != null) {
+            others.add(openCl());
+        }
+        for (Device d : others) {
+            Object[] got = copy(args);
+            run(d, kernel, range, got);
+            compareAll(kernel.name() + " on " + d.name(), ref, got);
+        }
+    }
+
+    private static void compareAll(String what, Object[] expected, Object[] actual) {
+        for (int i = 0; i < expected.length; i++) {
+            if (expected[i] instanceof FloatArray fe) {
+                assertCloseToScale(what + " arg " + i + " (" + fe.name() + ")", ((FloatArray) actual[i]).array(),
+                        fe.array(), PARITY_TOL);
+            } else if (expected[i] instanceof IntArray ie) {
+                int[] a = ((IntArray) actual[i]).array();
+                int[] b = ie.array();
                 for (int k = 0; k < a.length; k++) {
                     if (a[k] != b[k]) {
-                        fail(kernel.name() + " int arg " + i + "[" + k + "]: java " + a[k] + " opencl " + b[k]);
+                        fail(what + " int arg " + i + "[" + k + "]: " + a[k] + ", portable body " + b[k]);
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * max |a - b| <= tol * max |expected| over the whole tensor (its own scale, so a small tensor
+     * is not excused by an absolute floor), reporting the worst element; NaN always fails.
+     */
+    public static void assertCloseToScale(String what, float[] actual, float[] expected, double tol) {
+        if (actual.length != expected.length) {
+            fail(what + ": length " + actual.length + " != expected " + expected.length);
+        }
+        double scale = 0, worst = 0;
+        int at = -1;
+        for (float e : expected) {
+            scale = Math.max(scale, Math.abs(e));
+        }
+        for (int i = 0; i < actual.length; i++) {
+            double err = Math.abs((double) actual[i] - expected[i]);
+            if (!(err <= worst)) {
+                worst = Double.isNaN(err) ? Double.POSITIVE_INFINITY : err;
+                at = i;
+            }
+        }
+        if (worst > tol * scale) {
+            fail(String.format("%s: element %d is %s, expected %s (error %.3g > %.1g x max|expected| %.3g)", what, at,
+                    actual[at], expected[at], worst, tol, scale));
         }
     }
 
@@ -140,9 +208,12 @@ public final class KernelHarness {
         return new FloatArray(name, n);
     }
 
+    /** Every backend a golden test runs on: java (fast paths), java (portable bodies), tornado, opencl. */
     public static List<Device> devices() {
         List<Device> out = new ArrayList<>();
         out.add(java());
+        out.add(javaPortable());
+        out.add(tornado());
         if (Devices.openClAvailable()) {
             out.add(openCl());
         }
