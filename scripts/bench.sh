@@ -19,4 +19,4 @@ case "$what" in
 esac
 mvn -q -ntp -DskipTests package -pl benchmarks -am
 # shellcheck disable=SC2086
-exec "$JAVA_HOME/bin/java" $EIM_JVM_FLAGS -Xmx4g -jar benchmarks/target/benchmarks.jar "${args[@]}"
+exec "$JAVA_HOME/bin/java" $EIM_TORNADO_FLAGS $EIM_JVM_FLAGS -Xmx4g -jar benchmarks/target/benchmarks.jar "${args[@]}"

@@ -17,7 +17,7 @@ fi
 mvn -B -q -ntp -DskipTests install -pl benchmarks -am 2>&1 | grep -v '^WARNING' || true
 tmp=$(mktemp -d)
 echo "== ours ($device)" >&2
-"$JAVA_HOME/bin/java" $EIM_JVM_FLAGS -Xmx8g -cp benchmarks/target/benchmarks.jar eim.bench.GeneratorBench \
+"$JAVA_HOME/bin/java" $EIM_TORNADO_FLAGS $EIM_JVM_FLAGS -Xmx8g -cp benchmarks/target/benchmarks.jar eim.bench.GeneratorBench \
   --device "$device" $quick --out "$tmp/ours.json"
 echo "== PyTorch" >&2
 # PyTorch's OpenMP threads spin while waiting (its fastest setting on a quiet machine); on a loaded

@@ -18,6 +18,39 @@ fi
 EIM_JVM_FLAGS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
 export MAVEN_OPTS="${MAVEN_OPTS:-} --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC"
 
+# TornadoVM (the tornado backend): TORNADOVM_HOME names the SDK. Without it, the copy in
+# ../shared/tornadovm is installed (about a minute, once); elsewhere, install the upstream SDK.
+TORNADOVM_VERSION=5.2.0-jdk25
+ensure_tornadovm() {
+  if [ -n "${TORNADOVM_HOME:-}" ] && [ -f "$TORNADOVM_HOME/tornado-argfile" ]; then
+    :
+  elif [ -z "${TORNADOVM_HOME:-}" ] && [ -f "$HOME/.tornadovm/$TORNADOVM_VERSION/tornado-argfile" ] \
+      && ls "$HOME/.m2/repository/io/github/beehive-lab/tornado-api/$TORNADOVM_VERSION/"*.jar >/dev/null 2>&1; then
+    export TORNADOVM_HOME="$HOME/.tornadovm/$TORNADOVM_VERSION"
+  else
+    local shared
+    shared="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/shared/tornadovm"
+    if [ -z "${TORNADOVM_HOME:-}" ] && [ -f "$shared/setup.sh" ]; then
+      echo "installing TornadoVM $TORNADOVM_VERSION from $shared (about a minute, once)" >&2
+      local exports
+      if exports="$(JAVA_HOME="$JAVA_HOME" bash "$shared/setup.sh" 2>/tmp/tornadovm-setup.log)"; then
+        eval "$exports"
+      else
+        echo "error: TornadoVM setup failed (log: /tmp/tornadovm-setup.log): $(tail -n 1 /tmp/tornadovm-setup.log)" >&2
+        return 1
+      fi
+    else
+      echo "error: TornadoVM not found${TORNADOVM_HOME:+ in TORNADOVM_HOME=$TORNADOVM_HOME}: install the TornadoVM SDK $TORNADOVM_VERSION" \
+        "(JDK 25 flavour, OpenCL or PTX backend, from the TornadoVM releases) and set TORNADOVM_HOME to it" >&2
+      return 1
+    fi
+  fi
+  # every JVM we start loads the TornadoVM runtime; bailout off: a kernel it cannot compile is an error
+  EIM_TORNADO_FLAGS="@$TORNADOVM_HOME/tornado-argfile -Dtornado.recover.bailout=False -Dtornado.tvm.maxbytecodesize=1048576"
+  export TORNADOVM_HOME EIM_TORNADO_FLAGS
+}
+EIM_TORNADO_FLAGS=""
+
 # PoCL gives the OpenCL backend a CPU device; GPU drivers bring their own ICDs.
 ensure_pocl() {
   if ! ls /etc/OpenCL/vendors/*.icd >/dev/null 2>&1; then

@@ -34,12 +34,14 @@ class SamplerTest {
     }
 
     @Test
-    void openClSamplerMatchesJava() {
+    void samplersAgreeOnEveryBackend() {
         EquivariantGenerator m = TestModels.randomModel(TestModels.tiny(3), 3);
         int[] labels = {5, 0};
         float[] j = sample(m, KernelHarness.java(), Sampler.Mode.INCREMENTAL, labels, 6, 2f);
-        float[] c = sample(m, KernelHarness.openCl(), Sampler.Mode.INCREMENTAL, labels, 6, 2f);
-        KernelHarness.assertClose("opencl vs java sampler", c, j, 1e-4);
+        for (var d : java.util.List.of(KernelHarness.tornado(), KernelHarness.openCl())) {
+            float[] c = sample(m, d, Sampler.Mode.INCREMENTAL, labels, 6, 2f);
+            KernelHarness.assertClose(d.name() + " vs java sampler", c, j, 1e-4);
+        }
     }
 
     @Test

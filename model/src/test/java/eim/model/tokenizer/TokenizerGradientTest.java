@@ -3,6 +3,7 @@ package eim.model.tokenizer;
 import static eim.tasks.testing.KernelHarness.assertClose;
 import static eim.tasks.testing.KernelHarness.java;
 import static eim.tasks.testing.KernelHarness.openCl;
+import static eim.tasks.testing.KernelHarness.tornado;
 
 import eim.tasks.Device;
 import eim.tasks.testing.GradCheck;
@@ -76,11 +77,11 @@ class TokenizerGradientTest {
     }
 
     @Test
-    void openClBackwardMatchesJava() {
-        float[][] grads = new float[2][];
-        float[][] dLatent = new float[2][];
-        Device[] devices = {java(), openCl()};
-        for (int k = 0; k < 2; k++) {
+    void backwardAgreesOnEveryBackend() {
+        Device[] devices = {java(), tornado(), openCl()};
+        float[][] grads = new float[devices.length][];
+        float[][] dLatent = new float[devices.length][];
+        for (int k = 0; k < devices.length; k++) {
             try (Tokenizer t = new Tokenizer(TINY, devices[k], 3)) {
                 Network enc = t.encoder(B, WIDTH, true), dec = t.decoder(B, TOKENS, true);
                 lossOf(t, enc, randn(enc.input().size(), 8), randn(enc.output().size(), 9));
@@ -90,8 +91,10 @@ class TokenizerGradientTest {
                 dLatent[k] = dec.inputGrad().array().clone();
             }
         }
-        assertClose("parameter gradients", grads[1], grads[0], 1e-4);
-        assertClose("latent gradient", dLatent[1], dLatent[0], 1e-4);
+        for (int k = 1; k < devices.length; k++) {
+            assertClose(devices[k].name() + " parameter gradients", grads[k], grads[0], 1e-4);
+            assertClose(devices[k].name() + " latent gradient", dLatent[k], dLatent[0], 1e-4);
+        }
     }
 
     static float[] concat(float[] a, float[] b) {

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code eim tokenizer decode}: a token file -> PNGs as wide as their token sequences. */
@@ -38,15 +39,14 @@ public final class DecodeCommand implements Callable<Integer> {
     @Option(names = "--concat", description = "decode all items joined along the width into one PNG")
     boolean concat;
 
-    @Option(names = "--device", defaultValue = "java")
-    String device;
+    @Mixin DeviceOption device;
 
     @Option(names = "--no-ema", description = "use the trained weights instead of their EMA")
     boolean noEma;
 
     @Override
     public Integer call() {
-        try (Device dev = TokenizerCommand.openDevice(device);
+        try (Device dev = device.open();
              Tokenizer tokenizer = TokenizerCheckpoint.loadForInference(checkpoint, dev, !noEma)) {
             TokenizerConfig cfg = tokenizer.config();
             TokenFile tf = TokenFile.read(tokens);

@@ -5,6 +5,7 @@ import eim.runtime.demo.DemoPipeline;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -17,8 +18,7 @@ final class DemoCommand implements Callable<Integer> {
     double minutes;
     @Option(names = "--out", defaultValue = "out", description = "output folder (default ${DEFAULT-VALUE})")
     Path out;
-    @Option(names = "--device", defaultValue = "java", description = "java, opencl or opencl:N (default ${DEFAULT-VALUE})")
-    String device;
+    @Mixin DeviceOption device;
     @Option(names = "--seed", defaultValue = "1", description = "seed of data, training and sampling (default ${DEFAULT-VALUE})")
     long seed;
     @Option(names = "--retrain", description = "train again even when matching trained models are in the output folder")
@@ -29,7 +29,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         DemoConfig base = toy ? DemoConfig.toy() : DemoConfig.standard();
-        new DemoPipeline(base.withOut(out).withRun(device, seed, minutes, retrain)).run(); // logs the report's path
+        new DemoPipeline(base.withOut(out).withRun(device.name, seed, minutes, retrain)).run(); // logs the report's path
         return 0;
     }
 }

@@ -2,11 +2,16 @@ package eim.runtime.cli;
 
 import eim.tasks.DeviceInfo;
 import eim.tasks.Devices;
+import eim.tasks.backend.OpenClDrivers;
+import eim.tasks.backend.TornadoDevice;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
 @Command(name = "devices", mixinStandardHelpOptions = true,
-        description = "Lists the devices kernels can run on (backend, name, vendor, type, compute units, memory, version).")
+        description = "Lists the devices kernels can run on (--device names: backend, name, vendor, type, compute "
+                + "units, memory, version) and the OpenCL drivers found (vendor, driver version, memory, compute "
+                + "units, fp16/fp64 support).")
 final class DevicesCommand implements Callable<Integer> {
     @Override
     public Integer call() {
@@ -15,8 +20,17 @@ final class DevicesCommand implements Callable<Integer> {
         for (DeviceInfo d : Devices.list()) {
             System.out.println(d.describe());
         }
-        if (!Devices.openClAvailable()) {
-            System.out.println("(no OpenCL platform: install pocl-opencl-icd or a GPU driver for the opencl backend)");
+        if (!Devices.tornadoAvailable()) {
+            System.out.println("(no tornado devices: " + TornadoDevice.unavailableReason() + ")");
+        }
+        List<OpenClDrivers.Driver> drivers = OpenClDrivers.list();
+        System.out.println();
+        System.out.println("OpenCL drivers:");
+        if (drivers.isEmpty()) {
+            System.out.println("  (" + OpenClDrivers.NO_OPENCL + ")");
+        }
+        for (OpenClDrivers.Driver d : drivers) {
+            System.out.println("  " + d.describe());
         }
         return 0;
     }

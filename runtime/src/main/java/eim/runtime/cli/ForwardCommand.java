@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "forward", mixinStandardHelpOptions = true,
@@ -24,7 +25,7 @@ final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--no-ema", description = "use the trained weights instead of the EMA") boolean noEma;
     @Option(names = "--heads") Integer heads;
     @Option(names = "--window") Integer window;
-    @Option(names = "--device", defaultValue = "java") String device;
+    @Mixin DeviceOption device;
 
     @Override
     public Integer call() throws Exception {
@@ -41,7 +42,7 @@ final class ForwardCommand implements Callable<Integer> {
                     + m.cfg.tokenChannels());
         }
         float[] z;
-        try (Device dev = Devices.open(device)) {
+        try (Device dev = device.open()) {
             z = m.conditions(dev, t.floats(), labels, t.dim(1));
         }
         SafeTensors.write(out, Map.of("z", Tensor.of(z, t.dim(0), t.dim(1), m.cfg.width())), Map.of("checkpoint", ckpt.toString()));

@@ -19,6 +19,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "generate", mixinStandardHelpOptions = true,
@@ -61,7 +62,7 @@ final class GenerateCommand implements Callable<Integer> {
     int steps;
     @Option(names = "--seed", defaultValue = "0") long seed;
     @Option(names = "--batch", defaultValue = "4", description = "images sampled together (default ${DEFAULT-VALUE})") int batch;
-    @Option(names = "--device", defaultValue = "java") String device;
+    @Mixin DeviceOption device;
     @Option(names = "--out", defaultValue = "out/generated", description = "output folder (default ${DEFAULT-VALUE})") Path out;
     @Option(names = "--vae-norm", description = "latent scale (default: the tokenizer config's, 0.05493 for the released models)")
     Float vaeNorm;
@@ -84,7 +85,7 @@ final class GenerateCommand implements Callable<Integer> {
         };
         long t0 = System.nanoTime();
         EquivariantGenerator generator = loadGenerator();
-        try (Device dev = Devices.open(device); Tokenizer tokenizer = loadTokenizer(dev)) {
+        try (Device dev = device.open(); Tokenizer tokenizer = loadTokenizer(dev)) {
             double loadSecs = (System.nanoTime() - t0) / 1e9;
             int tokens = width != null ? width : generator.cfg.seqLen();
             ImageGenerator.Settings settings = new ImageGenerator.Settings(tokens, cfg, steps, mode);

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "sample", mixinStandardHelpOptions = true,
@@ -27,7 +28,7 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0") long seed;
     @Option(names = "--sampler", defaultValue = "incremental", description = "incremental or full") String sampler;
     @Option(names = "--no-ema", description = "use the live weights instead of the EMA") boolean noEma;
-    @Option(names = "--device", defaultValue = "java") String device;
+    @Mixin DeviceOption device;
     @Option(names = "--out", defaultValue = "out/samples.safetensors") Path out;
 
     @Override
@@ -49,7 +50,7 @@ final class SampleCommand implements Callable<Integer> {
         };
         float[] tokens;
         long t0 = System.nanoTime();
-        try (Device dev = Devices.open(device);
+        try (Device dev = device.open();
              Sampler s = new Sampler(m, dev, mode, all.length, len, cfg, steps);
              eim.runtime.Progress pb = eim.runtime.Progress.start("sample", len, "token")) {
             tokens = s.sample(all, Sampler.NoiseSource.seeded(seed), (i, n) -> pb.stepTo(i + 1));

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -40,8 +41,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "8")
     int batch;
 
-    @Option(names = "--device", defaultValue = "java")
-    String device;
+    @Mixin DeviceOption device;
 
     @Option(names = "--no-ema", description = "use the trained weights instead of their EMA")
     boolean noEma;
@@ -51,7 +51,7 @@ public final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Device dev = TokenizerCommand.openDevice(device);
+        try (Device dev = device.open();
              Tokenizer tokenizer = TokenizerCheckpoint.loadForInference(checkpoint, dev, !noEma)) {
             TokenizerConfig cfg = tokenizer.config();
             int w = width != null ? width : cfg.resolution(), h = cfg.resolution();

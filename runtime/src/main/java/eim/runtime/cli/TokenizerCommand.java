@@ -18,6 +18,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -37,11 +38,6 @@ public final class TokenizerCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: train, tokenize, decode or scenes");
-    }
-
-    /** Opens a device by name with the list of valid names in the error. */
-    static Device openDevice(String name) {
-        return Devices.open(name);
     }
 
     /** Prints "error: ..." for the user's mistakes (bad files, mismatched checkpoints) instead of a stack trace. */
@@ -72,8 +68,7 @@ public final class TokenizerCommand implements Runnable {
         @Option(names = "--resume", description = "continue the run saved in --out (its config wins)")
         boolean resume;
 
-        @Option(names = "--device", defaultValue = "java", description = "java or opencl:N (default: ${DEFAULT-VALUE})")
-        String device;
+        @Mixin DeviceOption device;
 
         @Option(names = "--steps", defaultValue = "1000") int steps;
         @Option(names = "--batch", defaultValue = "8") int batch;
@@ -93,7 +88,7 @@ public final class TokenizerCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (Device dev = openDevice(device)) {
+            try (Device dev = device.open()) {
                 boolean resuming = resume && Files.exists(out);
                 TokenizerConfig cfg = resuming ? TokenizerCheckpoint.config(out) : TokenizerConfig.preset(preset);
                 ImageSet[] sets = images(cfg.resolution());

@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -52,7 +53,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--log-every", defaultValue = "50") int logEvery;
     @Option(names = "--checkpoint-every", defaultValue = "500") int ckptEvery;
     @Option(names = "--resume", description = "continue from this generator checkpoint") Path resume;
-    @Option(names = "--device", defaultValue = "java", description = "java, opencl, opencl:N") String device;
+    @Mixin DeviceOption device;
 
     @Override
     public Integer call() throws Exception {
@@ -68,7 +69,7 @@ final class TrainCommand implements Callable<Integer> {
         log.info("generator: {} parameters, {} blocks, width {}, window {}, {} sequences of {} tokens x {} channels",
                 model.params.count(), cfg.depth(), cfg.width(), cfg.window(), ds.size(), ds.length(), ds.channels());
         Files.createDirectories(out);
-        try (Device dev = Devices.open(device);
+        try (Device dev = device.open();
              GeneratorTrainer tr = new GeneratorTrainer(model, ds, opt, dev, from);
              eim.runtime.Progress pb = eim.runtime.Progress.start("train", steps, "step")) {
             pb.stepTo(tr.step());

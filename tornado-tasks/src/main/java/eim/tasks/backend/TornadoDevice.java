@@ -12,10 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
-import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 
 /**
@@ -33,16 +31,15 @@ import uk.ac.manchester.tornado.api.enums.DataTransferMode;
  * orders; see KERNELS.md.
  *
  * <p>TornadoVM drops the host-to-device copy of an array that a graph's kernels only write (then
- * unwritten elements come back as garbage), so each graph starts with one {@link #keepFloats}
- * / {@link #keepInts} task per array: a read the compiler cannot remove, which makes the copy
- * happen.
+ * unwritten elements come back as garbage), so each graph starts with {@link Keep} tasks: reads
+ * the compiler cannot remove, which make the copy happen.
  */
 public final class TornadoDevice implements Device {
     private static final AtomicLong GRAPH_IDS = new AtomicLong();
 
     private final TornadoDevice0 device;
     private final DeviceInfo info;
-    private final Map<eim.tasks.TaskGraph, TornadoExecutionPlan> plans = new IdentityHashMap<>();
+    private final Map<eim.tasks.TaskGraph, List<TornadoExecutionPlan>> plans = new IdentityHashMap<>();
 
     /** Thin holder so that the TornadoVM device type does not clash with this class's name. */
     private record TornadoDevice0(uk.ac.manchester.tornado.api.common.TornadoDevice device, String id) {}
@@ -58,6 +55,11 @@ public final class TornadoDevice implements Device {
     /** Whether the TornadoVM runtime is loaded in this JVM (started with its argfile). */
     public static boolean available() {
         if (System.getProperty("tornado.load.runtime.implementation") == null) {
+            return false;
+        }
+        try {
+            OpenClDrivers.requireDriverFor("tornado");
+        } catch (IllegalStateException e) {
             return false;
         }
         try {
@@ -90,6 +92,7 @@ public final class TornadoDevice implements Device {
         if (System.getProperty("tornado.load.runtime.implementation") == null) {
             throw new IllegalStateException(unavailableReason());
         }
+        OpenClDrivers.requireDriverFor("tornado:" + index); // one clear line instead of TornadoVM's start-up failure
         List<uk.ac.manchester.tornado.api.common.TornadoDevice> all = list();
         if (all.isEmpty()) {
             throw new IllegalStateException("TornadoVM found no device (is an OpenCL driver installed? PoCL: apt-get install pocl-opencl-icd)");
@@ -110,74 +113,83 @@ public final class TornadoDevice implements Device {
         return true;
     }
 
+    /**
+     * TornadoVM compiles a graph into fixed-size structures (at most 256 tasks, 1024 graph nodes, a
+     * bytecode buffer we enlarge with -Dtornado.tvm.maxbytecodesize): longer graphs of ours (zeroing
+     * every gradient, the optimiser over every parameter) run as consecutive TornadoVM graphs of at
+     * most this many tasks and {@link #MAX_ARRAYS_PER_PART} arrays.
+     */
+    static final int MAX_TASKS_PER_PART = 64;
+    static final int MAX_ARRAYS_PER_PART = 96;
+
     @Override
     public synchronized void execute(eim.tasks.TaskGraph graph) {
         if (graph.tasks().isEmpty()) {
             return; // transfers only: the host arrays already are the coherent copy
         }
-        plans.computeIfAbsent(graph, this::compile).execute();
+        for (TornadoExecutionPlan p : plans.computeIfAbsent(graph, this::compile)) {
+            p.execute();
+        }
     }
 
-    /** Our graph as a TornadoVM graph: keep-reads, the portable bodies, every array in and out. */
-    private TornadoExecutionPlan compile(eim.tasks.TaskGraph graph) {
-        String name = "g" + GRAPH_IDS.incrementAndGet() + "_" + graph.name().replaceAll("[^A-Za-z0-9_]", "_");
-        TaskGraph tg = new TaskGraph(name);
-        Map<Object, Boolean> arrays = new LinkedHashMap<>(); // host array -> is float
-        List<Object[]> bound = new ArrayList<>();
-        for (Task t : graph.tasks()) {
-            if (t.kernel().portable() == null) {
-                throw new IllegalStateException("kernel " + t.kernel().name() + " has no portable body: the tornado "
-                        + "backend cannot run task " + t.name());
-            }
-            Object[] a = KernelSignatures.bind(t);
-            bound.add(a);
-            for (int i = 2; i < a.length; i++) {
-                if (a[i] instanceof float[] || a[i] instanceof int[]) {
-                    arrays.putIfAbsent(a[i], a[i] instanceof float[]);
+    /** Our graph as TornadoVM graphs (one, unless it is long): keep-reads, the portable bodies, arrays in and out. */
+    private List<TornadoExecutionPlan> compile(eim.tasks.TaskGraph graph) {
+        String base = "g" + GRAPH_IDS.incrementAndGet() + "_" + graph.name().replaceAll("[^A-Za-z0-9_]", "_");
+        List<TornadoExecutionPlan> parts = new ArrayList<>();
+        List<Task> tasks = graph.tasks();
+        int start = 0;
+        while (start < tasks.size()) {
+            Map<Object, Boolean> arrays = new LinkedHashMap<>(); // host array -> is float
+            List<Object[]> bound = new ArrayList<>();
+            int end = start;
+            while (end < tasks.size() && end - start < MAX_TASKS_PER_PART) {
+                Task t = tasks.get(end);
+                if (t.kernel().portable() == null) {
+                    throw new IllegalStateException("kernel " + t.kernel().name() + " has no portable body: the tornado "
+                            + "backend cannot run task " + t.name());
                 }
+                Object[] a = KernelSignatures.bind(t);
+                Map<Object, Boolean> more = new LinkedHashMap<>(arrays);
+                for (int i = 2; i < a.length; i++) {
+                    if (a[i] instanceof float[] || a[i] instanceof int[]) {
+                        more.putIfAbsent(a[i], a[i] instanceof float[]);
+                    }
+                }
+                if (end > start && more.size() > MAX_ARRAYS_PER_PART) {
+                    break;
+                }
+                arrays = more;
+                bound.add(a);
+                end++;
             }
+            parts.add(compilePart(base + "_" + parts.size(), tasks.subList(start, end), bound, arrays));
+            start = end;
         }
+        return parts;
+    }
+
+    private TornadoExecutionPlan compilePart(String name, List<Task> tasks, List<Object[]> bound, Map<Object, Boolean> arrays) {
+        TaskGraph tg = new TaskGraph(name);
         Object[] all = arrays.keySet().toArray();
         tg.transferToDevice(DataTransferMode.EVERY_EXECUTION, all);
-        int k = 0;
-        for (var e : arrays.entrySet()) {
-            String id = "keep" + (k++);
-            if (e.getValue()) {
-                tg.task(id, TornadoDevice::keepFloats, (float[]) e.getKey());
+        List<float[]> floats = new ArrayList<>();
+        List<int[]> ints = new ArrayList<>();
+        arrays.forEach((a, isFloat) -> {
+            if (isFloat) {
+                floats.add((float[]) a);
             } else {
-                tg.task(id, TornadoDevice::keepInts, (int[]) e.getKey());
+                ints.add((int[]) a);
             }
-        }
+        });
+        Keep.addTasks(tg, floats, ints);
         for (int i = 0; i < bound.size(); i++) {
-            Task t = graph.tasks().get(i);
-            String id = "t" + i + "_" + t.kernel().name().replaceAll("[^A-Za-z0-9_]", "_");
-            Invoker.task(tg, id, t.kernel().portable(), bound.get(i));
+            String id = "t" + i + "_" + tasks.get(i).kernel().name().replaceAll("[^A-Za-z0-9_]", "_");
+            Invoker.task(tg, id, tasks.get(i).kernel().portable(), bound.get(i));
         }
         tg.transferToHost(DataTransferMode.EVERY_EXECUTION, all);
-        ImmutableTaskGraph itg = tg.snapshot();
-        TornadoExecutionPlan plan = new TornadoExecutionPlan(itg);
+        TornadoExecutionPlan plan = new TornadoExecutionPlan(tg.snapshot());
         plan.withDevice(device.device());
         return plan;
-    }
-
-    /** Reads a[0] so the array is copied in; writes only a NaN back over itself (never a change). */
-    public static void keepFloats(float[] a) {
-        for (@Parallel int i = 0; i < 1; i++) {
-            float v = a[0];
-            if (v != v) {
-                a[0] = v;
-            }
-        }
-    }
-
-    /** The int twin of {@link #keepFloats}. */
-    public static void keepInts(int[] a) {
-        for (@Parallel int i = 0; i < 1; i++) {
-            int v = a[0];
-            if (v == Integer.MIN_VALUE) {
-                a[0] = v;
-            }
-        }
     }
 
     // Host arrays are the coherent copy between graphs: these are no-ops.
@@ -204,9 +216,9 @@ public final class TornadoDevice implements Device {
     }
 
     private synchronized void forget(eim.tasks.TaskGraph g) {
-        TornadoExecutionPlan p = plans.remove(g);
-        if (p != null) {
-            closeQuietly(p);
+        List<TornadoExecutionPlan> ps = plans.remove(g);
+        if (ps != null) {
+            ps.forEach(TornadoDevice::closeQuietly);
         }
     }
 
@@ -229,9 +241,7 @@ public final class TornadoDevice implements Device {
 
     @Override
     public synchronized void close() {
-        for (TornadoExecutionPlan p : plans.values()) {
-            closeQuietly(p);
-        }
+        plans.values().forEach(ps -> ps.forEach(TornadoDevice::closeQuietly));
         plans.clear();
     }
 }

@@ -1,11 +1,11 @@
 package eim.tasks.kernels;
 
 import eim.tasks.Kernel;
-import eim.tasks.Parallel;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
 
 /**
  * Pointwise activations: GELU in its exact erf form (PyTorch's default {@code F.gelu}) and SiLU.
- * Range {n}. Backward kernels accumulate into dx.
+ * Range {n}. Backward kernels accumulate into dx. One portable body each (plain loops).
  */
 public final class Activations {
     private static final String CL = "activations.cl";
@@ -13,32 +13,30 @@ public final class Activations {
     private static final double INV_SQRT_2PI = 0.39894228040143267794;
 
     /** range {n}: y = x·Φ(x) = 0.5·x·(1 + erf(x/√2)). Args: x, y, n. */
-    public static final Kernel GELU_FORWARD = Kernel.javaOnly("gelu_forward", CL,
-            (from, to, a) -> geluForward(from, to, a.f(0), a.f(1), a.i(2)));
+    public static final Kernel GELU_FORWARD = Kernel.of("gelu_forward", CL, Activations::geluForward);
 
     /** range {n}: dx += dy·(Φ(x) + x·φ(x)). Args: x, dy, dx, n. */
-    public static final Kernel GELU_BACKWARD = Kernel.javaOnly("gelu_backward", CL,
-            (from, to, a) -> geluBackward(from, to, a.f(0), a.f(1), a.f(2), a.i(3)));
+    public static final Kernel GELU_BACKWARD = Kernel.of("gelu_backward", CL, Activations::geluBackward);
 
     /** range {n}: y = x·σ(x). Args: x, y, n. */
-    public static final Kernel SILU_FORWARD = Kernel.javaOnly("silu_forward", CL,
-            (from, to, a) -> siluForward(from, to, a.f(0), a.f(1), a.i(2)));
+    public static final Kernel SILU_FORWARD = Kernel.of("silu_forward", CL, Activations::siluForward);
 
     /** range {n}: dx += dy·σ(x)·(1 + x·(1 − σ(x))). Args: x, dy, dx, n. */
-    public static final Kernel SILU_BACKWARD = Kernel.javaOnly("silu_backward", CL,
-            (from, to, a) -> siluBackward(from, to, a.f(0), a.f(1), a.f(2), a.i(3)));
+    public static final Kernel SILU_BACKWARD = Kernel.of("silu_backward", CL, Activations::siluBackward);
 
     private Activations() {}
 
     public static void geluForward(int from, int to, float[] x, float[] y, int n) {
-        for (@Parallel int i = from; i < to; i++) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            int i = from + k;
             double v = x[i];
             y[i] = (float) (0.5 * v * (1.0 + erf(v * SQRT1_2)));
         }
     }
 
     public static void geluBackward(int from, int to, float[] x, float[] dy, float[] dx, int n) {
-        for (@Parallel int i = from; i < to; i++) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            int i = from + k;
             double v = x[i];
             double cdf = 0.5 * (1.0 + erf(v * SQRT1_2));
             double pdf = INV_SQRT_2PI * Math.exp(-0.5 * v * v);
@@ -47,14 +45,16 @@ public final class Activations {
     }
 
     public static void siluForward(int from, int to, float[] x, float[] y, int n) {
-        for (@Parallel int i = from; i < to; i++) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            int i = from + k;
             float v = x[i];
             y[i] = v * sigmoid(v);
         }
     }
 
     public static void siluBackward(int from, int to, float[] x, float[] dy, float[] dx, int n) {
-        for (@Parallel int i = from; i < to; i++) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            int i = from + k;
             float v = x[i];
             float s = sigmoid(v);
             dx[i] += dy[i] * s * (1f + v * (1f - s));
@@ -65,62 +65,73 @@ public final class Activations {
         return 1f / (1f + (float) Math.exp(-v));
     }
 
-    // Rational approximations of erf from Sun's fdlibm s_erf.c (W. J. Cody's method; error below
-    // 1 ulp of a double), evaluated on four intervals of |x|. Java's Math has no erf.
-    private static final double ERX = 8.45062911510467529297e-01;
-    private static final double[] PP = {1.28379167095512558561e-01, -3.25042107247001499370e-01,
-            -2.84817495755985104766e-02, -5.77027029648944159157e-03, -2.37630166566501626084e-05};
-    private static final double[] QQ = {1.0, 3.97917223959155352819e-01, 6.50222499887672944485e-02,
-            5.08130628187576562776e-03, 1.32494738004321644526e-04, -3.96022827877536812320e-06};
-    private static final double[] PA = {-2.36211856075265944077e-03, 4.14856118683748331666e-01,
-            -3.72207876035701323847e-01, 3.18346619901161753674e-01, -1.10894694282396677476e-01,
-            3.54783043256182359371e-02, -2.16637559486879084300e-03};
-    private static final double[] QA = {1.0, 1.06420880400844228286e-01, 5.40397917702171048937e-01,
-            7.18286544141962662868e-02, 1.26171219808761642112e-01, 1.36370839120290507362e-02,
-            1.19844998467991074170e-02};
-    private static final double[] RA = {-9.86494403484714822705e-03, -6.93858572707181764372e-01,
-            -1.05586262253232909814e+01, -6.23753324503260060396e+01, -1.62396669462573470355e+02,
-            -1.84605092906711035994e+02, -8.12874355063065934246e+01, -9.81432934416914548592e+00};
-    private static final double[] SA = {1.0, 1.96512716674392571292e+01, 1.37657754143519042600e+02,
-            4.34565877475229228821e+02, 6.45387271733267880336e+02, 4.29008140027567833386e+02,
-            1.08635005541779435134e+02, 6.57024977031928170135e+00, -6.04244152148580987438e-02};
-    private static final double[] RB = {-9.86494292470009928597e-03, -7.99283237680523006574e-01,
-            -1.77579549177547519889e+01, -1.60636384855821916062e+02, -6.37566443368389627722e+02,
-            -1.02509513161107724954e+03, -4.83519191608651397019e+02};
-    private static final double[] SB = {1.0, 3.03380607434824582924e+01, 3.25792512996573918826e+02,
-            1.53672958608443695994e+03, 3.19985821950859553908e+03, 2.55305040643316442583e+03,
-            4.74528541206955367215e+02, -2.24409524465858183362e+01};
-
-    /** The error function, accurate to about 1e-16 (absolute) for every double. */
+    /**
+     * The error function, accurate to about 1e-16 (absolute) for every double: the rational
+     * approximations of Sun's fdlibm s_erf.c (W. J. Cody's method; error below 1 ulp of a double),
+     * evaluated on four intervals of |x|. Java's Math has no erf. The coefficients are written
+     * out in Horner form (no static arrays) so that TornadoVM can compile it into kernels.
+     */
     public static double erf(double x) {
-        if (Double.isNaN(x)) {
-            return x;
-        }
         double ax = Math.abs(x);
         double r;
-        if (ax < 0.84375) {
+        if (x != x) {
+            r = x; // NaN
+        } else if (ax < 0.84375) {
+            // erf(x) = x + x·R(x²)
             double z = x * x;
-            return x + x * (poly(PP, z) / poly(QQ, z)); // erf(x) = x + x·R(x²)
+            double p = 1.28379167095512558561e-01 + z * (-3.25042107247001499370e-01 + z * (-2.84817495755985104766e-02
+                    + z * (-5.77027029648944159157e-03 + z * -2.37630166566501626084e-05)));
+            double q = 1.0 + z * (3.97917223959155352819e-01 + z * (6.50222499887672944485e-02
+                    + z * (5.08130628187576562776e-03 + z * (1.32494738004321644526e-04 + z * -3.96022827877536812320e-06))));
+            r = x + x * (p / q);
         } else if (ax < 1.25) {
+            // erf near 1 is erx + P/Q of (|x| − 1)
             double s = ax - 1.0;
-            r = ERX + poly(PA, s) / poly(QA, s); // erf near 1 is erx + P/Q of (|x| − 1)
+            double p = -2.36211856075265944077e-03 + s * (4.14856118683748331666e-01 + s * (-3.72207876035701323847e-01
+                    + s * (3.18346619901161753674e-01 + s * (-1.10894694282396677476e-01
+                    + s * (3.54783043256182359371e-02 + s * -2.16637559486879084300e-03)))));
+            double q = 1.0 + s * (1.06420880400844228286e-01 + s * (5.40397917702171048937e-01
+                    + s * (7.18286544141962662868e-02 + s * (1.26171219808761642112e-01
+                    + s * (1.36370839120290507362e-02 + s * 1.19844998467991074170e-02)))));
+            r = 8.45062911510467529297e-01 + p / q;
+            if (x < 0) {
+                r = -r;
+            }
         } else if (ax < 6.0) {
             // erfc(x) = exp(−x² − 0.5625 + R/S(1/x²)) / x
             double s = 1.0 / (ax * ax);
-            double rs = ax < 1.0 / 0.35 ? poly(RA, s) / poly(SA, s) : poly(RB, s) / poly(SB, s);
+            double rs;
+            if (ax < 1.0 / 0.35) {
+                double p = -9.86494403484714822705e-03 + s * (-6.93858572707181764372e-01
+                        + s * (-1.05586262253232909814e+01 + s * (-6.23753324503260060396e+01
+                        + s * (-1.62396669462573470355e+02 + s * (-1.84605092906711035994e+02
+                        + s * (-8.12874355063065934246e+01 + s * -9.81432934416914548592e+00))))));
+                double q = 1.0 + s * (1.96512716674392571292e+01 + s * (1.37657754143519042600e+02
+                        + s * (4.34565877475229228821e+02 + s * (6.45387271733267880336e+02
+                        + s * (4.29008140027567833386e+02 + s * (1.08635005541779435134e+02
+                        + s * (6.57024977031928170135e+00 + s * -6.04244152148580987438e-02)))))));
+                rs = p / q;
+            } else {
+                double p = -9.86494292470009928597e-03 + s * (-7.99283237680523006574e-01
+                        + s * (-1.77579549177547519889e+01 + s * (-1.60636384855821916062e+02
+                        + s * (-6.37566443368389627722e+02 + s * (-1.02509513161107724954e+03
+                        + s * -4.83519191608651397019e+02)))));
+                double q = 1.0 + s * (3.03380607434824582924e+01 + s * (3.25792512996573918826e+02
+                        + s * (1.53672958608443695994e+03 + s * (3.19985821950859553908e+03
+                        + s * (2.55305040643316442583e+03 + s * (4.74528541206955367215e+02
+                        + s * -2.24409524465858183362e+01))))));
+                rs = p / q;
+            }
             r = 1.0 - Math.exp(-ax * ax - 0.5625 + rs) / ax;
+            if (x < 0) {
+                r = -r;
+            }
         } else {
             r = 1.0; // erfc(6) < 3e-17
+            if (x < 0) {
+                r = -r;
+            }
         }
-        return x < 0 ? -r : r;
-    }
-
-    /** c[0] + c[1]·z + c[2]·z² + … by Horner's rule. */
-    private static double poly(double[] c, double z) {
-        double p = c[c.length - 1];
-        for (int k = c.length - 2; k >= 0; k--) {
-            p = c[k] + z * p;
-        }
-        return p;
+        return r;
     }
 }

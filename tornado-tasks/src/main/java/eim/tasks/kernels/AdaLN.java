@@ -1,9 +1,9 @@
 package eim.tasks.kernels;
 
 import eim.tasks.Kernel;
-import eim.tasks.Parallel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
 
 /**
  * Adaptive-LayerNorm modulation as in DiT/MAR's {@code SimpleMLPAdaLN}: {@code modulate(x, shift,
@@ -17,32 +17,84 @@ public final class AdaLN {
     private static final String CL = "adaln.cl";
 
     /** h = xn·(1 + scale) + shift. Args: xn, mod, h, rows, W, modStride, shiftOff, scaleOff. */
-    public static final Kernel MODULATE_FORWARD = Kernel.javaOnly("modulate_forward", CL,
-            (from, to, a) -> modulateForward(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5), a.i(6), a.i(7)));
+    public static final Kernel MODULATE_FORWARD = Kernel.of("modulate_forward", CL, AdaLN::modulateForward)
+            .withFast((from, to, a) -> modulateForwardFast(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5), a.i(6), a.i(7)));
 
     /**
      * dxn += dh·(1 + scale); dmod[shift] += dh; dmod[scale] += dh·xn.
      * Args: xn, mod, dh, dxn, dmod, rows, W, modStride, shiftOff, scaleOff.
      */
-    public static final Kernel MODULATE_BACKWARD = Kernel.javaOnly("modulate_backward", CL,
-            (from, to, a) -> modulateBackward(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4),
+    public static final Kernel MODULATE_BACKWARD = Kernel.of("modulate_backward", CL, AdaLN::modulateBackward)
+            .withFast((from, to, a) -> modulateBackwardFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4),
                     a.i(5), a.i(6), a.i(7), a.i(8), a.i(9)));
 
     /** x += gate·h. Args: x, h, mod, rows, W, modStride, gateOff. */
-    public static final Kernel GATE_ADD_FORWARD = Kernel.javaOnly("gate_add_forward", CL,
-            (from, to, a) -> gateAddForward(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5), a.i(6)));
+    public static final Kernel GATE_ADD_FORWARD = Kernel.of("gate_add_forward", CL, AdaLN::gateAddForward)
+            .withFast((from, to, a) -> gateAddForwardFast(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5), a.i(6)));
 
     /** dh += dx·gate; dmod[gate] += dx·h. Args: dx, h, mod, dh, dmod, rows, W, modStride, gateOff. */
-    public static final Kernel GATE_ADD_BACKWARD = Kernel.javaOnly("gate_add_backward", CL,
-            (from, to, a) -> gateAddBackward(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4),
+    public static final Kernel GATE_ADD_BACKWARD = Kernel.of("gate_add_backward", CL, AdaLN::gateAddBackward)
+            .withFast((from, to, a) -> gateAddBackwardFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4),
                     a.i(5), a.i(6), a.i(7), a.i(8)));
 
     private AdaLN() {}
 
     public static void modulateForward(int from, int to, float[] xn, float[] mod, float[] h, int rows, int W,
                                        int modStride, int shiftOff, int scaleOff) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            for (@Parallel int c = 0; c < W; c++) {
+                int r = from + k;
+                int i = r * W + c;
+                int m = r * modStride + c;
+                h[i] = xn[i] * (1f + mod[m + scaleOff]) + mod[m + shiftOff];
+            }
+        }
+    }
+
+    public static void modulateBackward(int from, int to, float[] xn, float[] mod, float[] dh, float[] dxn,
+                                        float[] dmod, int rows, int W, int modStride, int shiftOff, int scaleOff) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            for (@Parallel int c = 0; c < W; c++) {
+                int r = from + k;
+                int i = r * W + c;
+                int m = r * modStride + c;
+                float g = dh[i];
+                dxn[i] += g * (1f + mod[m + scaleOff]);
+                dmod[m + shiftOff] += g;
+                dmod[m + scaleOff] += g * xn[i];
+            }
+        }
+    }
+
+    public static void gateAddForward(int from, int to, float[] x, float[] h, float[] mod, int rows, int W,
+                                      int modStride, int gateOff) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            for (@Parallel int c = 0; c < W; c++) {
+                int r = from + k;
+                int i = r * W + c;
+                x[i] += mod[r * modStride + gateOff + c] * h[i];
+            }
+        }
+    }
+
+    public static void gateAddBackward(int from, int to, float[] dx, float[] h, float[] mod, float[] dh,
+                                       float[] dmod, int rows, int W, int modStride, int gateOff) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            for (@Parallel int c = 0; c < W; c++) {
+                int r = from + k;
+                int i = r * W + c;
+                int g = r * modStride + gateOff + c;
+                float d = dx[i];
+                dh[i] += d * mod[g];
+                dmod[g] += d * h[i];
+            }
+        }
+    }
+
+    static void modulateForwardFast(int from, int to, float[] xn, float[] mod, float[] h, int rows, int W,
+                                       int modStride, int shiftOff, int scaleOff) {
         int upper = S.loopBound(W);
-        for (@Parallel int r = from; r < to; r++) {
+        for (int r = from; r < to; r++) {
             int o = r * W, shift = r * modStride + shiftOff, scale = r * modStride + scaleOff;
             int c = 0;
             for (; c < upper; c += S.length()) {
@@ -56,10 +108,10 @@ public final class AdaLN {
         }
     }
 
-    public static void modulateBackward(int from, int to, float[] xn, float[] mod, float[] dh, float[] dxn,
+    static void modulateBackwardFast(int from, int to, float[] xn, float[] mod, float[] dh, float[] dxn,
                                         float[] dmod, int rows, int W, int modStride, int shiftOff, int scaleOff) {
         int upper = S.loopBound(W);
-        for (@Parallel int r = from; r < to; r++) {
+        for (int r = from; r < to; r++) {
             int o = r * W, shift = r * modStride + shiftOff, scale = r * modStride + scaleOff;
             int c = 0;
             for (; c < upper; c += S.length()) {
@@ -79,10 +131,10 @@ public final class AdaLN {
         }
     }
 
-    public static void gateAddForward(int from, int to, float[] x, float[] h, float[] mod, int rows, int W,
+    static void gateAddForwardFast(int from, int to, float[] x, float[] h, float[] mod, int rows, int W,
                                       int modStride, int gateOff) {
         int upper = S.loopBound(W);
-        for (@Parallel int r = from; r < to; r++) {
+        for (int r = from; r < to; r++) {
             int o = r * W, gate = r * modStride + gateOff;
             int c = 0;
             for (; c < upper; c += S.length()) {
@@ -95,10 +147,10 @@ public final class AdaLN {
         }
     }
 
-    public static void gateAddBackward(int from, int to, float[] dx, float[] h, float[] mod, float[] dh,
+    static void gateAddBackwardFast(int from, int to, float[] dx, float[] h, float[] mod, float[] dh,
                                        float[] dmod, int rows, int W, int modStride, int gateOff) {
         int upper = S.loopBound(W);
-        for (@Parallel int r = from; r < to; r++) {
+        for (int r = from; r < to; r++) {
             int o = r * W, gate = r * modStride + gateOff;
             int c = 0;
             for (; c < upper; c += S.length()) {

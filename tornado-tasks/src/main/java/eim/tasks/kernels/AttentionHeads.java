@@ -122,6 +122,106 @@ final class AttentionHeads {
         return Linear.dot(out, o, dout, o, hd);
     }
 
+    // ---- Portable helpers (TornadoVM-compilable: scalar loops, no objects, no >>>) ----
+
+    /** Dropout's mask as a factor: keep iff {@link Rng#uniform} >= p, kept scaled 1/(1-p); 1 when p == 0. */
+    static float dropFactor(float p, int seed, int index) {
+        float f = 1f;
+        if (p != 0f) {
+            f = Rng.uniform(seed, index) >= p ? 1f / (1f - p) : 0f;
+        }
+        return f;
+    }
+
+    /** Σ_d a[ao+d]·b[bo+d], a plain loop. */
+    static float dotPortable(float[] a, int ao, float[] b, int bo, int n) {
+        float s = 0f;
+        for (int d = 0; d < n; d++) {
+            s += a[ao + d] * b[bo + d];
+        }
+        return s;
+    }
+
+    /**
+     * Portable twin of {@link #forward}: one query (q at qo) over keys [from, to], key j at
+     * k[ko + j·kStride], value j at v[vo + j·kStride]; overwrites out[oo .. oo+hd), returns lse.
+     */
+    static float attendForward(float[] q, int qo, float[] k, int ko, float[] v, int vo, int kStride, int from,
+                               int to, float scale, float[] out, int oo, int hd, float dropP, int seed,
+                               int dropBase) {
+        // -MAX_VALUE, not -infinity: with an infinite start the TornadoVM-compiled kernel gave NaN on
+        // PoCL; exp(-MAX_VALUE - s) is 0 as exp(-inf) is, so the sums are bit-identical
+        float max = -Float.MAX_VALUE;
+        float sum = 0f;
+        for (int j = from; j <= to; j++) {
+            float s = scale * dotPortable(q, qo, k, ko + j * kStride, hd);
+            if (s > max) {
+                sum = sum * (float) Math.exp(max - s) + 1f;
+                max = s;
+            } else {
+                sum += (float) Math.exp(s - max);
+            }
+        }
+        float lse = max + (float) Math.log(sum);
+        for (int d = 0; d < hd; d++) {
+            out[oo + d] = 0f;
+        }
+        for (int j = from; j <= to; j++) {
+            float f = dropFactor(dropP, seed, dropBase + j);
+            if (f != 0f) {
+                float p = (float) Math.exp(scale * dotPortable(q, qo, k, ko + j * kStride, hd) - lse) * f;
+                int vj = vo + j * kStride;
+                for (int d = 0; d < hd; d++) {
+                    out[oo + d] += p * v[vj + d];
+                }
+            }
+        }
+        return lse;
+    }
+
+    /** Portable twin of {@link #backwardQuery}: dq[dqo ..] += scale Σ_j dS_ij k_j over keys [from, to]. */
+    static void attendBackwardQuery(float[] q, int qo, float[] k, int ko, float[] v, int vo, int kStride, int from,
+                                    int to, float scale, float[] dout, int doo, float lse, float delta, float[] dq,
+                                    int dqo, int hd, float dropP, int seed, int dropBase) {
+        for (int j = from; j <= to; j++) {
+            int kj = ko + j * kStride;
+            float p = (float) Math.exp(scale * dotPortable(q, qo, k, kj, hd) - lse);
+            float dp = dropFactor(dropP, seed, dropBase + j) * dotPortable(dout, doo, v, vo + j * kStride, hd);
+            float g = scale * (p * (dp - delta));
+            for (int d = 0; d < hd; d++) {
+                dq[dqo + d] += g * k[kj + d];
+            }
+        }
+    }
+
+    /**
+     * Portable twin of {@link #backwardKey}: for the key at k[ko] / value at v[vo] and the queries
+     * [from, to] (query i at q[qo + i·qStride], dout at dout[doo + i·doStride], lse/delta at
+     * [lo + i·lStride]): dk += scale Σ_i dS_ij q_i, dv += Σ_i P_ij F_ij dout_i.
+     */
+    static void attendBackwardKey(float[] k, int ko, float[] v, int vo, float[] q, int qo, int qStride, float[] dout,
+                                  int doo, int doStride, float[] lse, float[] delta, int lo, int lStride, int from,
+                                  int to, float scale, float[] dk, int dko, float[] dv, int dvo, int hd, float dropP,
+                                  int seed, int dropBase, int dropStride) {
+        for (int i = from; i <= to; i++) {
+            int qi = qo + i * qStride;
+            int di = doo + i * doStride;
+            float p = (float) Math.exp(scale * dotPortable(q, qi, k, ko, hd) - lse[lo + i * lStride]);
+            float f = dropFactor(dropP, seed, dropBase + i * dropStride);
+            float dp = f * dotPortable(dout, di, v, vo, hd);
+            float g = scale * (p * (dp - delta[lo + i * lStride]));
+            for (int d = 0; d < hd; d++) {
+                dk[dko + d] += g * q[qi + d];
+            }
+            if (f != 0f) {
+                float pf = p * f;
+                for (int d = 0; d < hd; d++) {
+                    dv[dvo + d] += pf * dout[di + d];
+                }
+            }
+        }
+    }
+
     /** y[yo .. yo+n) += alpha · x[xo .. xo+n) with the Vector API. */
     static void axpy(float[] y, int yo, float alpha, float[] x, int xo, int n) {
         int upper = S.loopBound(n);

@@ -1,7 +1,7 @@
 package eim.tasks.kernels;
 
 import eim.tasks.Kernel;
-import eim.tasks.Parallel;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
 
 /**
  * Channel repeat-interleave and its adjoint, the sum (or mean) of each group of g consecutive
@@ -14,20 +14,19 @@ public final class ChannelGroups {
     private static final String CL = "channel_groups.cl";
 
     /** range {B·C·g, HW}: y[b, c·g+k] (= or +=) scale·x[b, c]; x (B,C,HW), y (B,C·g,HW). Args: x, y, B, C, HW, g, scale, accumulate. */
-    public static final Kernel REPEAT_INTERLEAVE = Kernel.javaOnly("channel_repeat_interleave", CL,
-            (from, to, a) -> repeatInterleave(from, to, a.f(0), a.f(1), a.i(2), a.i(3), a.i(4), a.i(5), a.x(6), a.i(7)));
+    public static final Kernel REPEAT_INTERLEAVE = Kernel.of("channel_repeat_interleave", CL, ChannelGroups::repeatInterleave);
 
     /** range {B·C, HW}: y[b, c] (= or +=) scale·Σ_k x[b, c·g+k]; x (B,C·g,HW), y (B,C,HW). Args: x, y, B, C, HW, g, scale, accumulate. */
-    public static final Kernel GROUP_SUM = Kernel.javaOnly("channel_group_sum", CL,
-            (from, to, a) -> groupSum(from, to, a.f(0), a.f(1), a.i(2), a.i(3), a.i(4), a.i(5), a.x(6), a.i(7)));
+    public static final Kernel GROUP_SUM = Kernel.of("channel_group_sum", CL, ChannelGroups::groupSum);
 
     private ChannelGroups() {}
 
     public static void repeatInterleave(int from, int to, float[] x, float[] y, int B, int C, int HW, int g,
                                         float scale, int accumulate) {
-        for (@Parallel int row = from; row < to; row++) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            int row = from + k;
             int xo = (row / g) * HW, yo = row * HW;
-            for (int p = 0; p < HW; p++) {
+            for (@Parallel int p = 0; p < HW; p++) {
                 float v = scale * x[xo + p];
                 y[yo + p] = accumulate != 0 ? y[yo + p] + v : v;
             }
@@ -36,12 +35,13 @@ public final class ChannelGroups {
 
     public static void groupSum(int from, int to, float[] x, float[] y, int B, int C, int HW, int g, float scale,
                                 int accumulate) {
-        for (@Parallel int row = from; row < to; row++) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            int row = from + k;
             int yo = row * HW, xo = row * g * HW;
-            for (int p = 0; p < HW; p++) {
+            for (@Parallel int p = 0; p < HW; p++) {
                 float s = 0f;
-                for (int k = 0; k < g; k++) {
-                    s += x[xo + k * HW + p];
+                for (int j = 0; j < g; j++) {
+                    s += x[xo + j * HW + p];
                 }
                 float v = scale * s;
                 y[yo + p] = accumulate != 0 ? y[yo + p] + v : v;

@@ -1,7 +1,7 @@
 package eim.tasks.kernels;
 
 import eim.tasks.Kernel;
-import eim.tasks.Parallel;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -15,7 +15,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Shapes: x (B, Cin, H, W), w (Cout, Cin, KH, KW), b (Cout), y (B, Cout, H, W). Reflect padding
  * needs H > KH/2 and W > KW/2 (as in PyTorch). Backward kernels accumulate ({@code +=}).
  *
- * <p>The Java bodies are GEMMs on Linear's register-blocked micro-kernel
+ * <p>The portable bodies (run by TornadoVM and, as the reference, on the JVM) compute one output
+ * element per work item as the OpenCL twins do, indexing the reflection directly.
+ *
+ * <p>The java backend's fast paths are GEMMs on Linear's register-blocked micro-kernel
  * ({@link Linear#accumulateProduct}), about {@value #BLOCK_POSITIONS} output positions per GEMM,
  * with reflect padding resolved while packing. Forward puts the positions in the GEMM's rows
  * (input rows transposed channels-last, {@link #forwardPositionRows}): the micro-kernel then
@@ -24,8 +27,7 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link #forwardChannelRows}) against a patch matrix (Cin·KH·KW, positions) whose rows are
  * shifted copies of input rows ({@link Grid#im2col}). The input gradient is the same kind of
  * correlation of dy zero-padded by (KH-1, KW-1) with the flipped, transposed kernel, folded back
- * through the reflection; the weight gradient is patches · dyᵀ. The OpenCL twins index the
- * reflection directly.
+ * through the reflection; the weight gradient is patches · dyᵀ.
  */
 public final class Conv2d {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -33,21 +35,21 @@ public final class Conv2d {
     private static final String CL = "conv2d.cl";
 
     /** range {B·Cout, H·W}: y = conv(x) + b. Args: x, w, b, y, B, Cin, Cout, H, W, KH, KW. */
-    public static final Kernel FORWARD = Kernel.javaOnly("conv2d_forward", CL,
-            (from, to, a) -> forward(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6), a.i(7),
+    public static final Kernel FORWARD = Kernel.of("conv2d_forward", CL, Conv2d::forward)
+            .withFast((from, to, a) -> forwardFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6), a.i(7),
                     a.i(8), a.i(9), a.i(10)));
 
     /** range {B·Cin, H·W}: dx += convᵀ(dy). Args: dy, w, dx, B, Cin, Cout, H, W, KH, KW. */
-    public static final Kernel BACKWARD_INPUT = Kernel.javaOnly("conv2d_backward_input", CL,
-            (from, to, a) -> backwardInput(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5), a.i(6),
+    public static final Kernel BACKWARD_INPUT = Kernel.of("conv2d_backward_input", CL, Conv2d::backwardInput)
+            .withFast((from, to, a) -> backwardInputFast(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5), a.i(6),
                     a.i(7), a.i(8), a.i(9)));
 
     /**
      * range {Cout·Cin, KH·KW}: dw[co,ci] += Σ_b dy[b,co] ⋆ pad(x[b,ci]); db[co] += Σ dy[·,co] (by the
      * (co, ci=0) item). Args: dy, x, dw, db, B, Cin, Cout, H, W, KH, KW.
      */
-    public static final Kernel BACKWARD_WEIGHT = Kernel.javaOnly("conv2d_backward_weight", CL,
-            (from, to, a) -> backwardWeight(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6),
+    public static final Kernel BACKWARD_WEIGHT = Kernel.of("conv2d_backward_weight", CL, Conv2d::backwardWeight)
+            .withFast((from, to, a) -> backwardWeightFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6),
                     a.i(7), a.i(8), a.i(9), a.i(10)));
 
     /** Output positions per GEMM: the patch block (Cin·KH·KW, positions) is copied once and read once. */
@@ -57,10 +59,139 @@ public final class Conv2d {
 
     private Conv2d() {}
 
+    /** One output element per work item (b·Cout + co, h·W + c), reflection in the index math (the .cl twin). */
     public static void forward(int from, int to, float[] x, float[] w, float[] b, float[] y, int B, int Cin,
                                int Cout, int H, int W, int KH, int KW) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            int bc = from + k;
+            for (@Parallel int p = 0; p < H * W; p++) {
+                int bi = bc / Cout, co = bc % Cout, h = p / W, c = p % W, ph = KH / 2, pw = KW / 2;
+                float s = b[co];
+                for (int ci = 0; ci < Cin; ci++) {
+                    int xo = (bi * Cin + ci) * H * W, wo = (co * Cin + ci) * KH * KW;
+                    for (int kh = 0; kh < KH; kh++) {
+                        int r = reflectIndex(h + kh - ph, H);
+                        for (int kw = 0; kw < KW; kw++) {
+                            s += x[xo + r * W + reflectIndex(c + kw - pw, W)] * w[wo + kh * KW + kw];
+                        }
+                    }
+                }
+                y[bc * H * W + p] = s;
+            }
+        }
+    }
+
+    /**
+     * One input element per work item (b·Cin + ci, ih·W + iw): dx += Σ over the output positions
+     * whose reflected taps read it (at most two preimages per axis and tap, {@link #preimage}).
+     */
+    public static void backwardInput(int from, int to, float[] dy, float[] w, float[] dx, int B, int Cin, int Cout,
+                                     int H, int W, int KH, int KW) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            int bc = from + k;
+            for (@Parallel int p = 0; p < H * W; p++) {
+                int bi = bc / Cin, ci = bc % Cin, ih = p / W, iw = p % W, ph = KH / 2, pw = KW / 2;
+                float s = 0f;
+                for (int kh = 0; kh < KH; kh++) {
+                    for (int th = 0; th < 3; th++) {
+                        int oh = preimage(ih, kh, ph, H, th);
+                        if (oh >= 0) {
+                            for (int kw = 0; kw < KW; kw++) {
+                                for (int tw = 0; tw < 3; tw++) {
+                                    int ow = preimage(iw, kw, pw, W, tw);
+                                    if (ow >= 0) {
+                                        for (int co = 0; co < Cout; co++) {
+                                            s += dy[(bi * Cout + co) * H * W + oh * W + ow]
+                                                    * w[((co * Cin + ci) * KH + kh) * KW + kw];
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                dx[bc * H * W + p] += s;
+            }
+        }
+    }
+
+    /**
+     * One weight per work item (co·Cin + ci, kh·KW + kw): dw += Σ_b dy[b,co] ⋆ pad(x[b,ci]) at that
+     * tap; the (co, ci = 0, tap 0) item also adds Σ dy[·,co] to db[co].
+     */
+    public static void backwardWeight(int from, int to, float[] dy, float[] x, float[] dw, float[] db, int B, int Cin,
+                                      int Cout, int H, int W, int KH, int KW) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            int oc = from + k;
+            for (@Parallel int t = 0; t < KH * KW; t++) {
+                int co = oc / Cin, ci = oc % Cin, kh = t / KW, kw = t % KW, ph = KH / 2, pw = KW / 2;
+                float s = 0f;
+                for (int bi = 0; bi < B; bi++) {
+                    int go = (bi * Cout + co) * H * W, xo = (bi * Cin + ci) * H * W;
+                    for (int h = 0; h < H; h++) {
+                        int r = reflectIndex(h + kh - ph, H);
+                        for (int c = 0; c < W; c++) {
+                            s += dy[go + h * W + c] * x[xo + r * W + reflectIndex(c + kw - pw, W)];
+                        }
+                    }
+                }
+                dw[oc * KH * KW + t] += s;
+                if (ci == 0 && t == 0) {
+                    float sb = 0f;
+                    for (int bi = 0; bi < B; bi++) {
+                        int go = (bi * Cout + co) * H * W;
+                        for (int i = 0; i < H * W; i++) {
+                            sb += dy[go + i];
+                        }
+                    }
+                    db[co] += sb;
+                }
+            }
+        }
+    }
+
+    /** Index i of a plane of size n padded by reflection (PyTorch's "reflect": the edge is not repeated). */
+    static int reflectIndex(int i, int n) {
+        int r = i;
+        if (i < 0) {
+            r = -i;
+        } else if (i >= n) {
+            r = 2 * (n - 1) - i;
+        }
+        return r;
+    }
+
+    /**
+     * Candidate t (0..2) of the output positions o in [0, n) with reflect(o + k - pad) == i for
+     * tap k, or -1: the unpadded position q = o + k - pad is i itself (t 0), its mirror -i (t 1,
+     * only for i >= 1) or its mirror 2(n-1)-i (t 2, only for i <= n-2), and must lie within the padding.
+     */
+    static int preimage(int i, int k, int pad, int n, int t) {
+        int q = i;
+        int ok = 1;
+        if (t == 1) {
+            q = -i;
+            if (i < 1) {
+                ok = 0;
+            }
+        } else if (t == 2) {
+            q = 2 * (n - 1) - i;
+            if (i > n - 2) {
+                ok = 0;
+            }
+        }
+        int o = q - k + pad;
+        if (q < -pad || q > n - 1 + pad || o < 0 || o >= n) {
+            ok = 0;
+        }
+        return ok != 0 ? o : -1;
+    }
+
+    /** The slice [from, to) of {@link #forward} as GEMMs. */
+    static void forwardFast(int from, int to, float[] x, float[] w, float[] b, float[] y, int B, int Cin,
+                               int Cout, int H, int W, int KH, int KW) {
         Geometry g = new Geometry(H, W, KH, KW);
-        for (@Parallel int item = from; item < to; ) {
+        for (int item = from; item < to; ) {
             int bi = item / Cout, co0 = item % Cout;
             int n = Math.min(to - item, Cout - co0); // the slice's output channels of sample bi
             // 1x1: the patches are x itself, no transposition needed (measured: faster with channel rows)
@@ -196,12 +327,13 @@ public final class Conv2d {
      * correlation of dy zero-padded by (KH-1, KW-1) with the flipped, transposed kernel; it is
      * folded back through the reflection into dx.
      */
-    public static void backwardInput(int from, int to, float[] dy, float[] w, float[] dx, int B, int Cin, int Cout,
+    /** The slice [from, to) of {@link #backwardInput} as GEMMs. */
+    static void backwardInputFast(int from, int to, float[] dy, float[] w, float[] dx, int B, int Cin, int Cout,
                                      int H, int W, int KH, int KW) {
         Geometry g = new Geometry(H, W, KH, KW);
         Grid grid = Grid.zeroPadded(g, Cout);
         int plane = H * W, kk = KH * KW, K = grid.K(), Wp = g.Wp(), padded = g.Hp() * Wp;
-        for (@Parallel int item = from; item < to; ) {
+        for (int item = from; item < to; ) {
             int bi = item / Cin, ci0 = item % Cin;
             int n = Math.min(to - item, Cin - ci0); // the slice's input channels of sample bi
             int rowsA = wholeRowGroups(n);
@@ -243,7 +375,8 @@ public final class Conv2d {
      * dwᵀ (K, co) += patches (K, positions) · dyᵀ (positions, co) per block of rows, dy transposed
      * into scratch for the slice's output channels. Only the slice's (co, ci) pairs are added to dw.
      */
-    public static void backwardWeight(int from, int to, float[] dy, float[] x, float[] dw, float[] db, int B, int Cin,
+    /** The slice [from, to) of {@link #backwardWeight} as GEMMs. */
+    static void backwardWeightFast(int from, int to, float[] dy, float[] x, float[] dw, float[] db, int B, int Cin,
                                       int Cout, int H, int W, int KH, int KW) {
         Geometry g = new Geometry(H, W, KH, KW);
         Grid grid = Grid.reflectPadded(g, Cin);

@@ -1,7 +1,7 @@
 package eim.tasks.kernels;
 
 import eim.tasks.Kernel;
-import eim.tasks.Parallel;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
 import eim.tasks.kernels.AttentionHeads.Dropout;
 import eim.tasks.kernels.AttentionHeads.HeadRows;
 
@@ -18,27 +18,28 @@ import eim.tasks.kernels.AttentionHeads.HeadRows;
 public final class CrossAttention {
     private static final String CL = "attention.cl";
 
-    /** range {B·L, H}: out, lse. Args: q, k, v, out, lse, B, L, S, H, hd, dropP, seed. */
-    public static final Kernel FORWARD = Kernel.javaOnly("cross_attention_forward", CL,
-            (from, to, a) -> forward(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(6), a.i(7), a.i(8),
-                    a.i(9), new Dropout(a.x(10), a.i(11))));
+    /** range {B·L, H}: out, lse. Args: q, k, v, out, lse, B, L, S, H, hd, dropP, seed (int or IntParam). */
+    public static final Kernel FORWARD = Kernel.of("cross_attention_forward", CL, CrossAttention::forward)
+            .withFast((from, to, a) -> forwardFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(6), a.i(7),
+                    a.i(8), a.i(9), new Dropout(a.x(10), a.i(11))));
 
-    /** range {B·L, H}: dq +=. Args: q, k, v, dout, lse, delta, dq, B, L, S, H, hd, dropP, seed. */
-    public static final Kernel BACKWARD_QUERY = Kernel.javaOnly("cross_attention_backward_query", CL,
-            (from, to, a) -> backwardQuery(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5), a.f(6),
-                    a.i(8), a.i(9), a.i(10), a.i(11), new Dropout(a.x(12), a.i(13))));
+    /** range {B·L, H}: dq +=. Args: q, k, v, dout, lse, delta, dq, B, L, S, H, hd, dropP, seed (int or IntParam). */
+    public static final Kernel BACKWARD_QUERY = Kernel.of("cross_attention_backward_query", CL,
+                    CrossAttention::backwardQuery)
+            .withFast((from, to, a) -> backwardQueryFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5),
+                    a.f(6), a.i(8), a.i(9), a.i(10), a.i(11), new Dropout(a.x(12), a.i(13))));
 
     /**
      * range {B·S, H}: dk +=, dv += for buffer token s, over the L queries of its sample.
-     * Args: q, k, v, dout, lse, delta, dk, dv, B, L, S, H, hd, dropP, seed.
+     * Args: q, k, v, dout, lse, delta, dk, dv, B, L, S, H, hd, dropP, seed (int or IntParam).
      */
-    public static final Kernel BACKWARD_KV = Kernel.javaOnly("cross_attention_backward_kv", CL,
-            (from, to, a) -> backwardKv(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5), a.f(6), a.f(7),
-                    a.i(9), a.i(10), a.i(11), a.i(12), new Dropout(a.x(13), a.i(14))));
+    public static final Kernel BACKWARD_KV = Kernel.of("cross_attention_backward_kv", CL, CrossAttention::backwardKv)
+            .withFast((from, to, a) -> backwardKvFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5), a.f(6),
+                    a.f(7), a.i(9), a.i(10), a.i(11), a.i(12), new Dropout(a.x(13), a.i(14))));
 
     private CrossAttention() {}
 
-    public static void forward(int from, int to, float[] q, float[] k, float[] v, float[] out, float[] lse, int L,
+    static void forwardFast(int from, int to, float[] q, float[] k, float[] v, float[] out, float[] lse, int L,
                                int S, int H, int hd, Dropout drop) {
         int D = H * hd;
         float scale = AttentionHeads.scale(hd);
@@ -53,7 +54,7 @@ public final class CrossAttention {
         }
     }
 
-    public static void backwardQuery(int from, int to, float[] q, float[] k, float[] v, float[] dout, float[] lse,
+    static void backwardQueryFast(int from, int to, float[] q, float[] k, float[] v, float[] dout, float[] lse,
                                      float[] delta, float[] dq, int L, int S, int H, int hd, Dropout drop) {
         int D = H * hd;
         float scale = AttentionHeads.scale(hd);
@@ -68,7 +69,7 @@ public final class CrossAttention {
         }
     }
 
-    public static void backwardKv(int from, int to, float[] q, float[] k, float[] v, float[] dout, float[] lse,
+    static void backwardKvFast(int from, int to, float[] q, float[] k, float[] v, float[] dout, float[] lse,
                                   float[] delta, float[] dk, float[] dv, int L, int S, int H, int hd, Dropout drop) {
         int D = H * hd;
         float scale = AttentionHeads.scale(hd);
@@ -80,6 +81,61 @@ public final class CrossAttention {
                         new HeadRows(dout, b * L * D + h * hd, D), new HeadRows(lse, b * L * H + h, H),
                         new HeadRows(delta, b * L * H + h, H), 0, L - 1, scale, dk, o, dv, o, hd, drop,
                         AttentionHeads.dropIndex(b * H + h, L, 0, S, s), S);
+            }
+        }
+    }
+
+    // ---- Portable bodies (TornadoVM): dimension 0 = query rows (key rows for BACKWARD_KV), dimension 1 = heads ----
+
+    public static void forward(int from, int to, float[] q, float[] k, float[] v, float[] out, float[] lse, int B,
+                               int L, int S, int H, int hd, float dropP, int[] seed) {
+        for (@Parallel int t = 0; t < to - from; t++) {
+            for (@Parallel int h = 0; h < H; h++) {
+                int row = from + t;
+                int D = H * hd;
+                int b = row / L;
+                int i = row % L;
+                int o = row * D + h * hd;
+                int kv = b * S * D + h * hd;
+                lse[row * H + h] = AttentionHeads.attendForward(q, o, k, kv, v, kv, D, 0, S - 1,
+                        AttentionHeads.scale(hd), out, o, hd, dropP, seed[0],
+                        AttentionHeads.dropIndex(b * H + h, L, i, S, 0));
+            }
+        }
+    }
+
+    public static void backwardQuery(int from, int to, float[] q, float[] k, float[] v, float[] dout, float[] lse,
+                                     float[] delta, float[] dq, int B, int L, int S, int H, int hd, float dropP,
+                                     int[] seed) {
+        for (@Parallel int t = 0; t < to - from; t++) {
+            for (@Parallel int h = 0; h < H; h++) {
+                int row = from + t;
+                int D = H * hd;
+                int b = row / L;
+                int i = row % L;
+                int o = row * D + h * hd;
+                int kv = b * S * D + h * hd;
+                AttentionHeads.attendBackwardQuery(q, o, k, kv, v, kv, D, 0, S - 1, AttentionHeads.scale(hd), dout, o,
+                        lse[row * H + h], delta[row * H + h], dq, o, hd, dropP, seed[0],
+                        AttentionHeads.dropIndex(b * H + h, L, i, S, 0));
+            }
+        }
+    }
+
+    public static void backwardKv(int from, int to, float[] q, float[] k, float[] v, float[] dout, float[] lse,
+                                  float[] delta, float[] dk, float[] dv, int B, int L, int S, int H, int hd,
+                                  float dropP, int[] seed) {
+        for (@Parallel int t = 0; t < to - from; t++) {
+            for (@Parallel int h = 0; h < H; h++) {
+                int row = from + t;
+                int D = H * hd;
+                int b = row / S;
+                int s = row % S;
+                int o = row * D + h * hd;
+                int first = b * L;
+                AttentionHeads.attendBackwardKey(k, o, v, o, q, first * D + h * hd, D, dout, first * D + h * hd, D,
+                        lse, delta, first * H + h, H, 0, L - 1, AttentionHeads.scale(hd), dk, o, dv, o, hd, dropP,
+                        seed[0], AttentionHeads.dropIndex(b * H + h, L, 0, S, s), S);
             }
         }
     }

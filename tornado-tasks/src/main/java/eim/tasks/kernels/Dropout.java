@@ -1,7 +1,7 @@
 package eim.tasks.kernels;
 
 import eim.tasks.Kernel;
-import eim.tasks.Parallel;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
 
 /**
  * Inverted dropout with a stateless mask: element i is kept when {@code Rng.uniform(seed, i) >= p},
@@ -11,27 +11,27 @@ import eim.tasks.Parallel;
 public final class Dropout {
     private static final String CL = "dropout.cl";
 
-    /** y = keep ? x/(1−p) : 0. Args: x, y, n, p (float), seed (int). */
-    public static final Kernel FORWARD = Kernel.javaOnly("dropout_forward", CL,
-            (from, to, a) -> forward(from, to, a.f(0), a.f(1), a.i(2), a.x(3), a.i(4)));
+    /** y = keep ? x/(1−p) : 0. Args: x, y, n, p (float), seed (int, or an IntParam). */
+    public static final Kernel FORWARD = Kernel.of("dropout_forward", CL, Dropout::forward);
 
-    /** dx += keep ? dy/(1−p) : 0, with the forward's mask. Args: dy, dx, n, p (float), seed (int). */
-    public static final Kernel BACKWARD = Kernel.javaOnly("dropout_backward", CL,
-            (from, to, a) -> backward(from, to, a.f(0), a.f(1), a.i(2), a.x(3), a.i(4)));
+    /** dx += keep ? dy/(1−p) : 0, with the forward's mask. Args: dy, dx, n, p (float), seed (int, or an IntParam). */
+    public static final Kernel BACKWARD = Kernel.of("dropout_backward", CL, Dropout::backward);
 
     private Dropout() {}
 
-    public static void forward(int from, int to, float[] x, float[] y, int n, float p, int seed) {
-        float scale = 1f / (1f - p);
-        for (@Parallel int i = from; i < to; i++) {
-            y[i] = Rng.uniform(seed, i) >= p ? x[i] * scale : 0f;
+    public static void forward(int from, int to, float[] x, float[] y, int n, float p, int[] seed) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            int i = from + k;
+            float scale = 1f / (1f - p);
+            y[i] = Rng.uniform(seed[0], i) >= p ? x[i] * scale : 0f;
         }
     }
 
-    public static void backward(int from, int to, float[] dy, float[] dx, int n, float p, int seed) {
-        float scale = 1f / (1f - p);
-        for (@Parallel int i = from; i < to; i++) {
-            if (Rng.uniform(seed, i) >= p) {
+    public static void backward(int from, int to, float[] dy, float[] dx, int n, float p, int[] seed) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            int i = from + k;
+            float scale = 1f / (1f - p);
+            if (Rng.uniform(seed[0], i) >= p) {
                 dx[i] += dy[i] * scale;
             }
         }

@@ -1,7 +1,7 @@
 package eim.tasks.kernels;
 
 import eim.tasks.Kernel;
-import eim.tasks.Parallel;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -21,26 +21,53 @@ public final class GroupNorm {
     private static final String CL = "groupnorm.cl";
 
     /** range {B·G}: y = norm(x)·gamma + beta (then swish if silu ≠ 0). Args: x, gamma, beta, y, mean, rstd, B, C, HW, G, eps, silu. */
-    public static final Kernel FORWARD = Kernel.javaOnly("groupnorm_forward", CL,
-            (from, to, a) -> forward(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5), a.i(6), a.i(7),
+    public static final Kernel FORWARD = Kernel.of("groupnorm_forward", CL, GroupNorm::forward)
+            .withFast((from, to, a) -> forwardFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5), a.i(6), a.i(7),
                     a.i(8), a.i(9), a.x(10), a.i(11)));
 
     /** range {B·G}: dx += ∂/∂x. Args: dy, x, gamma, beta, mean, rstd, dx, B, C, HW, G, silu. */
-    public static final Kernel BACKWARD_INPUT = Kernel.javaOnly("groupnorm_backward_input", CL,
-            (from, to, a) -> backwardInput(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5), a.f(6),
-                    a.i(7), a.i(8), a.i(9), a.i(10), a.i(11)));
+    public static final Kernel BACKWARD_INPUT = Kernel.of("groupnorm_backward_input", CL, GroupNorm::backwardInput);
 
     /** range {C}: dgamma, dbeta += ∂/∂gamma, ∂/∂beta. Args: dy, x, gamma, beta, mean, rstd, dgamma, dbeta, B, C, HW, G, silu. */
-    public static final Kernel BACKWARD_PARAMS = Kernel.javaOnly("groupnorm_backward_params", CL,
-            (from, to, a) -> backwardParams(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5), a.f(6),
-                    a.f(7), a.i(8), a.i(9), a.i(10), a.i(11), a.i(12)));
+    public static final Kernel BACKWARD_PARAMS = Kernel.of("groupnorm_backward_params", CL, GroupNorm::backwardParams);
 
     private GroupNorm() {}
 
     public static void forward(int from, int to, float[] x, float[] gamma, float[] beta, float[] y, float[] mean,
                                float[] rstd, int B, int C, int HW, int G, float eps, int silu) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            int item = from + k;
+            int cpg = C / G, g = item % G, len = cpg * HW;
+            int base = ((item / G) * C + g * cpg) * HW;
+            float s = 0f;
+            for (int i = 0; i < len; i++) {
+                s += x[base + i];
+            }
+            float m = s / len;
+            float v = 0f;
+            for (int i = 0; i < len; i++) {
+                float d = x[base + i] - m;
+                v += d * d;
+            }
+            float r = 1f / (float) Math.sqrt(v / len + eps);
+            mean[item] = m;
+            rstd[item] = r;
+            for (int c = 0; c < cpg; c++) {
+                int ch = g * cpg + c, off = base + c * HW;
+                float scale = r * gamma[ch], shift = beta[ch] - m * scale;
+                for (int p = 0; p < HW; p++) {
+                    float n = x[off + p] * scale + shift;
+                    y[off + p] = silu != 0 ? n / (1f + (float) Math.exp(-n)) : n;
+                }
+            }
+        }
+    }
+
+    /** The slice [from, to) of {@link #forward} on the Vector API. */
+    static void forwardFast(int from, int to, float[] x, float[] gamma, float[] beta, float[] y, float[] mean,
+                               float[] rstd, int B, int C, int HW, int G, float eps, int silu) {
         int cpg = C / G, len = cpg * HW;
-        for (@Parallel int item = from; item < to; item++) {
+        for (int item = from; item < to; item++) {
             int base = ((item / G) * C + (item % G) * cpg) * HW;
             float m = VectorSums.sum(x, base, len) / len;
             float var = VectorSums.centredSquares(x, base, len, m) / len;
@@ -69,12 +96,13 @@ public final class GroupNorm {
 
     public static void backwardInput(int from, int to, float[] dy, float[] x, float[] gamma, float[] beta,
                                      float[] mean, float[] rstd, float[] dx, int B, int C, int HW, int G, int silu) {
-        int cpg = C / G, len = cpg * HW;
-        for (@Parallel int item = from; item < to; item++) {
-            int g = item % G, base = ((item / G) * C + g * cpg) * HW;
+        for (@Parallel int k = 0; k < to - from; k++) {
+            int item = from + k;
+            int cpg = C / G, g = item % G, len = cpg * HW;
+            int base = ((item / G) * C + g * cpg) * HW;
             float m = mean[item], r = rstd[item];
             // Σ dxhat and Σ dxhat·xhat over the group, dxhat = dn·gamma
-            double sumD = 0, sumDX = 0;
+            float sumD = 0f, sumDX = 0f;
             for (int c = 0; c < cpg; c++) {
                 int ch = g * cpg + c, off = base + c * HW;
                 for (int p = 0; p < HW; p++) {
@@ -84,7 +112,7 @@ public final class GroupNorm {
                     sumDX += dxhat * xhat;
                 }
             }
-            float meanD = (float) (sumD / len), meanDX = (float) (sumDX / len);
+            float meanD = sumD / len, meanDX = sumDX / len;
             for (int c = 0; c < cpg; c++) {
                 int ch = g * cpg + c, off = base + c * HW;
                 for (int p = 0; p < HW; p++) {
@@ -99,10 +127,10 @@ public final class GroupNorm {
     public static void backwardParams(int from, int to, float[] dy, float[] x, float[] gamma, float[] beta,
                                       float[] mean, float[] rstd, float[] dgamma, float[] dbeta, int B, int C, int HW,
                                       int G, int silu) {
-        int cpg = C / G;
-        for (@Parallel int ch = from; ch < to; ch++) {
-            int g = ch / cpg;
-            double sg = 0, sb = 0;
+        for (@Parallel int k = 0; k < to - from; k++) {
+            int ch = from + k;
+            int g = ch / (C / G);
+            float sg = 0f, sb = 0f;
             for (int bi = 0; bi < B; bi++) {
                 float m = mean[bi * G + g], r = rstd[bi * G + g];
                 int off = (bi * C + ch) * HW;
@@ -113,13 +141,13 @@ public final class GroupNorm {
                     sb += dn;
                 }
             }
-            dgamma[ch] += (float) sg;
-            dbeta[ch] += (float) sb;
+            dgamma[ch] += sg;
+            dbeta[ch] += sb;
         }
     }
 
     /** Gradient at the affine output n = xhat·gamma + beta, through swish when silu ≠ 0. */
-    private static float normGrad(float dy, float xhat, float gamma, float beta, int silu) {
+    static float normGrad(float dy, float xhat, float gamma, float beta, int silu) {
         if (silu == 0) {
             return dy;
         }

@@ -1,10 +1,10 @@
 package eim.tasks.kernels;
 
 import eim.tasks.Kernel;
-import eim.tasks.Parallel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
 
 /**
  * Layer normalisation over the last dimension, PyTorch's {@code F.layer_norm}: biased variance,
@@ -17,29 +17,105 @@ public final class LayerNorm {
     private static final String CL = "layernorm.cl";
 
     /** range {rows}: y = (x − mean)·rstd·w + b. Args: x, w, b, y, mean, rstd, rows, D, eps (float), affine. */
-    public static final Kernel FORWARD = Kernel.javaOnly("layernorm_forward", CL,
-            (from, to, a) -> forward(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5),
+    public static final Kernel FORWARD = Kernel.of("layernorm_forward", CL, LayerNorm::forward)
+            .withFast((from, to, a) -> forwardFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5),
                     a.i(6), a.i(7), a.x(8), a.i(9) != 0));
 
     /**
      * range {rows}: dx += rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·w (dy when not affine).
      * Args: dy, x, w, mean, rstd, dx, rows, D, affine.
      */
-    public static final Kernel BACKWARD_INPUT = Kernel.javaOnly("layernorm_backward_input", CL,
-            (from, to, a) -> backwardInput(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5),
+    public static final Kernel BACKWARD_INPUT = Kernel.of("layernorm_backward_input", CL, LayerNorm::backwardInput)
+            .withFast((from, to, a) -> backwardInputFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5),
                     a.i(6), a.i(7), a.i(8) != 0));
 
     /** range {D}: dw += Σ_rows dy·x̂; db += Σ_rows dy. Args: dy, x, mean, rstd, dw, db, rows, D. */
-    public static final Kernel BACKWARD_PARAMS = Kernel.javaOnly("layernorm_backward_params", CL,
-            (from, to, a) -> backwardParams(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5),
+    public static final Kernel BACKWARD_PARAMS = Kernel.of("layernorm_backward_params", CL, LayerNorm::backwardParams)
+            .withFast((from, to, a) -> backwardParamsFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5),
                     a.i(6), a.i(7)));
 
     private LayerNorm() {}
 
     public static void forward(int from, int to, float[] x, float[] w, float[] b, float[] y, float[] mean,
+                               float[] rstd, int rows, int D, float eps, int affine) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            int r = from + k;
+            int o = r * D;
+            float s = 0f;
+            for (int d = 0; d < D; d++) {
+                s += x[o + d];
+            }
+            float mu = s / D;
+            float ss = 0f;
+            for (int d = 0; d < D; d++) {
+                float c = x[o + d] - mu;
+                ss += c * c;
+            }
+            float rs = 1f / (float) Math.sqrt(ss / D + eps);
+            mean[r] = mu;
+            rstd[r] = rs;
+            for (int d = 0; d < D; d++) {
+                float xhat = (x[o + d] - mu) * rs;
+                if (affine != 0) {
+                    y[o + d] = xhat * w[d] + b[d];
+                } else {
+                    y[o + d] = xhat;
+                }
+            }
+        }
+    }
+
+    public static void backwardInput(int from, int to, float[] dy, float[] x, float[] w, float[] mean,
+                                     float[] rstd, float[] dx, int rows, int D, int affine) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            int r = from + k;
+            int o = r * D;
+            float mu = mean[r];
+            float rs = rstd[r];
+            float gMean = 0f;
+            float gxMean = 0f;
+            for (int d = 0; d < D; d++) {
+                float g = dy[o + d];
+                if (affine != 0) {
+                    g = g * w[d];
+                }
+                gMean += g;
+                gxMean += g * ((x[o + d] - mu) * rs);
+            }
+            gMean = gMean / D;
+            gxMean = gxMean / D;
+            for (int d = 0; d < D; d++) {
+                float g = dy[o + d];
+                if (affine != 0) {
+                    g = g * w[d];
+                }
+                float xhat = (x[o + d] - mu) * rs;
+                dx[o + d] += (g - gMean - xhat * gxMean) * rs;
+            }
+        }
+    }
+
+    /** Item d of range {D} sums column d over all rows. */
+    public static void backwardParams(int from, int to, float[] dy, float[] x, float[] mean, float[] rstd,
+                                      float[] dw, float[] db, int rows, int D) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            int d = from + k;
+            float sw = 0f;
+            float sb = 0f;
+            for (int r = 0; r < rows; r++) {
+                float g = dy[r * D + d];
+                sw += g * ((x[r * D + d] - mean[r]) * rstd[r]);
+                sb += g;
+            }
+            dw[d] += sw;
+            db[d] += sb;
+        }
+    }
+
+    static void forwardFast(int from, int to, float[] x, float[] w, float[] b, float[] y, float[] mean,
                                float[] rstd, int rows, int D, float eps, boolean affine) {
         int upper = S.loopBound(D);
-        for (@Parallel int r = from; r < to; r++) {
+        for (int r = from; r < to; r++) {
             int o = r * D;
             float mu = VectorSums.sum(x, o, D) / D;
             float var = VectorSums.centredSquares(x, o, D, mu) / D;
@@ -62,10 +138,10 @@ public final class LayerNorm {
         }
     }
 
-    public static void backwardInput(int from, int to, float[] dy, float[] x, float[] w, float[] mean,
+    static void backwardInputFast(int from, int to, float[] dy, float[] x, float[] w, float[] mean,
                                      float[] rstd, float[] dx, int rows, int D, boolean affine) {
         int upper = S.loopBound(D);
-        for (@Parallel int r = from; r < to; r++) {
+        for (int r = from; r < to; r++) {
             int o = r * D;
             float mu = mean[r], rs = rstd[r];
             FloatVector muV = FloatVector.broadcast(S, mu), rsV = FloatVector.broadcast(S, rs);
@@ -110,7 +186,7 @@ public final class LayerNorm {
     }
 
     /** Parallel over columns [from, to); walks the rows in order so the column slice is contiguous. */
-    public static void backwardParams(int from, int to, float[] dy, float[] x, float[] mean, float[] rstd,
+    static void backwardParamsFast(int from, int to, float[] dy, float[] x, float[] mean, float[] rstd,
                                       float[] dw, float[] db, int rows, int D) {
         int width = to - from;
         int upper = from + S.loopBound(width);
@@ -118,7 +194,7 @@ public final class LayerNorm {
             int o = r * D;
             float mu = mean[r], rs = rstd[r];
             FloatVector muV = FloatVector.broadcast(S, mu), rsV = FloatVector.broadcast(S, rs);
-            @Parallel int d = from;
+            int d = from;
             for (; d < upper; d += S.length()) {
                 FloatVector g = FloatVector.fromArray(S, dy, o + d);
                 FloatVector xhat = FloatVector.fromArray(S, x, o + d).sub(muV).mul(rsV);

@@ -1,16 +1,18 @@
 package eim.tasks.kernels;
 
 import eim.tasks.Kernel;
-import eim.tasks.Parallel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
 
 /**
  * Fully connected layer, PyTorch's {@code nn.Linear}: {@code y = x Wᵀ + b}.
  * Shapes: x (M, K), W (N, K), b (N), y (M, N). Backward kernels accumulate ({@code +=}).
  *
- * <p>The Java bodies are register- and cache-blocked with the Vector API. All three are one
+ * <p>The portable bodies ({@link #forward}, {@link #backwardInput}, {@link #backwardWeight}) compute
+ * one output element per work item with the reduction loop inside, as the OpenCL twins' untiled
+ * path. The java backend's fast paths are register- and cache-blocked with the Vector API. All three are one
  * product {@code out += A·B} with B and out row-major ({@link #accumulateProduct}): a micro-kernel
  * keeps 6 rows x 2 vectors of out in twelve accumulators and feeds them broadcasts of A against
  * a 2-vector panel of B. Backward input is dx += dy·W, backward weight dW += dyᵀ·x, and forward is
@@ -36,18 +38,73 @@ public final class Linear {
     private static final int BACKWARD_T_BLOCK = 256;
 
     /** range {M, N}: y = x Wᵀ + b. Args: x, W, b, y, M, N, K. */
-    public static final Kernel FORWARD = Kernel.javaOnly("linear_forward", CL,
-            (from, to, a) -> forward(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6)));
+    public static final Kernel FORWARD = Kernel.of("linear_forward", CL, Linear::forward)
+            .withFast((from, to, a) -> forwardFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6)));
 
     /** range {M, K}: dx += dy W. Args: dy, W, dx, M, N, K. */
-    public static final Kernel BACKWARD_INPUT = Kernel.javaOnly("linear_backward_input", CL,
-            (from, to, a) -> backwardInput(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5)));
+    public static final Kernel BACKWARD_INPUT = Kernel.of("linear_backward_input", CL, Linear::backwardInput)
+            .withFast((from, to, a) -> backwardInputFast(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5)));
 
     /** range {N, K}: dW += dyᵀ x; db += Σ_m dy. Args: dy, x, dW, db, M, N, K. */
-    public static final Kernel BACKWARD_WEIGHT = Kernel.javaOnly("linear_backward_weight", CL,
-            (from, to, a) -> backwardWeight(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6)));
+    public static final Kernel BACKWARD_WEIGHT = Kernel.of("linear_backward_weight", CL, Linear::backwardWeight)
+            .withFast((from, to, a) -> backwardWeightFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6)));
 
     private Linear() {}
+
+    // ---------------------------------------------------------------------------- portable bodies
+
+    /** range {M, N}: y[m, n] = b[n] + Σ_k x[m, k]·W[n, k]. */
+    public static void forward(int from, int to, float[] x, float[] w, float[] b, float[] y, int M, int N, int K) {
+        for (@Parallel int i = 0; i < to - from; i++) {
+            for (@Parallel int n = 0; n < N; n++) {
+                int m = from + i;
+                int xo = m * K;
+                int wo = n * K;
+                float s = 0f;
+                for (int k = 0; k < K; k++) {
+                    s += x[xo + k] * w[wo + k];
+                }
+                y[m * N + n] = b[n] + s;
+            }
+        }
+    }
+
+    /** range {M, K}: dx[m, k] += Σ_n dy[m, n]·W[n, k]. */
+    public static void backwardInput(int from, int to, float[] dy, float[] w, float[] dx, int M, int N, int K) {
+        for (@Parallel int i = 0; i < to - from; i++) {
+            for (@Parallel int k = 0; k < K; k++) {
+                int m = from + i;
+                int go = m * N;
+                float s = 0f;
+                for (int n = 0; n < N; n++) {
+                    s += dy[go + n] * w[n * K + k];
+                }
+                dx[m * K + k] += s;
+            }
+        }
+    }
+
+    /** range {N, K}: dW[n, k] += Σ_m dy[m, n]·x[m, k]; the k = 0 item also does db[n] += Σ_m dy[m, n]. */
+    public static void backwardWeight(int from, int to, float[] dy, float[] x, float[] dw, float[] db,
+                                      int M, int N, int K) {
+        for (@Parallel int i = 0; i < to - from; i++) {
+            for (@Parallel int k = 0; k < K; k++) {
+                int n = from + i;
+                float s = 0f;
+                for (int m = 0; m < M; m++) {
+                    s += dy[m * N + n] * x[m * K + k];
+                }
+                dw[n * K + k] += s;
+                if (k == 0) {
+                    float sb = 0f;
+                    for (int m = 0; m < M; m++) {
+                        sb += dy[m * N + n];
+                    }
+                    db[n] += sb;
+                }
+            }
+        }
+    }
 
     // ---------------------------------------------------------------------------------- forward
 
@@ -56,7 +113,7 @@ public final class Linear {
      * along the slice's rows: yᵀ (N, R) = W (N, K) · xᵀ (K, R) with broadcasts of W, where xᵀ is the
      * slice of x transposed into scratch (R padded to whole vector panels, zeros in the padding).
      */
-    public static void forward(int from, int to, float[] x, float[] w, float[] b, float[] y, int M, int N, int K) {
+    static void forwardFast(int from, int to, float[] x, float[] w, float[] b, float[] y, int M, int N, int K) {
         int panel = 2 * LANES;
         if (to - from < panel / 2) {
             forwardFewRows(from, to, x, w, b, y, N, K);
@@ -124,13 +181,13 @@ public final class Linear {
     // --------------------------------------------------------------------------------- backward
 
     /** Rows [from, to) of dx (M, K) += dy (M, N) · W (N, K). */
-    public static void backwardInput(int from, int to, float[] dy, float[] w, float[] dx, int M, int N, int K) {
+    static void backwardInputFast(int from, int to, float[] dy, float[] w, float[] dx, int M, int N, int K) {
         accumulateProduct(dy, N, 1, w, dx, from, to, N, K);
     }
 
     /** Rows [from, to) of dW (N, K) += dyᵀ (N, M) · x (M, K), and db[n] += Σ_m dy[m, n]. */
-    public static void backwardWeight(int from, int to, float[] dy, float[] x, float[] dw, float[] db,
-                                      int M, int N, int K) {
+    static void backwardWeightFast(int from, int to, float[] dy, float[] x, float[] dw, float[] db,
+                                  int M, int N, int K) {
         accumulateProduct(dy, 1, N, x, dw, from, to, M, K);
         float[] bias = new float[to - from];
         for (int m = 0; m < M; m++) { // row by row: dy is read contiguously

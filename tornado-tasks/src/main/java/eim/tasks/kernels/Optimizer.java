@@ -1,9 +1,9 @@
 package eim.tasks.kernels;
 
 import eim.tasks.Kernel;
-import eim.tasks.Parallel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
 
 /**
  * The training update, as the authors run it: {@code torch.optim.AdamW} on every parameter, after
@@ -20,19 +20,17 @@ public final class Optimizer {
 
     /**
      * range {n}: one AdamW step on p (n), with gradient g (n) scaled by gscale and moments m, v (n).
-     * Args: p, g, m, v, n, lr, beta1, beta2, eps, wd, bc1, bc2, gscale (bc = 1 - beta^step).
+     * Args: p, g, m, v, n, lr, beta1, beta2, eps, wd, bc1, bc2, gscale (bc = 1 - beta^step; lr, bc1,
+     * bc2 and gscale float or FloatParam, the others float).
      */
-    public static final Kernel ADAMW_STEP = Kernel.javaOnly("adamw_step", CL,
-            (from, to, a) -> adamwStep(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.x(5), a.x(6),
-                    a.x(7), a.x(8), a.x(9), a.x(10), a.x(11), a.x(12)));
+    public static final Kernel ADAMW_STEP = Kernel.of("adamw_step", CL, Optimizer::adamwStep);
 
     /** range {chunks}: partial[c] = Σ x² over slice c of [0, n). Args: x, partial, n, chunks. */
-    public static final Kernel SUM_SQUARES = Kernel.javaOnly("sum_squares", CL,
-            (from, to, a) -> sumSquares(from, to, a.f(0), a.f(1), a.i(2), a.i(3)));
+    public static final Kernel SUM_SQUARES = Kernel.of("sum_squares", CL, Optimizer::sumSquares)
+            .withFast((from, to, a) -> sumSquaresFast(from, to, a.f(0), a.f(1), a.i(2), a.i(3)));
 
-    /** range {n}: ema = rate·ema + (1 - rate)·p. Args: ema, p, n, rate. */
-    public static final Kernel EMA_UPDATE = Kernel.javaOnly("ema_update", CL,
-            (from, to, a) -> emaUpdate(from, to, a.f(0), a.f(1), a.i(2), a.x(3)));
+    /** range {n}: ema = rate·ema + (1 - rate)·p. Args: ema, p, n, rate (float or FloatParam). */
+    public static final Kernel EMA_UPDATE = Kernel.of("ema_update", CL, Optimizer::emaUpdate);
 
     private Optimizer() {}
 
@@ -44,13 +42,15 @@ public final class Optimizer {
         return (float) (1.0 - Math.pow(beta, step));
     }
 
-    public static void adamwStep(int from, int to, float[] p, float[] g, float[] m, float[] v, int n, float lr,
-                                 float beta1, float beta2, float eps, float wd, float bc1, float bc2, float gscale) {
-        float decay = 1f - lr * wd;
-        float stepSize = lr / bc1;
-        float bc2Sqrt = (float) Math.sqrt(bc2);
-        for (@Parallel int i = from; i < to; i++) {
-            float grad = g[i] * gscale;
+    public static void adamwStep(int from, int to, float[] p, float[] g, float[] m, float[] v, int n, float[] lr,
+                                 float beta1, float beta2, float eps, float wd, float[] bc1, float[] bc2,
+                                 float[] gscale) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            int i = from + k;
+            float decay = 1f - lr[0] * wd;
+            float stepSize = lr[0] / bc1[0];
+            float bc2Sqrt = (float) Math.sqrt(bc2[0]);
+            float grad = g[i] * gscale[0];
             float mi = beta1 * m[i] + (1f - beta1) * grad;
             float vi = beta2 * v[i] + (1f - beta2) * grad * grad;
             m[i] = mi;
@@ -60,8 +60,27 @@ public final class Optimizer {
         }
     }
 
+    /** Portable body of {@link #SUM_SQUARES}: one sequential Kahan-compensated sum per chunk, as the OpenCL twin. */
     public static void sumSquares(int from, int to, float[] x, float[] partial, int n, int chunks) {
-        for (@Parallel int c = from; c < to; c++) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            int c = from + k;
+            int lo = (int) ((long) n * c / chunks);
+            int hi = (int) ((long) n * (c + 1) / chunks);
+            float sum = 0f;
+            float comp = 0f;
+            for (int i = lo; i < hi; i++) {
+                float y = x[i] * x[i] - comp;
+                float t = sum + y;
+                comp = (t - sum) - y;
+                sum = t;
+            }
+            partial[c] = sum - comp;
+        }
+    }
+
+    /** Fast path of {@link #SUM_SQUARES}: Kahan compensation per vector lane. */
+    static void sumSquaresFast(int from, int to, float[] x, float[] partial, int n, int chunks) {
+        for (int c = from; c < to; c++) {
             int lo = (int) ((long) n * c / chunks);
             int hi = (int) ((long) n * (c + 1) / chunks);
             partial[c] = compensatedSumSquares(x, lo, hi);
@@ -93,10 +112,10 @@ public final class Optimizer {
         return (float) total;
     }
 
-    public static void emaUpdate(int from, int to, float[] ema, float[] p, int n, float rate) {
-        float keep = rate, take = 1f - rate;
-        for (@Parallel int i = from; i < to; i++) {
-            ema[i] = keep * ema[i] + take * p[i];
+    public static void emaUpdate(int from, int to, float[] ema, float[] p, int n, float[] rate) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            int i = from + k;
+            ema[i] = rate[0] * ema[i] + (1f - rate[0]) * p[i];
         }
     }
 }

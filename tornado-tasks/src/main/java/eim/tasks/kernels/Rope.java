@@ -1,7 +1,7 @@
 package eim.tasks.kernels;
 
 import eim.tasks.Kernel;
-import eim.tasks.Parallel;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
 
 /**
  * Rotary position embedding, in place, as the authors' {@code precompute_freqs_cis} +
@@ -21,16 +21,19 @@ import eim.tasks.Parallel;
 public final class Rope {
     private static final String CL = "rope.cl";
 
-    /** range {rows, H*hd/2}: rotate by +angle. Args: x, rows, L, rowStride, colOff, H, hd, posOff, base. */
-    public static final Kernel FORWARD = Kernel.javaOnly("rope_forward", CL,
-            (from, to, a) -> rotate(from, to, a.f(0), a.i(2), a.i(3), a.i(4), a.i(5), a.i(6), a.i(7), a.x(8), 1));
+    /**
+     * range {rows, H*hd/2}: rotate by +angle.
+     * Args: x, rows, L, rowStride, colOff, H, hd, posOff (int or IntParam), base.
+     */
+    public static final Kernel FORWARD = Kernel.of("rope_forward", CL, Rope::forward)
+            .withFast((from, to, a) -> rotate(from, to, a.f(0), a.i(2), a.i(3), a.i(4), a.i(5), a.i(6), a.i(7), a.x(8), 1));
 
     /**
      * range {rows, H*hd/2}: the gradient of the in-place rotation, i.e. dx rotated by -angle.
-     * Args: dx, rows, L, rowStride, colOff, H, hd, posOff, base (the forward's values).
+     * Args: dx, rows, L, rowStride, colOff, H, hd, posOff (int or IntParam), base (the forward's values).
      */
-    public static final Kernel BACKWARD = Kernel.javaOnly("rope_backward", CL,
-            (from, to, a) -> rotate(from, to, a.f(0), a.i(2), a.i(3), a.i(4), a.i(5), a.i(6), a.i(7), a.x(8), -1));
+    public static final Kernel BACKWARD = Kernel.of("rope_backward", CL, Rope::backward)
+            .withFast((from, to, a) -> rotate(from, to, a.f(0), a.i(2), a.i(3), a.i(4), a.i(5), a.i(6), a.i(7), a.x(8), -1));
 
     private Rope() {}
 
@@ -74,5 +77,43 @@ public final class Rope {
                 }
             }
         }
+    }
+
+    /** Portable body of {@link #FORWARD}: item (row, pair) rotates one pair by +angle. */
+    public static void forward(int from, int to, float[] x, int rows, int L, int rowStride, int colOff, int H, int hd,
+                               int[] posOff, float base) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            for (@Parallel int pair = 0; pair < H * (hd / 2); pair++) {
+                rotatePair(x, from + k, pair, L, rowStride, colOff, hd, posOff[0], base, 1f);
+            }
+        }
+    }
+
+    /** Portable body of {@link #BACKWARD}: item (row, pair) rotates one pair by -angle. */
+    public static void backward(int from, int to, float[] dx, int rows, int L, int rowStride, int colOff, int H, int hd,
+                                int[] posOff, float base) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            for (@Parallel int pair = 0; pair < H * (hd / 2); pair++) {
+                rotatePair(dx, from + k, pair, L, rowStride, colOff, hd, posOff[0], base, -1f);
+            }
+        }
+    }
+
+    /** Pair {@code pair} (head pair / (hd/2), index pair % (hd/2)) of row r, as rope.cl's rope_rotate. */
+    static void rotatePair(float[] x, int r, int pair, int L, int rowStride, int colOff, int hd, int posOff, float base,
+                           float direction) {
+        int half = hd / 2;
+        int h = pair / half;
+        int i = pair % half;
+        float exponent = (float) (2 * i) / (float) hd;
+        float freq = 1f / (float) Math.pow(base, exponent);
+        float angle = (float) (r % L + posOff) * freq;
+        float c = (float) Math.cos(angle);
+        float s = direction * (float) Math.sin(angle);
+        int o = r * rowStride + colOff + h * hd + 2 * i;
+        float a = x[o];
+        float b = x[o + 1];
+        x[o] = a * c - b * s;
+        x[o + 1] = b * c + a * s;
     }
 }

@@ -1,7 +1,7 @@
 package eim.tasks.kernels;
 
 import eim.tasks.Kernel;
-import eim.tasks.Parallel;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
 
 /**
  * Moves rows between the generator's sequence arrays: the buffer positions xc (B, S, D) and the
@@ -15,25 +15,39 @@ public final class Sequence {
      * token l is the one just before it (the authors' {@code x[:, S-1:-1]}).
      * Args: xc, xi, z, B, S, L, D.
      */
-    public static final Kernel SHIFT_RIGHT_GATHER = Kernel.javaOnly("shift_right_gather", CL,
-            (from, to, a) -> shiftRightGather(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5), a.i(6)));
+    public static final Kernel SHIFT_RIGHT_GATHER = Kernel.of("shift_right_gather", CL, Sequence::shiftRightGather)
+            .withFast((from, to, a) -> shiftRightGatherFast(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5), a.i(6)));
 
     /** range {B·L, D}: the backward of the gather, dxc/dxi += dz at the matching rows. Args: dz, dxc, dxi, B, S, L, D. */
-    public static final Kernel SHIFT_RIGHT_SCATTER = Kernel.javaOnly("shift_right_scatter", CL,
-            (from, to, a) -> shiftRightScatter(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5), a.i(6)));
+    public static final Kernel SHIFT_RIGHT_SCATTER = Kernel.of("shift_right_scatter", CL, Sequence::shiftRightScatter);
 
     /**
      * range {R, D}: one decoding step's q, k, v out of qkv (R, 3D): q (R, D) = qkv[:, 0:D];
      * kcache[r, slot] = qkv[r, D:2D]; vcache[r, slot] = qkv[r, 2D:3D]. Caches are (R, slots, D).
-     * Args: qkv, q, kcache, vcache, R, D, slots, slot.
+     * Args: qkv, q, kcache, vcache, R, D, slots, slot (int, or an IntParam).
      */
-    public static final Kernel KV_CACHE_WRITE = Kernel.javaOnly("kv_cache_write", CL,
-            (from, to, a) -> kvCacheWrite(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6), a.i(7)));
+    public static final Kernel KV_CACHE_WRITE = Kernel.of("kv_cache_write", CL, Sequence::kvCacheWrite)
+            .withFast((from, to, a) -> kvCacheWriteFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6), a.i(7)));
 
     private Sequence() {}
 
     public static void shiftRightGather(int from, int to, float[] xc, float[] xi, float[] z, int B, int S, int L, int D) {
-        for (@Parallel int row = from; row < to; row++) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            for (@Parallel int c = 0; c < D; c++) {
+                int row = from + k;
+                int b = row / L, l = row % L;
+                if (l == 0) {
+                    z[row * D + c] = xc[(b * S + S - 1) * D + c];
+                } else {
+                    z[row * D + c] = xi[(row - 1) * D + c];
+                }
+            }
+        }
+    }
+
+    /** The slice [from, to) of {@link #shiftRightGather} as bulk row copies. */
+    static void shiftRightGatherFast(int from, int to, float[] xc, float[] xi, float[] z, int B, int S, int L, int D) {
+        for (int row = from; row < to; row++) {
             int b = row / L, l = row % L;
             if (l == 0) {
                 System.arraycopy(xc, (b * S + S - 1) * D, z, row * D, D);
@@ -45,19 +59,37 @@ public final class Sequence {
 
     public static void shiftRightScatter(int from, int to, float[] dz, float[] dxc, float[] dxi, int B, int S, int L,
                                          int D) {
-        for (@Parallel int row = from; row < to; row++) {
-            int b = row / L, l = row % L;
-            float[] dst = l == 0 ? dxc : dxi;
-            int o = l == 0 ? (b * S + S - 1) * D : (row - 1) * D;
-            for (int c = 0; c < D; c++) {
-                dst[o + c] += dz[row * D + c];
+        for (@Parallel int k = 0; k < to - from; k++) {
+            for (@Parallel int c = 0; c < D; c++) {
+                int row = from + k;
+                int b = row / L, l = row % L;
+                if (l == 0) {
+                    dxc[(b * S + S - 1) * D + c] += dz[row * D + c];
+                } else {
+                    dxi[(row - 1) * D + c] += dz[row * D + c];
+                }
             }
         }
     }
 
     public static void kvCacheWrite(int from, int to, float[] qkv, float[] q, float[] kc, float[] vc, int R, int D,
-                                    int slots, int slot) {
-        for (@Parallel int r = from; r < to; r++) {
+                                    int slots, int[] slot) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            for (@Parallel int c = 0; c < D; c++) {
+                int r = from + k;
+                int src = r * 3 * D + c;
+                int dst = (r * slots + slot[0]) * D + c;
+                q[r * D + c] = qkv[src];
+                kc[dst] = qkv[src + D];
+                vc[dst] = qkv[src + 2 * D];
+            }
+        }
+    }
+
+    /** The slice [from, to) of {@link #kvCacheWrite} as bulk row copies. */
+    static void kvCacheWriteFast(int from, int to, float[] qkv, float[] q, float[] kc, float[] vc, int R, int D,
+                                 int slots, int slot) {
+        for (int r = from; r < to; r++) {
             System.arraycopy(qkv, r * 3 * D, q, r * D, D);
             System.arraycopy(qkv, r * 3 * D + D, kc, (r * slots + slot) * D, D);
             System.arraycopy(qkv, r * 3 * D + 2 * D, vc, (r * slots + slot) * D, D);

@@ -1,9 +1,9 @@
 package eim.tasks.kernels;
 
 import eim.tasks.Kernel;
-import eim.tasks.Parallel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
 
 /**
  * Single-head softmax attention over all N = H·W positions of a feature map, the core of the
@@ -20,21 +20,22 @@ public final class SpatialAttention {
     private static final String CL = "spatial_attention.cl";
 
     /** range {B·N}, one query each: out, lse. Args: q, k, v, out, lse, B, C, N. */
-    public static final Kernel FORWARD = Kernel.javaOnly("spatial_attention_forward", CL,
-            (from, to, a) -> forward(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(5), a.i(6), a.i(7)));
+    public static final Kernel FORWARD = Kernel.of("spatial_attention_forward", CL, SpatialAttention::forwardPortable)
+            .withFast((from, to, a) -> forward(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(5), a.i(6), a.i(7)));
 
     /** range {B·N}: delta[i] = Σ_c dout[c,i]·out[c,i]. Args: out, dout, delta, B, C, N. */
-    public static final Kernel DELTA = Kernel.javaOnly("spatial_attention_delta", CL,
-            (from, to, a) -> delta(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5)));
+    public static final Kernel DELTA = Kernel.of("spatial_attention_delta", CL, SpatialAttention::delta);
 
     /** range {B·N}, one query each: dq +=. Args: q, k, v, dout, lse, delta, dq, B, C, N. */
-    public static final Kernel BACKWARD_QUERY = Kernel.javaOnly("spatial_attention_backward_query", CL,
-            (from, to, a) -> backwardQuery(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5), a.f(6), a.i(7),
+    public static final Kernel BACKWARD_QUERY = Kernel.of("spatial_attention_backward_query", CL,
+            SpatialAttention::backwardQueryPortable)
+            .withFast((from, to, a) -> backwardQuery(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5), a.f(6), a.i(7),
                     a.i(8), a.i(9)));
 
     /** range {B·N}, one key each: dk +=, dv +=. Args: q, k, v, dout, lse, delta, dk, dv, B, C, N. */
-    public static final Kernel BACKWARD_KEY_VALUE = Kernel.javaOnly("spatial_attention_backward_key_value", CL,
-            (from, to, a) -> backwardKeyValue(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5), a.f(6),
+    public static final Kernel BACKWARD_KEY_VALUE = Kernel.of("spatial_attention_backward_key_value", CL,
+            SpatialAttention::backwardKeyValuePortable)
+            .withFast((from, to, a) -> backwardKeyValue(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5), a.f(6),
                     a.f(7), a.i(8), a.i(9), a.i(10)));
 
     private SpatialAttention() {}
@@ -48,7 +49,7 @@ public final class SpatialAttention {
                                int C, int N) {
         float scale = scale(C);
         float[] p = Scratch.floats(0, N);
-        for (@Parallel int item = from; item < to; item++) {
+        for (int item = from; item < to; item++) {
             int bo = (item / N) * C * N, i = item % N;
             scores(q, k, bo, i, C, N, scale, p);
             float m = Float.NEGATIVE_INFINITY;
@@ -72,7 +73,8 @@ public final class SpatialAttention {
     }
 
     public static void delta(int from, int to, float[] out, float[] dout, float[] delta, int B, int C, int N) {
-        for (@Parallel int item = from; item < to; item++) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            int item = from + k;
             int bo = (item / N) * C * N, i = item % N;
             float s = 0f;
             for (int c = 0; c < C; c++) {
@@ -86,7 +88,7 @@ public final class SpatialAttention {
                                      float[] delta, float[] dq, int B, int C, int N) {
         float scale = scale(C);
         float[] ds = Scratch.floats(0, N), dp = Scratch.floats(1, N);
-        for (@Parallel int item = from; item < to; item++) {
+        for (int item = from; item < to; item++) {
             int bo = (item / N) * C * N, i = item % N;
             scores(q, k, bo, i, C, N, scale, ds);
             // dp[j] = Σ_c dout[c,i]·v[c,j]: the same contraction as the scores, with (dout, v) for (q, k)
@@ -106,7 +108,7 @@ public final class SpatialAttention {
                                         float[] delta, float[] dk, float[] dv, int B, int C, int N) {
         float scale = scale(C);
         float[] p = Scratch.floats(0, N), ds = Scratch.floats(1, N);
-        for (@Parallel int item = from; item < to; item++) {
+        for (int item = from; item < to; item++) {
             int b = item / N, bo = b * C * N, j = item % N;
             // column j of the scores, p[i] = softmax_i row's entry for key j
             scores(k, q, bo, j, C, N, scale, p);
@@ -118,6 +120,81 @@ public final class SpatialAttention {
             for (int c = 0; c < C; c++) {
                 dv[bo + c * N + j] += Linear.dot(dout, bo + c * N, p, 0, N);
                 dk[bo + c * N + j] += scale * Linear.dot(q, bo + c * N, ds, 0, N);
+            }
+        }
+    }
+
+    // ---- portable bodies (TornadoVM): one work item per query (forward, dq) or key (dk, dv),
+    // scores recomputed from q and k as the OpenCL twin does, no scratch rows.
+
+    /** Σ_c a[bo + c·N + i]·scale · b[bo + c·N + j]. */
+    private static float score(float[] a, float[] b, int bo, int i, int j, int C, int N, float scale) {
+        float s = 0f;
+        for (int c = 0; c < C; c++) {
+            s += a[bo + c * N + i] * scale * b[bo + c * N + j];
+        }
+        return s;
+    }
+
+    public static void forwardPortable(int from, int to, float[] q, float[] k, float[] v, float[] out, float[] lse,
+                                       int B, int C, int N) {
+        for (@Parallel int w = 0; w < to - from; w++) {
+            int item = from + w;
+            int bo = (item / N) * C * N, i = item % N;
+            float scale = 1f / (float) Math.sqrt((float) C);
+            float m = score(q, k, bo, i, 0, C, N, scale);
+            for (int j = 1; j < N; j++) {
+                m = Math.max(m, score(q, k, bo, i, j, C, N, scale));
+            }
+            float sum = 0f;
+            for (int j = 0; j < N; j++) {
+                sum += (float) Math.exp(score(q, k, bo, i, j, C, N, scale) - m);
+            }
+            float l = m + (float) Math.log(sum);
+            lse[item] = l;
+            for (int c = 0; c < C; c++) {
+                out[bo + c * N + i] = 0f;
+            }
+            for (int j = 0; j < N; j++) {
+                float p = (float) Math.exp(score(q, k, bo, i, j, C, N, scale) - l);
+                for (int c = 0; c < C; c++) {
+                    out[bo + c * N + i] += p * v[bo + c * N + j];
+                }
+            }
+        }
+    }
+
+    public static void backwardQueryPortable(int from, int to, float[] q, float[] k, float[] v, float[] dout,
+                                             float[] lse, float[] delta, float[] dq, int B, int C, int N) {
+        for (@Parallel int w = 0; w < to - from; w++) {
+            int item = from + w;
+            int bo = (item / N) * C * N, i = item % N;
+            float scale = 1f / (float) Math.sqrt((float) C);
+            float l = lse[item], d = delta[item];
+            for (int j = 0; j < N; j++) {
+                float p = (float) Math.exp(score(q, k, bo, i, j, C, N, scale) - l);
+                float ds = p * (score(dout, v, bo, i, j, C, N, 1f) - d);
+                for (int c = 0; c < C; c++) {
+                    dq[bo + c * N + i] += scale * ds * k[bo + c * N + j];
+                }
+            }
+        }
+    }
+
+    public static void backwardKeyValuePortable(int from, int to, float[] q, float[] k, float[] v, float[] dout,
+                                                float[] lse, float[] delta, float[] dk, float[] dv, int B, int C,
+                                                int N) {
+        for (@Parallel int w = 0; w < to - from; w++) {
+            int item = from + w;
+            int b = item / N, j = item % N, bo = b * C * N;
+            float scale = 1f / (float) Math.sqrt((float) C);
+            for (int i = 0; i < N; i++) {
+                float p = (float) Math.exp(score(q, k, bo, i, j, C, N, scale) - lse[b * N + i]);
+                float ds = p * (score(dout, v, bo, i, j, C, N, 1f) - delta[b * N + i]);
+                for (int c = 0; c < C; c++) {
+                    dv[bo + c * N + j] += p * dout[bo + c * N + i];
+                    dk[bo + c * N + j] += scale * ds * q[bo + c * N + i];
+                }
             }
         }
     }

@@ -1,7 +1,7 @@
 package eim.tasks.kernels;
 
 import eim.tasks.Kernel;
-import eim.tasks.Parallel;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
 
 /**
  * Sinusoidal timestep embedding of the flow head ({@code TimestepEmbedder.timestep_embedding} in
@@ -14,34 +14,30 @@ public final class Timestep {
     private static final String CL = "timestep.cl";
 
     /** range {N, dim/2}: t (N), out (N, dim). Args: t, out, N, dim, maxPeriod (int, 10000 in the paper). */
-    public static final Kernel EMBEDDING = Kernel.javaOnly("timestep_embedding", CL,
-            (from, to, a) -> embedding(from, to, a.f(0), a.f(1), a.i(2), a.i(3), a.i(4)));
+    public static final Kernel EMBEDDING = Kernel.of("timestep_embedding", CL, Timestep::embedding);
 
     private Timestep() {}
 
+    /** Item (n, i) writes out[n, i] and out[n, half + i]; item (n, 0) also zeroes the pad column of an odd dim. */
     public static void embedding(int from, int to, float[] t, float[] out, int N, int dim, int maxPeriod) {
-        int half = dim / 2;
-        float[] freqs = frequencies(half, maxPeriod);
-        for (@Parallel int n = from; n < to; n++) {
-            int o = n * dim;
-            for (int i = 0; i < half; i++) {
-                float arg = t[n] * freqs[i];
+        for (@Parallel int k = 0; k < to - from; k++) {
+            for (@Parallel int i = 0; i < dim / 2; i++) {
+                int n = from + k;
+                int half = dim / 2;
+                int o = n * dim;
+                float arg = t[n] * frequency(i, half, maxPeriod);
                 out[o + i] = (float) Math.cos(arg);
                 out[o + half + i] = (float) Math.sin(arg);
-            }
-            if (dim % 2 != 0) {
-                out[o + dim - 1] = 0f;
+                if ((dim & 1) != 0 && i == 0) {
+                    out[o + dim - 1] = 0f;
+                }
             }
         }
     }
 
     /** freq_i = exp((−ln(maxPeriod)·i) / half), each step rounded to float as in torch. */
-    public static float[] frequencies(int half, int maxPeriod) {
+    public static float frequency(int i, int half, int maxPeriod) {
         float negLog = (float) -Math.log(maxPeriod);
-        float[] f = new float[half];
-        for (int i = 0; i < half; i++) {
-            f[i] = (float) Math.exp(negLog * i / half);
-        }
-        return f;
+        return (float) Math.exp(negLog * i / half);
     }
 }

@@ -1,7 +1,7 @@
 package eim.tasks.kernels;
 
 import eim.tasks.Kernel;
-import eim.tasks.Parallel;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
 import eim.tasks.kernels.AttentionHeads.Dropout;
 import eim.tasks.kernels.AttentionHeads.HeadRows;
 
@@ -21,53 +21,57 @@ import eim.tasks.kernels.AttentionHeads.HeadRows;
 public final class WindowedCausalAttention {
     private static final String CL = "attention.cl";
 
-    /** range {B·L, H}: out, lse. Args: qkv, out, lse, B, L, H, hd, window, dropP, seed. */
-    public static final Kernel FORWARD = Kernel.javaOnly("window_attention_forward", CL,
-            (from, to, a) -> forward(from, to, a.f(0), a.f(1), a.f(2), a.i(4), a.i(5), a.i(6), a.i(7),
+    /** range {B·L, H}: out, lse. Args: qkv, out, lse, B, L, H, hd, window, dropP, seed (int or IntParam). */
+    public static final Kernel FORWARD = Kernel.of("window_attention_forward", CL, WindowedCausalAttention::forward)
+            .withFast((from, to, a) -> forwardFast(from, to, a.f(0), a.f(1), a.f(2), a.i(4), a.i(5), a.i(6), a.i(7),
                     new Dropout(a.x(8), a.i(9))));
 
     /** range {rows, H}: delta[r·H+h] = Σ_d out·dout over head h. Args: out, dout, delta, rows, H, hd. */
-    public static final Kernel DELTA = Kernel.javaOnly("attention_delta", CL,
-            (from, to, a) -> delta(from, to, a.f(0), a.f(1), a.f(2), a.i(4), a.i(5)));
+    public static final Kernel DELTA = Kernel.of("attention_delta", CL, WindowedCausalAttention::delta)
+            .withFast((from, to, a) -> deltaFast(from, to, a.f(0), a.f(1), a.f(2), a.i(4), a.i(5)));
 
     /**
      * range {B·L, H}: dq += into the q part of dqkv.
-     * Args: qkv, dout, lse, delta, dqkv, B, L, H, hd, window, dropP, seed.
+     * Args: qkv, dout, lse, delta, dqkv, B, L, H, hd, window, dropP, seed (int or IntParam).
      */
-    public static final Kernel BACKWARD_QUERY = Kernel.javaOnly("window_attention_backward_query", CL,
-            (from, to, a) -> backwardQuery(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(6), a.i(7),
-                    a.i(8), a.i(9), new Dropout(a.x(10), a.i(11))));
+    public static final Kernel BACKWARD_QUERY = Kernel.of("window_attention_backward_query", CL,
+                    WindowedCausalAttention::backwardQuery)
+            .withFast((from, to, a) -> backwardQueryFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(6),
+                    a.i(7), a.i(8), a.i(9), new Dropout(a.x(10), a.i(11))));
 
     /**
      * range {B·L, H}: for key j (row b·L+j), over the queries j .. j+window that see it, dk and dv +=
-     * into the k and v parts of dqkv. Args: qkv, dout, lse, delta, dqkv, B, L, H, hd, window, dropP, seed.
+     * into the k and v parts of dqkv. Args: qkv, dout, lse, delta, dqkv, B, L, H, hd, window, dropP,
+     * seed (int or IntParam).
      */
-    public static final Kernel BACKWARD_KEY = Kernel.javaOnly("window_attention_backward_key", CL,
-            (from, to, a) -> backwardKey(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(6), a.i(7),
-                    a.i(8), a.i(9), new Dropout(a.x(10), a.i(11))));
+    public static final Kernel BACKWARD_KEY = Kernel.of("window_attention_backward_key", CL,
+                    WindowedCausalAttention::backwardKey)
+            .withFast((from, to, a) -> backwardKeyFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(6),
+                    a.i(7), a.i(8), a.i(9), new Dropout(a.x(10), a.i(11))));
 
     /**
      * range {B, H}: inference, one query per sample over the first {@code count} cache slots (count
      * may be an IntParam; slot order does not matter since cached keys already carry RoPE). No
      * dropout. q (B, D), kcache and vcache (B, slots, D), out (B, D).
-     * Args: q, kcache, vcache, out, B, H, hd, slots, count.
+     * Args: q, kcache, vcache, out, B, H, hd, slots, count (int or IntParam).
      */
-    public static final Kernel DECODE = Kernel.javaOnly("window_attention_decode", CL,
-            (from, to, a) -> decode(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(5), a.i(6), a.i(7), a.i(8)));
+    public static final Kernel DECODE = Kernel.of("window_attention_decode", CL, WindowedCausalAttention::decode)
+            .withFast((from, to, a) -> decodeFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(5), a.i(6), a.i(7),
+                    a.i(8)));
 
     private WindowedCausalAttention() {}
 
     /** The first key query i sees. */
     static int firstKey(int i, int window) {
-        return window < 0 ? 0 : Math.max(0, i - window);
+        return window < 0 ? 0 : (i - window > 0 ? i - window : 0);
     }
 
     /** The last query that sees key j. */
     static int lastQuery(int j, int window, int L) {
-        return window < 0 ? L - 1 : Math.min(L - 1, j + window);
+        return window < 0 ? L - 1 : (j + window < L - 1 ? j + window : L - 1);
     }
 
-    public static void forward(int from, int to, float[] qkv, float[] out, float[] lse, int L, int H, int hd,
+    static void forwardFast(int from, int to, float[] qkv, float[] out, float[] lse, int L, int H, int hd,
                                int window, Dropout drop) {
         int D = H * hd;
         float scale = AttentionHeads.scale(hd);
@@ -83,7 +87,7 @@ public final class WindowedCausalAttention {
         }
     }
 
-    public static void delta(int from, int to, float[] out, float[] dout, float[] delta, int H, int hd) {
+    static void deltaFast(int from, int to, float[] out, float[] dout, float[] delta, int H, int hd) {
         for (@Parallel int row = from; row < to; row++) {
             for (int h = 0; h < H; h++) {
                 delta[row * H + h] = AttentionHeads.delta(out, dout, row * H * hd + h * hd, hd);
@@ -91,7 +95,7 @@ public final class WindowedCausalAttention {
         }
     }
 
-    public static void backwardQuery(int from, int to, float[] qkv, float[] dout, float[] lse, float[] delta,
+    static void backwardQueryFast(int from, int to, float[] qkv, float[] dout, float[] lse, float[] delta,
                                      float[] dqkv, int L, int H, int hd, int window, Dropout drop) {
         int D = H * hd;
         float scale = AttentionHeads.scale(hd);
@@ -108,7 +112,7 @@ public final class WindowedCausalAttention {
         }
     }
 
-    public static void backwardKey(int from, int to, float[] qkv, float[] dout, float[] lse, float[] delta,
+    static void backwardKeyFast(int from, int to, float[] qkv, float[] dout, float[] lse, float[] delta,
                                    float[] dqkv, int L, int H, int hd, int window, Dropout drop) {
         int D = H * hd;
         float scale = AttentionHeads.scale(hd);
@@ -128,7 +132,7 @@ public final class WindowedCausalAttention {
         }
     }
 
-    public static void decode(int from, int to, float[] q, float[] kcache, float[] vcache, float[] out, int H,
+    static void decodeFast(int from, int to, float[] q, float[] kcache, float[] vcache, float[] out, int H,
                               int hd, int slots, int count) {
         int D = H * hd;
         float scale = AttentionHeads.scale(hd);
@@ -138,6 +142,83 @@ public final class WindowedCausalAttention {
                 HeadRows values = new HeadRows(vcache, b * slots * D + h * hd, D);
                 AttentionHeads.forward(q, b * D + h * hd, keys, values, 0, count - 1, scale, out,
                         b * D + h * hd, hd, Dropout.NONE, 0);
+            }
+        }
+    }
+
+    // ---- Portable bodies (TornadoVM): dimension 0 = rows (or samples), dimension 1 = heads ----
+
+    public static void forward(int from, int to, float[] qkv, float[] out, float[] lse, int B, int L, int H, int hd,
+                               int window, float dropP, int[] seed) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            for (@Parallel int h = 0; h < H; h++) {
+                int row = from + k;
+                int D = H * hd;
+                int b = row / L;
+                int i = row % L;
+                int sample = b * L * 3 * D + h * hd;
+                lse[row * H + h] = AttentionHeads.attendForward(qkv, row * 3 * D + h * hd, qkv, sample + D, qkv,
+                        sample + 2 * D, 3 * D, firstKey(i, window), i, AttentionHeads.scale(hd), out, row * D + h * hd,
+                        hd, dropP, seed[0], AttentionHeads.dropIndex(b * H + h, L, i, L, 0));
+            }
+        }
+    }
+
+    public static void delta(int from, int to, float[] out, float[] dout, float[] delta, int rows, int H, int hd) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            for (@Parallel int h = 0; h < H; h++) {
+                int row = from + k;
+                int o = row * H * hd + h * hd;
+                delta[row * H + h] = AttentionHeads.dotPortable(out, o, dout, o, hd);
+            }
+        }
+    }
+
+    public static void backwardQuery(int from, int to, float[] qkv, float[] dout, float[] lse, float[] delta,
+                                     float[] dqkv, int B, int L, int H, int hd, int window, float dropP, int[] seed) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            for (@Parallel int h = 0; h < H; h++) {
+                int row = from + k;
+                int D = H * hd;
+                int b = row / L;
+                int i = row % L;
+                int sample = b * L * 3 * D + h * hd;
+                int qo = row * 3 * D + h * hd;
+                AttentionHeads.attendBackwardQuery(qkv, qo, qkv, sample + D, qkv, sample + 2 * D, 3 * D,
+                        firstKey(i, window), i, AttentionHeads.scale(hd), dout, row * D + h * hd, lse[row * H + h],
+                        delta[row * H + h], dqkv, qo, hd, dropP, seed[0],
+                        AttentionHeads.dropIndex(b * H + h, L, i, L, 0));
+            }
+        }
+    }
+
+    public static void backwardKey(int from, int to, float[] qkv, float[] dout, float[] lse, float[] delta,
+                                   float[] dqkv, int B, int L, int H, int hd, int window, float dropP, int[] seed) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            for (@Parallel int h = 0; h < H; h++) {
+                int row = from + k;
+                int D = H * hd;
+                int b = row / L;
+                int j = row % L;
+                int first = b * L;
+                int ko = row * 3 * D + D + h * hd;
+                AttentionHeads.attendBackwardKey(qkv, ko, qkv, ko + D, qkv, first * 3 * D + h * hd, 3 * D, dout,
+                        first * D + h * hd, D, lse, delta, first * H + h, H, j, lastQuery(j, window, L),
+                        AttentionHeads.scale(hd), dqkv, ko, dqkv, ko + D, hd, dropP, seed[0],
+                        AttentionHeads.dropIndex(b * H + h, L, 0, L, j), L);
+            }
+        }
+    }
+
+    public static void decode(int from, int to, float[] q, float[] kcache, float[] vcache, float[] out, int B, int H,
+                              int hd, int slots, int[] count) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            for (@Parallel int h = 0; h < H; h++) {
+                int b = from + k;
+                int D = H * hd;
+                int cache = b * slots * D + h * hd;
+                AttentionHeads.attendForward(q, b * D + h * hd, kcache, cache, vcache, cache, D, 0, count[0] - 1,
+                        AttentionHeads.scale(hd), out, b * D + h * hd, hd, 0f, 0, 0);
             }
         }
     }

@@ -16,7 +16,7 @@ class ActivationsTest {
     static final int N = 1001;
 
     @Test
-    void openClTwinsMatchJava() {
+    void backendsMatchPortableBody() {
         Random r = new Random(1);
         FloatArray x = scaled(randn("x", N, r), 3f), dy = randn("dy", N, r);
         assertParity(Activations.GELU_FORWARD, new int[] {N}, x, zeros("y", N), N);

@@ -15,7 +15,7 @@ class AdaLNTest {
     static final int ROWS = 5, W = 19, STRIDE = 3 * W + 1, SHIFT = 1 + W, SCALE = 1, GATE = 1 + 2 * W;
 
     @Test
-    void openClTwinsMatchJava() {
+    void backendsMatchPortableBody() {
         Random r = new Random(1);
         FloatArray xn = randn("xn", ROWS * W, r), mod = randn("mod", ROWS * STRIDE, r), dh = randn("dh", ROWS * W, r);
         int[] range = {ROWS, W};

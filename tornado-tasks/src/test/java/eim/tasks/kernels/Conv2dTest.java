@@ -36,7 +36,7 @@ class Conv2dTest {
     }
 
     @Test
-    void openClTwinsMatchJava() {
+    void backendsMatchPortableBody() {
         Random r = new Random(1);
         for (Shape s : new Shape[] {CONV3, CONV1, CONV1D, WIDE, LARGE_PLANE, WIDE_ROWS, new Shape(1, 5, 9, 2, 3, 3, 3)}) {
             FloatArray x = randn("x", s.xSize(), r), w = randn("w", s.wSize(), r), b = randn("b", s.Cout(), r);
@@ -77,9 +77,9 @@ class Conv2dTest {
     private static Object[] sliced(Shape s, float[] x, float[] w, float[] b, float[] dy, int chunks) {
         float[] y = new float[s.ySize()], dx = new float[s.xSize()], dw = new float[s.wSize()], db = new float[s.Cout()];
         int B = s.B(), Cin = s.Cin(), Cout = s.Cout(), H = s.H(), W = s.W(), KH = s.KH(), KW = s.KW();
-        forEachSlice(B * Cout, chunks, (f, t) -> Conv2d.forward(f, t, x, w, b, y, B, Cin, Cout, H, W, KH, KW));
-        forEachSlice(B * Cin, chunks, (f, t) -> Conv2d.backwardInput(f, t, dy, w, dx, B, Cin, Cout, H, W, KH, KW));
-        forEachSlice(Cout * Cin, chunks, (f, t) -> Conv2d.backwardWeight(f, t, dy, x, dw, db, B, Cin, Cout, H, W, KH, KW));
+        forEachSlice(B * Cout, chunks, (f, t) -> Conv2d.forwardFast(f, t, x, w, b, y, B, Cin, Cout, H, W, KH, KW));
+        forEachSlice(B * Cin, chunks, (f, t) -> Conv2d.backwardInputFast(f, t, dy, w, dx, B, Cin, Cout, H, W, KH, KW));
+        forEachSlice(Cout * Cin, chunks, (f, t) -> Conv2d.backwardWeightFast(f, t, dy, x, dw, db, B, Cin, Cout, H, W, KH, KW));
         return new Object[] {y, dx, dw, db};
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import eim.tasks.FloatArray;
+import eim.tasks.IntParam;
 import eim.tasks.testing.GradCheck;
 import java.util.Random;
 import java.util.function.DoubleSupplier;
@@ -17,12 +18,32 @@ class DropoutTest {
     static final int SEED = 1234;
 
     @Test
-    void openClTwinsMatchJava() {
+    void backendsMatchPortableBody() {
         Random r = new Random(1);
         int n = 4099;
         for (float p : new float[] {0f, 0.1f, 0.5f}) {
             assertParity(Dropout.FORWARD, new int[] {n}, randn("x", n, r), zeros("y", n), n, p, SEED);
             assertParity(Dropout.BACKWARD, new int[] {n}, randn("dy", n, r), randn("dx", n, r), n, p, SEED);
+        }
+        // the seed as a param, as the model passes it (one per execution)
+        assertParity(Dropout.FORWARD, new int[] {n}, randn("x", n, r), zeros("y", n), n, 0.3f, new IntParam(-77));
+        assertParity(Dropout.BACKWARD, new int[] {n}, randn("dy", n, r), randn("dx", n, r), n, 0.3f, new IntParam(-77));
+    }
+
+    /** Rng spells x >>> k without >>> (TornadoVM): bit for bit the original lowbias32 mix. */
+    @Test
+    void rngHashIsTheUnsignedShiftMix() {
+        Random r = new Random(5);
+        for (int t = 0; t < 200_000; t++) {
+            int seed = t < 1000 ? t - 500 : r.nextInt(), index = t < 1000 ? t : r.nextInt();
+            int x = index * 0x9E3779B9 ^ seed * 0x85EBCA6B;
+            x ^= x >>> 16;
+            x *= 0x7FEB352D;
+            x ^= x >>> 15;
+            x *= 0x846CA68B;
+            x ^= x >>> 16;
+            assertEquals(x, Rng.hash(seed, index), "hash(" + seed + ", " + index + ")");
+            assertEquals((x >>> 8) * 0x1.0p-24f, Rng.uniform(seed, index), "uniform(" + seed + ", " + index + ")");
         }
     }
 

@@ -30,7 +30,7 @@ class EmbeddingTest {
     }
 
     @Test
-    void openClTwinsMatchJava() {
+    void backendsMatchPortableBody() {
         Random r = new Random(1);
         FloatArray table = randn("table", V * D, r), dout = randn("dout", N * D, r);
         assertParity(Embedding.FORWARD, new int[] {N, D}, ids(), table, zeros("out", N * D), N, D);

@@ -4,6 +4,7 @@ import static eim.tasks.kernels.BasicKernelTesting.*;
 import static eim.tasks.testing.KernelHarness.*;
 
 import eim.tasks.FloatArray;
+import eim.tasks.FloatParam;
 import eim.tasks.testing.GradCheck;
 import eim.tasks.testing.Golden;
 import java.util.Random;
@@ -14,7 +15,7 @@ class FlowMatchingTest {
     static final int N = 9, C = 21, ROWS = 5, D = 19, TIMES = 4, B = 3;
 
     @Test
-    void openClTwinsMatchJava() {
+    void backendsMatchPortableBody() {
         Random r = new Random(1);
         FloatArray x0 = randn("x0", N * C, r), noise = randn("noise", N * C, r), pred = randn("pred", N * C, r);
         FloatArray t = zeros("t", N);
@@ -31,6 +32,7 @@ class FlowMatchingTest {
                 ROWS, D, TIMES);
         assertParity(FlowMatching.EULER_STEP, new int[] {N * C}, x0, noise, -0.04f, N * C);
         assertParity(FlowMatching.CFG_COMBINE, new int[] {B, C}, randn("v", 2 * B * C, r), B, C, 3.5f);
+        assertParity(FlowMatching.CFG_COMBINE, new int[] {B, C}, randn("v", 2 * B * C, r), B, C, new FloatParam(1.75f));
     }
 
     @Test

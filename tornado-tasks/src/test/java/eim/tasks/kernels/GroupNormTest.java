@@ -24,7 +24,7 @@ class GroupNormTest {
     }
 
     @Test
-    void openClTwinsMatchJava() {
+    void backendsMatchPortableBody() {
         Random r = new Random(1);
         for (int silu = 0; silu <= 1; silu++) {
             FloatArray x = randn("x", B * C * HW, r);

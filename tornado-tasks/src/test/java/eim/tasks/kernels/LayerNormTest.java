@@ -14,7 +14,7 @@ class LayerNormTest {
     static final int ROWS = 7, D = 37;
 
     @Test
-    void openClTwinsMatchJava() {
+    void backendsMatchPortableBody() {
         Random r = new Random(1);
         for (int affine = 0; affine <= 1; affine++) {
             FloatArray x = randn("x", ROWS * D, r), dy = randn("dy", ROWS * D, r);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import eim.tasks.Device;
 import eim.tasks.FloatArray;
+import eim.tasks.FloatParam;
 import eim.tasks.testing.Golden;
 import java.util.Arrays;
 import java.util.Random;
@@ -14,7 +15,7 @@ class OptimizerTest {
     static final int N = 1037; // not a multiple of the vector length: exercises the tails
 
     @Test
-    void openClTwinsMatchJava() {
+    void backendsMatchPortableBody() {
         Random r = new Random(1);
         FloatArray p = randn("p", N, r), g = randn("g", N, r), m = randn("m", N, r);
         FloatArray v = randn("v", N, r);
@@ -26,6 +27,11 @@ class OptimizerTest {
                 bc1, bc2, 0.25f);
         assertParity(Optimizer.SUM_SQUARES, new int[] {7}, randn("x", N, r), zeros("partial", 7), N, 7);
         assertParity(Optimizer.EMA_UPDATE, new int[] {N}, randn("ema", N, r), p, N, 0.999f);
+        // the values that change between steps as params (lr, bc1, bc2, gscale; EMA rate)
+        assertParity(Optimizer.ADAMW_STEP, new int[] {N}, p, g, m, v, N, new FloatParam(3e-3f), 0.9f, 0.95f, 1e-8f,
+                0.02f, new FloatParam(bc1), new FloatParam(bc2), new FloatParam(0.5f));
+        assertParity(Optimizer.EMA_UPDATE, new int[] {N}, randn("ema", N, r), p, N, new FloatParam(0.99f));
+        assertParity(Optimizer.SUM_SQUARES, new int[] {3}, randn("x", 5, r), zeros("partial", 3), 5, 3);
     }
 
     @Test

@@ -45,7 +45,7 @@ class PixelShuffleTest {
     }
 
     @Test
-    void openClTwinsMatchJava() {
+    void backendsMatchPortableBody() {
         Random r = new Random(1);
         for (Op op : OPS) {
             // random outputs: accumulate = 1 must add to them

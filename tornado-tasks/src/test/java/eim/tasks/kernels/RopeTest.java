@@ -19,7 +19,7 @@ class RopeTest {
     static final int B = 2, L = 5, H = 2, HD = 12, D = H * HD, ROWS = B * L, STRIDE = 3 * D;
 
     @Test
-    void openClTwinsMatchJava() {
+    void backendsMatchPortableBody() {
         Random r = new Random(1);
         FloatArray x = randn("qkv", ROWS * STRIDE, r);
         int[] range = {ROWS, H * HD / 2};

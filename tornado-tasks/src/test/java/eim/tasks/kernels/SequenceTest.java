@@ -4,6 +4,7 @@ import static eim.tasks.testing.KernelHarness.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import eim.tasks.FloatArray;
+import eim.tasks.IntParam;
 import eim.tasks.testing.GradCheck;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -12,7 +13,7 @@ class SequenceTest {
     static final int B = 2, S = 3, L = 5, D = 7;
 
     @Test
-    void openClTwinsMatchJava() {
+    void backendsMatchPortableBody() {
         Random r = new Random(3);
         FloatArray xc = randn("xc", B * S * D, r), xi = randn("xi", B * L * D, r);
         assertParity(Sequence.SHIFT_RIGHT_GATHER, new int[] {B * L, D}, xc, xi, zeros("z", B * L * D), B, S, L, D);
@@ -21,6 +22,8 @@ class SequenceTest {
         int slots = 4;
         assertParity(Sequence.KV_CACHE_WRITE, new int[] {B, D}, randn("qkv", B * 3 * D, r), zeros("q", B * D),
                 randn("kc", B * slots * D, r), randn("vc", B * slots * D, r), B, D, slots, 2);
+        assertParity(Sequence.KV_CACHE_WRITE, new int[] {B, D}, randn("qkv", B * 3 * D, r), zeros("q", B * D),
+                randn("kc", B * slots * D, r), randn("vc", B * slots * D, r), B, D, slots, new IntParam(3));
     }
 
     @Test

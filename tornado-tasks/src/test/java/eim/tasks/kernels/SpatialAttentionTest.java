@@ -26,8 +26,13 @@ class SpatialAttentionTest {
     }
 
     @Test
-    void openClTwinsMatchJava() {
-        Random r = new Random(1);
+    void backendsMatchPortableBody() {
+        parity(B, C, N, new Random(1));
+        parity(3, 5, 7, new Random(7)); // odd sizes
+    }
+
+    private static void parity(int B, int C, int N, Random r) {
+        int SIZE = B * C * N;
         FloatArray q = randn("q", SIZE, r), k = randn("k", SIZE, r), v = randn("v", SIZE, r);
         FloatArray out = zeros("out", SIZE), lse = zeros("lse", B * N);
         assertParity(SpatialAttention.FORWARD, new int[] {B * N}, q, k, v, out, lse, B, C, N);

@@ -12,7 +12,7 @@ class TimestepTest {
     static final int MAX_PERIOD = 10000;
 
     @Test
-    void openClTwinsMatchJava() {
+    void backendsMatchPortableBody() {
         Random r = new Random(1);
         int n = 7;
         FloatArray t = zeros("t", n);

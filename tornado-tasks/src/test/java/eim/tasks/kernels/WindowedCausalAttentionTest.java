@@ -55,7 +55,7 @@ class WindowedCausalAttentionTest {
     }
 
     @Test
-    void openClTwinsMatchJava() {
+    void backendsMatchPortableBody() {
         Random r = new Random(1);
         // hd 12: vector body plus scalar tail; window 0 (self only), 3 and full causal
         for (int window : new int[] {3, -1, 0}) {
@@ -63,21 +63,26 @@ class WindowedCausalAttentionTest {
             for (float dropP : new float[] {0f, 0.2f}) {
                 FloatArray qkv = randn("qkv", s.rows() * 3 * s.D(), r), dout = randn("dout", s.rows() * s.D(), r);
                 Run f = forwardBackward(java(), s, qkv, dout, dropP, 42);
+                Object seed = dropP == 0f ? (Object) 42 : new IntParam(42); // a plain int and the IntParam path
                 assertParity(WindowedCausalAttention.FORWARD, s.range(), qkv, randn("out", s.rows() * s.D(), r),
-                        zeros("lse", s.rows() * s.H()), s.B(), s.L(), s.H(), s.hd(), window, dropP, 42);
+                        zeros("lse", s.rows() * s.H()), s.B(), s.L(), s.H(), s.hd(), window, dropP, seed);
                 assertParity(WindowedCausalAttention.DELTA, s.range(), f.out(), dout, zeros("delta", s.rows() * s.H()),
                         s.rows(), s.H(), s.hd());
                 // dqkv starts random: the backward kernels accumulate
                 assertParity(WindowedCausalAttention.BACKWARD_QUERY, s.range(), qkv, dout, f.lse(), f.delta(),
-                        randn("dqkv", s.rows() * 3 * s.D(), r), s.B(), s.L(), s.H(), s.hd(), window, dropP, 42);
+                        randn("dqkv", s.rows() * 3 * s.D(), r), s.B(), s.L(), s.H(), s.hd(), window, dropP, seed);
                 assertParity(WindowedCausalAttention.BACKWARD_KEY, s.range(), qkv, dout, f.lse(), f.delta(),
-                        randn("dqkv", s.rows() * 3 * s.D(), r), s.B(), s.L(), s.H(), s.hd(), window, dropP, 42);
+                        randn("dqkv", s.rows() * 3 * s.D(), r), s.B(), s.L(), s.H(), s.hd(), window, dropP, seed);
             }
         }
         int B = 3, H = 2, hd = 12, slots = 4;
         assertParity(WindowedCausalAttention.DECODE, new int[] {B, H}, randn("q", B * H * hd, r),
                 randn("kcache", B * slots * H * hd, r), randn("vcache", B * slots * H * hd, r),
                 zeros("out", B * H * hd), B, H, hd, slots, new IntParam(3));
+        // odd head size, full ring, count as a plain int
+        assertParity(WindowedCausalAttention.DECODE, new int[] {B, 3}, randn("q", B * 3 * 7, r),
+                randn("kcache", B * 5 * 3 * 7, r), randn("vcache", B * 5 * 3 * 7, r), randn("out", B * 3 * 7, r), B, 3,
+                7, 5, 5);
     }
 
     @Test
