@@ -6,7 +6,6 @@ import eim.tasks.Devices;
 import eim.tasks.ExecutionPlan;
 import eim.tasks.FloatArray;
 import eim.tasks.TaskGraph;
-import eim.tasks.WorkGroups;
 import java.util.SplittableRandom;
 
 /**
@@ -25,12 +24,12 @@ final class KernelRig implements AutoCloseable {
         plan.sync();
     }
 
-    /** "java" (all cores) or "opencl" (the first OpenCL device, PoCL here). */
+    /** "java" (all cores) or "tornado" (TornadoVM's first device: PoCL's CPU device here). */
     static Device open(String backend) {
         return switch (backend) {
             case "java" -> Devices.open("java");
-            case "opencl" -> Devices.open("opencl:0");
-            default -> throw new IllegalArgumentException("benchmark backend must be java or opencl, got " + backend);
+            case "tornado" -> Devices.open("tornado:0");
+            default -> throw new IllegalArgumentException("benchmark backend must be java or tornado, got " + backend);
         };
     }
 
@@ -38,11 +37,6 @@ final class KernelRig implements AutoCloseable {
     void run(String graph) {
         plan.execute(graph);
         plan.sync();
-    }
-
-    /** Local size for the Linear kernels: their tiled path on OpenCL, nothing on java (which ignores it). */
-    static int[] linearWorkGroup(String backend) {
-        return backend.equals("opencl") ? WorkGroups.linear() : null;
     }
 
     /** A graph whose inputs are sent on its first execution only. */

@@ -21,7 +21,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class LayerNormBench {
-    @Param({"java", "opencl"})
+    @Param({"java", "tornado"})
     public String backend;
 
     @Param({"256x512", "4096x1024"})

@@ -17,13 +17,13 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * The two Linear backward kernels (2/3 of a training step's matmul FLOPs): dx += dy W and
  * dW += dyᵀ x, db += Σ dy. Shapes "MxNxK" as {@link LinearBench} without 2048³ (OpenCL on PoCL
- * takes seconds per call there). On opencl the tasks get {@link eim.tasks.WorkGroups#linear()}.
+ * takes seconds per call there).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class LinearBackwardBench {
-    @Param({"java", "opencl"})
+    @Param({"java", "tornado"})
     public String backend;
 
     @Param({"256x256x256", "512x512x512", "1024x1024x1024",
@@ -39,11 +39,10 @@ public class LinearBackwardBench {
         FloatArray x = KernelRig.randn("x", m * k, 1), w = KernelRig.randn("w", n * k, 2);
         FloatArray dy = KernelRig.randn("dy", m * n, 3);
         FloatArray dx = new FloatArray("dx", m * k), dw = new FloatArray("dw", n * k), db = new FloatArray("db", n);
-        int[] local = KernelRig.linearWorkGroup(backend);
         rig = new KernelRig(backend,
-                KernelRig.graph("input", dy, w).add(new Task("input.dx", Linear.BACKWARD_INPUT, new int[] {m, k}, local,
+                KernelRig.graph("input", dy, w).add(new Task("input.dx", Linear.BACKWARD_INPUT, new int[] {m, k},
                         new Object[] {dy, w, dx, m, n, k})),
-                KernelRig.graph("weight", dy, x).add(new Task("weight.dw", Linear.BACKWARD_WEIGHT, new int[] {n, k}, local,
+                KernelRig.graph("weight", dy, x).add(new Task("weight.dw", Linear.BACKWARD_WEIGHT, new int[] {n, k},
                         new Object[] {dy, x, dw, db, m, n, k})));
     }
 

@@ -18,14 +18,13 @@ import org.openjdk.jmh.annotations.TearDown;
  * {@code linear_forward} y (M,N) = x (M,K) Wᵀ + b. Shape "MxNxK": the squares 256..2048 and the
  * transformer's real shapes for the small preset at batch 8 (16 image tokens, 16 buffer tokens,
  * diffusion_batch_mul 4): attention qkv 128x1536x512, MLP fc1 256x2048x512, MLP fc2 256x512x2048,
- * flow-head adaLN modulation 512x1536x512. On opencl the task gets {@link eim.tasks.WorkGroups#linear()}
- * (the local-memory tiled path). Benchmark methods are named after the kernels.
+ * flow-head adaLN modulation 512x1536x512. Benchmark methods are named after the kernels.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class LinearBench {
-    @Param({"java", "opencl"})
+    @Param({"java", "tornado"})
     public String backend;
 
     @Param({"256x256x256", "512x512x512", "1024x1024x1024", "2048x2048x2048",
@@ -40,9 +39,8 @@ public class LinearBench {
         int m = d[0], n = d[1], k = d[2];
         FloatArray x = KernelRig.randn("x", m * k, 1), w = KernelRig.randn("w", n * k, 2);
         FloatArray b = KernelRig.randn("b", n, 3), y = new FloatArray("y", m * n);
-        int[] local = KernelRig.linearWorkGroup(backend);
         rig = new KernelRig(backend, KernelRig.graph("forward", x, w, b)
-                .add(new Task("forward.linear", Linear.FORWARD, new int[] {m, n}, local, new Object[] {x, w, b, y, m, n, k})));
+                .add(new Task("forward.linear", Linear.FORWARD, new int[] {m, n}, new Object[] {x, w, b, y, m, n, k})));
     }
 
     @Benchmark

@@ -25,7 +25,7 @@ public class WindowedAttentionBench {
     /** ω = cond_length of the paper. */
     static final int WINDOW = 3;
 
-    @Param({"java", "opencl"})
+    @Param({"java", "tornado"})
     public String backend;
 
     @Param({"4x16x8x64", "4x64x8x64", "4x256x8x64", "4x1024x8x64"})

@@ -1,48 +1,32 @@
 package eim.tasks;
 
 import eim.tasks.backend.JavaDevice;
-import eim.tasks.backend.OpenCl;
 import eim.tasks.backend.TornadoDevice;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Lists devices and opens one by name: {@code java}, {@code tornado} (= tornado:0),
- * {@code tornado:N} (TornadoVM devices), {@code opencl} (= opencl:0), {@code opencl:N}.
+ * Lists devices and opens one by name: {@code java} (the JVM, all cores), {@code tornado}
+ * (= tornado:0) or {@code tornado:N} (TornadoVM's devices: GPUs and CPUs through their drivers).
  */
 public final class Devices {
     private Devices() {}
 
-    /** Every device this machine has; OpenCL ones only when a platform is installed. */
+    /** Every device this JVM can run kernels on: java, and TornadoVM's when its runtime is loaded. */
     public static List<DeviceInfo> list() {
         List<DeviceInfo> out = new ArrayList<>();
         try (JavaDevice j = new JavaDevice()) {
             out.add(j.info());
         }
         if (tornadoAvailable()) {
-            for (int i = 0; i < TornadoDevice.list().size(); i++) {
+            int n = TornadoDevice.list().size();
+            for (int i = 0; i < n; i++) {
                 try (Device d = TornadoDevice.open(i)) {
                     out.add(d.info());
                 }
             }
         }
-        if (openClAvailable()) {
-            for (OpenCl.Found f : OpenCl.discover()) {
-                try (Device d = OpenCl.open(f)) {
-                    out.add(d.info());
-                }
-            }
-        }
         return out;
-    }
-
-    /** Whether at least one OpenCL device can be found (never throws). */
-    public static boolean openClAvailable() {
-        try {
-            return !OpenCl.discover().isEmpty();
-        } catch (RuntimeException | LinkageError e) {
-            return false;
-        }
     }
 
     /** Whether the TornadoVM runtime is loaded and has a device (never throws). */
@@ -66,23 +50,10 @@ public final class Devices {
                 throw new IllegalArgumentException("bad device name '" + name + "': expected tornado:N");
             }
         }
-        if (n.equals("opencl")) {
-            n = "opencl:0";
+        if (n.equals("opencl") || n.startsWith("opencl:")) {
+            throw new IllegalArgumentException("device '" + name + "': the opencl backend (hand-written OpenCL C) was "
+                    + "retired; use tornado or tornado:N, where TornadoVM compiles the same kernels for OpenCL devices");
         }
-        if (n.startsWith("opencl:")) {
-            List<OpenCl.Found> found = OpenCl.discover(); // throws the clear no-platform message
-            int idx;
-            try {
-                idx = Integer.parseInt(n.substring("opencl:".length()));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("bad device name '" + name + "': expected opencl:N");
-            }
-            if (idx < 0 || idx >= found.size()) {
-                throw new IllegalArgumentException("no device " + name + ": this machine has opencl:0.."
-                        + (found.size() - 1));
-            }
-            return OpenCl.open(found.get(idx));
-        }
-        throw new IllegalArgumentException("unknown device '" + name + "': expected java, tornado, tornado:N, opencl or opencl:N");
+        throw new IllegalArgumentException("unknown device '" + name + "': expected java, tornado or tornado:N");
     }
 }

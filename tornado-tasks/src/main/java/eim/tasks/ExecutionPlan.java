@@ -1,23 +1,18 @@
 package eim.tasks;
 
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * Graphs bound to one device, prepared once and executed many times (TornadoVM's
- * {@code TornadoExecutionPlan}). The first execution copies the FIRST_EXECUTION arrays; later ones
- * copy only EVERY_EXECUTION arrays. Arrays shared by several graphs live on the device once.
+ * Graphs bound to one device, compiled once and executed many times (TornadoVM's
+ * {@code TornadoExecutionPlan}): a model builds its plan when it is created and reuses it for every
+ * training step or sampled token.
  */
 public final class ExecutionPlan implements AutoCloseable {
     private final Device device;
     private final Map<String, TaskGraph> graphs = new LinkedHashMap<>();
-    private final Set<DeviceArray> sentOnce = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final Set<DeviceArray> touched = Collections.newSetFromMap(new IdentityHashMap<>());
 
     public ExecutionPlan(Device device, TaskGraph... graphs) {
         this(device, List.of(graphs));
@@ -28,16 +23,6 @@ public final class ExecutionPlan implements AutoCloseable {
         for (TaskGraph g : graphs) {
             if (this.graphs.put(g.name(), g) != null) {
                 throw new IllegalArgumentException("two graphs named " + g.name());
-            }
-            for (Task t : g.tasks()) {
-                if (!device.runsWholeGraphs()) {
-                    device.prepare(t);
-                }
-                for (Object a : t.args()) {
-                    if (a instanceof DeviceArray d) {
-                        touched.add(d);
-                    }
-                }
             }
         }
     }
@@ -53,7 +38,7 @@ public final class ExecutionPlan implements AutoCloseable {
     /** Runs every graph in declaration order. */
     public ExecutionPlan execute() {
         for (TaskGraph g : graphs.values()) {
-            run(g);
+            device.execute(g);
         }
         return this;
     }
@@ -65,79 +50,32 @@ public final class ExecutionPlan implements AutoCloseable {
             if (g == null) {
                 throw new IllegalArgumentException("no graph named " + n + " in this plan; have " + graphs.keySet());
             }
-            run(g);
+            device.execute(g);
         }
         return this;
     }
 
-    private void run(TaskGraph g) {
-        if (device.runsWholeGraphs()) {
-            device.execute(g);
-            return;
-        }
-        for (TaskGraph.Transfer t : g.toDevice()) {
-            switch (t.mode()) {
-                case FIRST_EXECUTION -> {
-                    if (sentOnce.add(t.array())) {
-                        device.toDevice(t.array());
-                    }
-                }
-                case EVERY_EXECUTION -> device.toDevice(t.array());
-                case UNDER_DEMAND -> device.allocate(t.array());
-            }
-        }
-        for (Task task : g.tasks()) {
-            for (Object a : task.args()) {
-                if (a instanceof DeviceArray d) {
-                    device.allocate(d);
-                }
-            }
-            device.launch(task);
-        }
-        for (TaskGraph.Transfer t : g.toHost()) {
-            if (t.mode() != DataTransferMode.UNDER_DEMAND) {
-                device.toHost(t.array());
-            }
-        }
-    }
+    /**
+     * Makes the host copies of {@code arrays} current. Every device here keeps host arrays current
+     * after each graph, so this costs nothing today; model code calls it where it reads results
+     * (checkpoints, gradients for tests), the places a device-resident backend must copy.
+     */
+    public void transferToHost(DeviceArray... arrays) {}
 
-    /** Brings arrays back to the host now (UNDER_DEMAND results, weights for a checkpoint). */
-    public void transferToHost(DeviceArray... arrays) {
-        for (DeviceArray a : arrays) {
-            device.toHost(a);
-        }
-    }
+    /**
+     * Makes the device see host changes to {@code arrays} (weights loaded or edited on the host).
+     * Every device here reads host arrays at each graph, so this costs nothing today.
+     */
+    public void transferToDevice(DeviceArray... arrays) {}
 
-    /** Sends arrays to the device now, e.g. after the host changed weights that were sent once. */
-    public void transferToDevice(DeviceArray... arrays) {
-        for (DeviceArray a : arrays) {
-            device.toDevice(a);
-            sentOnce.add(a);
-        }
-    }
+    /** Waits for every enqueued task (devices here finish each graph before returning). */
+    public void sync() {}
 
-    /** Waits for every enqueued task. */
-    public void sync() {
-        device.sync();
-    }
-
-    /** Waits for the device; device storage stays (other plans may share it). */
     @Override
-    public void close() {
-        device.sync();
-    }
+    public void close() {}
 
-    /** Frees the device storage of every array this plan used. Only when no other plan needs them. */
+    /** Frees what the device compiled and allocated for this plan's graphs. */
     public void free() {
-        for (DeviceArray a : touched) {
-            device.release(a);
-        }
-        for (TaskGraph g : graphs.values()) {
-            for (TaskGraph.Transfer t : g.toDevice()) {
-                device.release(t.array());
-            }
-        }
-        sentOnce.clear();
         device.release(List.copyOf(graphs.values()));
     }
 }

@@ -20,11 +20,8 @@ import java.util.Objects;
  * {@code to = range[0]}. A value that changes between executions (an {@link IntParam} or
  * {@link FloatParam}) is an {@code int[]}/{@code float[]} parameter read at index 0; a constant
  * passed there is wrapped once.
- *
- * <p>{@code clSource} names the hand-written OpenCL C twin that the {@code opencl} backend still
- * runs while it is being retired.
  */
-public record Kernel(String name, String clSource, Object portable, Method method, Body fast) {
+public record Kernel(String name, Object portable, Method method, Body fast) {
 
     /** A fast path for a slice of dimension 0, arguments as {@link KernelArgs}. */
     @FunctionalInterface
@@ -34,19 +31,13 @@ public record Kernel(String name, String clSource, Object portable, Method metho
 
     public Kernel {
         Objects.requireNonNull(name);
-        if (portable == null && fast == null) {
-            throw new IllegalArgumentException("kernel " + name + " has no body");
-        }
-    }
-
-    /** A kernel with only a Java body (no portable body yet: the tornado backend cannot run it). */
-    public static Kernel javaOnly(String name, String clSource, Body body) {
-        return new Kernel(name, clSource, null, null, body);
+        Objects.requireNonNull(portable, "kernel " + name + " has no portable body");
+        Objects.requireNonNull(method);
     }
 
     /** This kernel with a fast path for the {@code java} backend beside its portable body. */
     public Kernel withFast(Body fastPath) {
-        return new Kernel(name, clSource, portable, method, Objects.requireNonNull(fastPath));
+        return new Kernel(name, portable, method, Objects.requireNonNull(fastPath));
     }
 
     /** Number of task arguments (the portable body's parameters less {@code from, to}). */
@@ -59,7 +50,7 @@ public record Kernel(String name, String clSource, Object portable, Method metho
         return method.getParameterTypes()[i + 2];
     }
 
-    private static Kernel portable(String name, String clSource, Object body) {
+    private static Kernel portable(String name, Object body) {
         Method m = resolve(name, body);
         Class<?>[] p = m.getParameterTypes();
         if (p.length < 3 || p[0] != int.class || p[1] != int.class) {
@@ -72,7 +63,7 @@ public record Kernel(String name, String clSource, Object portable, Method metho
                         + " is " + p[i].getSimpleName() + "; portable bodies take int, float, int[] and float[]");
             }
         }
-        return new Kernel(name, clSource, body, m, null);
+        return new Kernel(name, body, m, null);
     }
 
     /** The static method a serialisable method reference names. */
@@ -95,75 +86,75 @@ public record Kernel(String name, String clSource, Object portable, Method metho
         }
     }
 
-    public static <T1, T2, T3> Kernel of(String name, String clSource, Portable.P3<T1, T2, T3> portable) {
-        return portable(name, clSource, portable);
+    public static <T1, T2, T3> Kernel of(String name, Portable.P3<T1, T2, T3> portable) {
+        return portable(name, portable);
     }
 
-    public static <T1, T2, T3, T4> Kernel of(String name, String clSource, Portable.P4<T1, T2, T3, T4> portable) {
-        return portable(name, clSource, portable);
+    public static <T1, T2, T3, T4> Kernel of(String name, Portable.P4<T1, T2, T3, T4> portable) {
+        return portable(name, portable);
     }
 
-    public static <T1, T2, T3, T4, T5> Kernel of(String name, String clSource, Portable.P5<T1, T2, T3, T4, T5> portable) {
-        return portable(name, clSource, portable);
+    public static <T1, T2, T3, T4, T5> Kernel of(String name, Portable.P5<T1, T2, T3, T4, T5> portable) {
+        return portable(name, portable);
     }
 
-    public static <T1, T2, T3, T4, T5, T6> Kernel of(String name, String clSource, Portable.P6<T1, T2, T3, T4, T5, T6> portable) {
-        return portable(name, clSource, portable);
+    public static <T1, T2, T3, T4, T5, T6> Kernel of(String name, Portable.P6<T1, T2, T3, T4, T5, T6> portable) {
+        return portable(name, portable);
     }
 
-    public static <T1, T2, T3, T4, T5, T6, T7> Kernel of(String name, String clSource, Portable.P7<T1, T2, T3, T4, T5, T6, T7> portable) {
-        return portable(name, clSource, portable);
+    public static <T1, T2, T3, T4, T5, T6, T7> Kernel of(String name, Portable.P7<T1, T2, T3, T4, T5, T6, T7> portable) {
+        return portable(name, portable);
     }
 
-    public static <T1, T2, T3, T4, T5, T6, T7, T8> Kernel of(String name, String clSource, Portable.P8<T1, T2, T3, T4, T5, T6, T7, T8> portable) {
-        return portable(name, clSource, portable);
+    public static <T1, T2, T3, T4, T5, T6, T7, T8> Kernel of(String name, Portable.P8<T1, T2, T3, T4, T5, T6, T7, T8> portable) {
+        return portable(name, portable);
     }
 
-    public static <T1, T2, T3, T4, T5, T6, T7, T8, T9> Kernel of(String name, String clSource, Portable.P9<T1, T2, T3, T4, T5, T6, T7, T8, T9> portable) {
-        return portable(name, clSource, portable);
+    public static <T1, T2, T3, T4, T5, T6, T7, T8, T9> Kernel of(String name, Portable.P9<T1, T2, T3, T4, T5, T6, T7, T8, T9> portable) {
+        return portable(name, portable);
     }
 
-    public static <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> Kernel of(String name, String clSource, Portable.P10<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> portable) {
-        return portable(name, clSource, portable);
+    public static <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> Kernel of(String name, Portable.P10<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> portable) {
+        return portable(name, portable);
     }
 
-    public static <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> Kernel of(String name, String clSource, Portable.P11<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> portable) {
-        return portable(name, clSource, portable);
+    public static <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> Kernel of(String name, Portable.P11<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> portable) {
+        return portable(name, portable);
     }
 
-    public static <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> Kernel of(String name, String clSource, Portable.P12<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> portable) {
-        return portable(name, clSource, portable);
+    public static <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> Kernel of(String name, Portable.P12<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> portable) {
+        return portable(name, portable);
     }
 
-    public static <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13> Kernel of(String name, String clSource, Portable.P13<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13> portable) {
-        return portable(name, clSource, portable);
+    public static <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13> Kernel of(String name, Portable.P13<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13> portable) {
+        return portable(name, portable);
     }
 
-    public static <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14> Kernel of(String name, String clSource, Portable.P14<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14> portable) {
-        return portable(name, clSource, portable);
+    public static <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14> Kernel of(String name, Portable.P14<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14> portable) {
+        return portable(name, portable);
     }
 
-    public static <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15> Kernel of(String name, String clSource, Portable.P15<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15> portable) {
-        return portable(name, clSource, portable);
+    public static <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15> Kernel of(String name, Portable.P15<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15> portable) {
+        return portable(name, portable);
     }
 
-    public static <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16> Kernel of(String name, String clSource, Portable.P16<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16> portable) {
-        return portable(name, clSource, portable);
+    public static <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16> Kernel of(String name, Portable.P16<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16> portable) {
+        return portable(name, portable);
     }
 
-    public static <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16, T17> Kernel of(String name, String clSource, Portable.P17<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16, T17> portable) {
-        return portable(name, clSource, portable);
+    public static <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16, T17> Kernel of(String name, Portable.P17<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16, T17> portable) {
+        return portable(name, portable);
     }
 
-    public static <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16, T17, T18> Kernel of(String name, String clSource, Portable.P18<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16, T17, T18> portable) {
-        return portable(name, clSource, portable);
+    public static <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16, T17, T18> Kernel of(String name, Portable.P18<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16, T17, T18> portable) {
+        return portable(name, portable);
     }
 
-    public static <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16, T17, T18, T19> Kernel of(String name, String clSource, Portable.P19<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16, T17, T18, T19> portable) {
-        return portable(name, clSource, portable);
+    public static <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16, T17, T18, T19> Kernel of(String name, Portable.P19<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16, T17, T18, T19> portable) {
+        return portable(name, portable);
     }
 
-    public static <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16, T17, T18, T19, T20> Kernel of(String name, String clSource, Portable.P20<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16, T17, T18, T19, T20> portable) {
-        return portable(name, clSource, portable);
+    public static <T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16, T17, T18, T19, T20> Kernel of(String name, Portable.P20<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16, T17, T18, T19, T20> portable) {
+        return portable(name, portable);
     }
 }

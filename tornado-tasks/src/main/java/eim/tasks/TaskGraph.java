@@ -13,11 +13,14 @@ import java.util.List;
  *     .task("qkv", Linear.FORWARD, Task ranges..., x, weight, bias, y, rows, out, in)
  *     .transferToHost(DataTransferMode.EVERY_EXECUTION, y);
  * }</pre>
- * Arrays not named in a transfer stay on the device, so activations pass from task to task and from
- * graph to graph without copies. A graph is only a declaration; {@link ExecutionPlan} runs it.
+ * The transfers declare the data flow (what the host provides and reads, what is sent once); the
+ * backends here keep host arrays current at every graph boundary, which satisfies any declaration
+ * (see {@link Device}), and a device-resident backend will copy exactly these. A graph is only a
+ * declaration; {@link ExecutionPlan} runs it.
  */
 public final class TaskGraph {
-    record Transfer(DataTransferMode mode, DeviceArray array) {}
+    /** One declared transfer. */
+    public record Transfer(DataTransferMode mode, DeviceArray array) {}
 
     private final String name;
     private final List<Transfer> toDevice = new ArrayList<>();
@@ -48,12 +51,12 @@ public final class TaskGraph {
 
     /** A task over a 1-D range. */
     public TaskGraph task(String taskName, Kernel kernel, int range, Object... args) {
-        return add(new Task(name + "." + taskName, kernel, new int[] {range}, null, args));
+        return add(new Task(name + "." + taskName, kernel, new int[] {range}, args));
     }
 
     /** A task over a 2-D range ({@code rows} is split across cores by the java backend). */
     public TaskGraph task2d(String taskName, Kernel kernel, int rows, int cols, Object... args) {
-        return add(new Task(name + "." + taskName, kernel, new int[] {rows, cols}, null, args));
+        return add(new Task(name + "." + taskName, kernel, new int[] {rows, cols}, args));
     }
 
     public TaskGraph add(Task task) {
@@ -72,12 +75,14 @@ public final class TaskGraph {
         return Collections.unmodifiableList(tasks);
     }
 
-    List<Transfer> toDevice() {
-        return toDevice;
+    /** The declared host-to-device transfers, in order. */
+    public List<Transfer> toDevice() {
+        return Collections.unmodifiableList(toDevice);
     }
 
-    List<Transfer> toHost() {
-        return toHost;
+    /** The declared device-to-host transfers, in order. */
+    public List<Transfer> toHost() {
+        return Collections.unmodifiableList(toHost);
     }
 
     @Override

@@ -2,9 +2,7 @@ package eim.model.nn;
 
 import eim.model.Parameters;
 import eim.tasks.FloatArray;
-import eim.tasks.Task;
 import eim.tasks.TaskGraph;
-import eim.tasks.WorkGroups;
 import eim.tasks.kernels.Linear;
 
 /** nn.Linear(in, out) with bias: parameters {@code <name>.weight} (out, in) and {@code <name>.bias} (out). */
@@ -25,19 +23,14 @@ public final class LinearLayer {
 
     /** y (rows, out) = x (rows, in) Wᵀ + b. */
     public void forward(TaskGraph g, FloatArray x, FloatArray y, int rows) {
-        g.add(tiled(name, Linear.FORWARD, rows, out, x, w, b, y, rows, out, in));
-    }
-
-    /** OpenCL runs Linear kernels in local-memory tiles (WorkGroups.linear()); java ignores the local size. */
-    private Task tiled(String taskName, eim.tasks.Kernel k, int d0, int d1, Object... args) {
-        return new Task(taskName, k, new int[] {d0, d1}, WorkGroups.linear(), args);
+        g.task2d(name, Linear.FORWARD, rows, out, x, w, b, y, rows, out, in);
     }
 
     /** dW, db += ...; dx += dy W unless dx is null. */
     public void backward(TaskGraph g, FloatArray dy, FloatArray x, FloatArray dx, int rows) {
         if (dx != null) {
-            g.add(tiled(name + ".bw_in", Linear.BACKWARD_INPUT, rows, in, dy, w, dx, rows, out, in));
+            g.task2d(name + ".bw_in", Linear.BACKWARD_INPUT, rows, in, dy, w, dx, rows, out, in);
         }
-        g.add(tiled(name + ".bw_w", Linear.BACKWARD_WEIGHT, out, in, dy, x, dw, db, rows, out, in));
+        g.task2d(name + ".bw_w", Linear.BACKWARD_WEIGHT, out, in, dy, x, dw, db, rows, out, in);
     }
 }

@@ -7,9 +7,9 @@ import picocli.CommandLine.Option;
 /** The one {@code --device} option every command that runs a model shares (a picocli mixin). */
 public final class DeviceOption {
     @Option(names = "--device", defaultValue = "java", paramLabel = "NAME",
-            description = "where kernels run: java (the JVM, all cores), tornado or tornado:N (TornadoVM: GPUs and "
-                    + "CPUs through their OpenCL drivers; 'eim devices' lists them), opencl or opencl:N "
-                    + "(hand-written OpenCL C, being retired) (default: ${DEFAULT-VALUE})")
+            description = "where kernels run: java (the JVM, all cores) or tornado, tornado:N (TornadoVM compiles "
+                    + "the kernels for GPUs and CPUs through their drivers; 'eim devices' lists them) "
+                    + "(default: ${DEFAULT-VALUE})")
     String name;
 
     /** Opens the named device; an unknown or unavailable name fails with a message listing the valid ones. */

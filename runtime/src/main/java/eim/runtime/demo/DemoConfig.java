@@ -14,7 +14,7 @@ import java.util.Map;
  * runs the same pipeline in seconds for the test.
  *
  * @param out               output folder (models, figures, report.html)
- * @param device            eim.tasks device name (java, opencl, opencl:N)
+ * @param device            eim.tasks device name (java, tornado, tornado:N)
  * @param seed              seed of the data, both initialisations, training and sampling
  * @param minutes           wall-time budget of the two training stages together
  * @param tokenizerShare    share of {@code minutes} for the tokenizer; the generator gets the rest

@@ -1,7 +1,6 @@
 package eim.runtime.tokenizer;
 
 import static eim.tasks.testing.KernelHarness.assertClose;
-import static eim.tasks.testing.KernelHarness.openCl;
 import static eim.tasks.testing.KernelHarness.tornado;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,17 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import eim.tasks.Device;
 import org.junit.jupiter.api.Test;
 
-/** Training on TornadoVM and OpenCL devices (PoCL here), whose memory is not the host's. */
+/** Training on a TornadoVM device (PoCL's CPU device here), whose memory is not the host's. */
 class TokenizerTrainerDeviceTest {
     /**
-     * The optimizer keeps the weights on the device: TornadoVM and OpenCL (their own device memory)
-     * must reach the Java device's weights, the learnt log-variance included, and bring them back.
+     * The optimizer runs on the device: TornadoVM (its own device memory) must reach the Java
+     * device's weights, the learnt log-variance included, and bring them back.
      */
     @Test
     void deviceOptimizerAgreesAcrossDevicesAndLearnsTheLogvar() throws Exception {
         TrainOptions opts = TokenizerTrainerTest.options(3).withLoss(0.01f, 0f, true, true);
         ImageSet data = TokenizerTrainerTest.scenes(0, 8);
-        Device[] devices = {TokenizerTrainerTest.DEVICE, tornado(), openCl()};
+        Device[] devices = {TokenizerTrainerTest.DEVICE, tornado()};
         float[][] weights = new float[devices.length][];
         float[] logvars = new float[devices.length];
         for (int d = 0; d < devices.length; d++) {

@@ -1,7 +1,6 @@
 package eim.tasks.backend;
 
 import eim.tasks.Device;
-import eim.tasks.DeviceArray;
 import eim.tasks.DeviceInfo;
 import eim.tasks.Task;
 import java.util.concurrent.ForkJoinPool;
@@ -65,21 +64,13 @@ public final class JavaDevice implements Device {
     }
 
     @Override
-    public void toDevice(DeviceArray a) {}
+    public void execute(eim.tasks.TaskGraph graph) {
+        for (Task t : graph.tasks()) {
+            launch(t);
+        }
+    }
 
-    @Override
-    public void toHost(DeviceArray a) {}
-
-    @Override
-    public void allocate(DeviceArray a) {}
-
-    @Override
-    public void release(DeviceArray a) {}
-
-    @Override
-    public void sync() {}
-
-    @Override
+    /** Runs one task: its slices of dimension 0 across the pool, or inline when small. */
     public void launch(Task task) {
         var args = eim.tasks.KernelArgs.of(task.args());
         int n = task.range()[0];

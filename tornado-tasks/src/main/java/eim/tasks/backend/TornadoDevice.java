@@ -1,7 +1,6 @@
 package eim.tasks.backend;
 
 import eim.tasks.Device;
-import eim.tasks.DeviceArray;
 import eim.tasks.DeviceInfo;
 import eim.tasks.Invoker;
 import eim.tasks.KernelSignatures;
@@ -40,6 +39,7 @@ public final class TornadoDevice implements Device {
     private final TornadoDevice0 device;
     private final DeviceInfo info;
     private final Map<eim.tasks.TaskGraph, List<TornadoExecutionPlan>> plans = new IdentityHashMap<>();
+    private final Map<eim.tasks.TaskGraph, List<Integer>> partStarts = new IdentityHashMap<>();
 
     /** Thin holder so that the TornadoVM device type does not clash with this class's name. */
     private record TornadoDevice0(uk.ac.manchester.tornado.api.common.TornadoDevice device, String id) {}
@@ -108,11 +108,6 @@ public final class TornadoDevice implements Device {
         return info;
     }
 
-    @Override
-    public boolean runsWholeGraphs() {
-        return true;
-    }
-
     /**
      * TornadoVM compiles a graph into fixed-size structures (at most 256 tasks, 1024 graph nodes, a
      * bytecode buffer we enlarge with -Dtornado.tvm.maxbytecodesize): longer graphs of ours (zeroing
@@ -127,18 +122,38 @@ public final class TornadoDevice implements Device {
         if (graph.tasks().isEmpty()) {
             return; // transfers only: the host arrays already are the coherent copy
         }
-        for (TornadoExecutionPlan p : plans.computeIfAbsent(graph, this::compile)) {
-            p.execute();
+        List<TornadoExecutionPlan> parts = plans.computeIfAbsent(graph, this::compile);
+        for (int i = 0; i < parts.size(); i++) {
+            try {
+                parts.get(i).execute();
+            } catch (RuntimeException | Error e) {
+                throw new IllegalStateException("TornadoVM failed on graph " + graph.name() + " (part " + i + " of its tasks "
+                        + partTasks(graph, i) + "): " + e.getMessage(), e);
+            }
         }
+    }
+
+    /** The task names of part {@code i}, for error messages. */
+    private List<String> partTasks(eim.tasks.TaskGraph graph, int i) {
+        List<String> names = new ArrayList<>();
+        int start = partStarts.getOrDefault(graph, List.of(0)).get(i);
+        List<Integer> starts = partStarts.getOrDefault(graph, List.of(0));
+        int end = i + 1 < starts.size() ? starts.get(i + 1) : graph.tasks().size();
+        for (Task t : graph.tasks().subList(start, end)) {
+            names.add(t.kernel().name());
+        }
+        return names;
     }
 
     /** Our graph as TornadoVM graphs (one, unless it is long): keep-reads, the portable bodies, arrays in and out. */
     private List<TornadoExecutionPlan> compile(eim.tasks.TaskGraph graph) {
         String base = "g" + GRAPH_IDS.incrementAndGet() + "_" + graph.name().replaceAll("[^A-Za-z0-9_]", "_");
         List<TornadoExecutionPlan> parts = new ArrayList<>();
+        List<Integer> starts = new ArrayList<>();
         List<Task> tasks = graph.tasks();
         int start = 0;
         while (start < tasks.size()) {
+            starts.add(start);
             Map<Object, Boolean> arrays = new LinkedHashMap<>(); // host array -> is float
             List<Object[]> bound = new ArrayList<>();
             int end = start;
@@ -165,6 +180,7 @@ public final class TornadoDevice implements Device {
             parts.add(compilePart(base + "_" + parts.size(), tasks.subList(start, end), bound, arrays));
             start = end;
         }
+        partStarts.put(graph, starts);
         return parts;
     }
 
@@ -192,30 +208,8 @@ public final class TornadoDevice implements Device {
         return plan;
     }
 
-    // Host arrays are the coherent copy between graphs: these are no-ops.
-    @Override
-    public void toDevice(DeviceArray a) {}
-
-    @Override
-    public void toHost(DeviceArray a) {}
-
-    @Override
-    public void allocate(DeviceArray a) {}
-
-    @Override
-    public void release(DeviceArray a) {}
-
-    @Override
-    public void sync() {}
-
-    @Override
-    public void launch(Task task) {
-        eim.tasks.TaskGraph g = new eim.tasks.TaskGraph("launch").add(task);
-        execute(g);
-        forget(g);
-    }
-
     private synchronized void forget(eim.tasks.TaskGraph g) {
+        partStarts.remove(g);
         List<TornadoExecutionPlan> ps = plans.remove(g);
         if (ps != null) {
             ps.forEach(TornadoDevice::closeQuietly);

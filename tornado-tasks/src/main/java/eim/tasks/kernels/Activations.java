@@ -8,21 +8,20 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  * Range {n}. Backward kernels accumulate into dx. One portable body each (plain loops).
  */
 public final class Activations {
-    private static final String CL = "activations.cl";
     private static final double SQRT1_2 = 0.70710678118654752440;
     private static final double INV_SQRT_2PI = 0.39894228040143267794;
 
     /** range {n}: y = x·Φ(x) = 0.5·x·(1 + erf(x/√2)). Args: x, y, n. */
-    public static final Kernel GELU_FORWARD = Kernel.of("gelu_forward", CL, Activations::geluForward);
+    public static final Kernel GELU_FORWARD = Kernel.of("gelu_forward", Activations::geluForward);
 
     /** range {n}: dx += dy·(Φ(x) + x·φ(x)). Args: x, dy, dx, n. */
-    public static final Kernel GELU_BACKWARD = Kernel.of("gelu_backward", CL, Activations::geluBackward);
+    public static final Kernel GELU_BACKWARD = Kernel.of("gelu_backward", Activations::geluBackward);
 
     /** range {n}: y = x·σ(x). Args: x, y, n. */
-    public static final Kernel SILU_FORWARD = Kernel.of("silu_forward", CL, Activations::siluForward);
+    public static final Kernel SILU_FORWARD = Kernel.of("silu_forward", Activations::siluForward);
 
     /** range {n}: dx += dy·σ(x)·(1 + x·(1 − σ(x))). Args: x, dy, dx, n. */
-    public static final Kernel SILU_BACKWARD = Kernel.of("silu_backward", CL, Activations::siluBackward);
+    public static final Kernel SILU_BACKWARD = Kernel.of("silu_backward", Activations::siluBackward);
 
     private Activations() {}
 

@@ -14,26 +14,25 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  */
 public final class AdaLN {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final String CL = "adaln.cl";
 
     /** h = xn·(1 + scale) + shift. Args: xn, mod, h, rows, W, modStride, shiftOff, scaleOff. */
-    public static final Kernel MODULATE_FORWARD = Kernel.of("modulate_forward", CL, AdaLN::modulateForward)
+    public static final Kernel MODULATE_FORWARD = Kernel.of("modulate_forward", AdaLN::modulateForward)
             .withFast((from, to, a) -> modulateForwardFast(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5), a.i(6), a.i(7)));
 
     /**
      * dxn += dh·(1 + scale); dmod[shift] += dh; dmod[scale] += dh·xn.
      * Args: xn, mod, dh, dxn, dmod, rows, W, modStride, shiftOff, scaleOff.
      */
-    public static final Kernel MODULATE_BACKWARD = Kernel.of("modulate_backward", CL, AdaLN::modulateBackward)
+    public static final Kernel MODULATE_BACKWARD = Kernel.of("modulate_backward", AdaLN::modulateBackward)
             .withFast((from, to, a) -> modulateBackwardFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4),
                     a.i(5), a.i(6), a.i(7), a.i(8), a.i(9)));
 
     /** x += gate·h. Args: x, h, mod, rows, W, modStride, gateOff. */
-    public static final Kernel GATE_ADD_FORWARD = Kernel.of("gate_add_forward", CL, AdaLN::gateAddForward)
+    public static final Kernel GATE_ADD_FORWARD = Kernel.of("gate_add_forward", AdaLN::gateAddForward)
             .withFast((from, to, a) -> gateAddForwardFast(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5), a.i(6)));
 
     /** dh += dx·gate; dmod[gate] += dx·h. Args: dx, h, mod, dh, dmod, rows, W, modStride, gateOff. */
-    public static final Kernel GATE_ADD_BACKWARD = Kernel.of("gate_add_backward", CL, AdaLN::gateAddBackward)
+    public static final Kernel GATE_ADD_BACKWARD = Kernel.of("gate_add_backward", AdaLN::gateAddBackward)
             .withFast((from, to, a) -> gateAddBackwardFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4),
                     a.i(5), a.i(6), a.i(7), a.i(8)));
 

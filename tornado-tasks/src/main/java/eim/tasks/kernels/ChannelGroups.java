@@ -11,13 +11,12 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  * {@code accumulate = 1} (scale 1 for the repeat's gradient, 1/g for the mean's).
  */
 public final class ChannelGroups {
-    private static final String CL = "channel_groups.cl";
 
     /** range {B·C·g, HW}: y[b, c·g+k] (= or +=) scale·x[b, c]; x (B,C,HW), y (B,C·g,HW). Args: x, y, B, C, HW, g, scale, accumulate. */
-    public static final Kernel REPEAT_INTERLEAVE = Kernel.of("channel_repeat_interleave", CL, ChannelGroups::repeatInterleave);
+    public static final Kernel REPEAT_INTERLEAVE = Kernel.of("channel_repeat_interleave", ChannelGroups::repeatInterleave);
 
     /** range {B·C, HW}: y[b, c] (= or +=) scale·Σ_k x[b, c·g+k]; x (B,C·g,HW), y (B,C,HW). Args: x, y, B, C, HW, g, scale, accumulate. */
-    public static final Kernel GROUP_SUM = Kernel.of("channel_group_sum", CL, ChannelGroups::groupSum);
+    public static final Kernel GROUP_SUM = Kernel.of("channel_group_sum", ChannelGroups::groupSum);
 
     private ChannelGroups() {}
 

@@ -32,15 +32,14 @@ import jdk.incubator.vector.VectorSpecies;
 public final class Conv2d {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    private static final String CL = "conv2d.cl";
 
     /** range {B·Cout, H·W}: y = conv(x) + b. Args: x, w, b, y, B, Cin, Cout, H, W, KH, KW. */
-    public static final Kernel FORWARD = Kernel.of("conv2d_forward", CL, Conv2d::forward)
+    public static final Kernel FORWARD = Kernel.of("conv2d_forward", Conv2d::forward)
             .withFast((from, to, a) -> forwardFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6), a.i(7),
                     a.i(8), a.i(9), a.i(10)));
 
     /** range {B·Cin, H·W}: dx += convᵀ(dy). Args: dy, w, dx, B, Cin, Cout, H, W, KH, KW. */
-    public static final Kernel BACKWARD_INPUT = Kernel.of("conv2d_backward_input", CL, Conv2d::backwardInput)
+    public static final Kernel BACKWARD_INPUT = Kernel.of("conv2d_backward_input", Conv2d::backwardInput)
             .withFast((from, to, a) -> backwardInputFast(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5), a.i(6),
                     a.i(7), a.i(8), a.i(9)));
 
@@ -48,7 +47,7 @@ public final class Conv2d {
      * range {Cout·Cin, KH·KW}: dw[co,ci] += Σ_b dy[b,co] ⋆ pad(x[b,ci]); db[co] += Σ dy[·,co] (by the
      * (co, ci=0) item). Args: dy, x, dw, db, B, Cin, Cout, H, W, KH, KW.
      */
-    public static final Kernel BACKWARD_WEIGHT = Kernel.of("conv2d_backward_weight", CL, Conv2d::backwardWeight)
+    public static final Kernel BACKWARD_WEIGHT = Kernel.of("conv2d_backward_weight", Conv2d::backwardWeight)
             .withFast((from, to, a) -> backwardWeightFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6),
                     a.i(7), a.i(8), a.i(9), a.i(10)));
 
@@ -150,15 +149,20 @@ public final class Conv2d {
         }
     }
 
-    /** Index i of a plane of size n padded by reflection (PyTorch's "reflect": the edge is not repeated). */
+    /**
+     * Index i (in [-(n-1), 2(n-1)]) of a plane of size n padded by reflection (PyTorch's "reflect":
+     * the edge is not repeated). Branch-free: TornadoVM specialises kernels on their scalar
+     * arguments, and a bounds test that the compiler then proves constant (square planes) crashed
+     * its OpenCL code generator ("logic node LogicConstantNode", see KERNELS.md).
+     */
     static int reflectIndex(int i, int n) {
-        int r = i;
-        if (i < 0) {
-            r = -i;
-        } else if (i >= n) {
-            r = 2 * (n - 1) - i;
-        }
-        return r;
+        return (n - 1) - abs((n - 1) - abs(i));
+    }
+
+    /** |v| without branches or Math.abs (whose TornadoVM intrinsic fails to build: see KERNELS.md). */
+    private static int abs(int v) {
+        int sign = v >> 31;
+        return (v ^ sign) - sign;
     }
 
     /**

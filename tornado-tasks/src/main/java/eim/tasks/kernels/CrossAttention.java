@@ -16,16 +16,14 @@ import eim.tasks.kernels.AttentionHeads.HeadRows;
  * keep(b,h,i,s) = Rng.uniform(seed, ((b·H+h)·L+i)·S+s) ≥ dropP, kept scaled 1/(1−dropP).
  */
 public final class CrossAttention {
-    private static final String CL = "attention.cl";
 
     /** range {B·L, H}: out, lse. Args: q, k, v, out, lse, B, L, S, H, hd, dropP, seed (int or IntParam). */
-    public static final Kernel FORWARD = Kernel.of("cross_attention_forward", CL, CrossAttention::forward)
+    public static final Kernel FORWARD = Kernel.of("cross_attention_forward", CrossAttention::forward)
             .withFast((from, to, a) -> forwardFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(6), a.i(7),
                     a.i(8), a.i(9), new Dropout(a.x(10), a.i(11))));
 
     /** range {B·L, H}: dq +=. Args: q, k, v, dout, lse, delta, dq, B, L, S, H, hd, dropP, seed (int or IntParam). */
-    public static final Kernel BACKWARD_QUERY = Kernel.of("cross_attention_backward_query", CL,
-                    CrossAttention::backwardQuery)
+    public static final Kernel BACKWARD_QUERY = Kernel.of("cross_attention_backward_query", CrossAttention::backwardQuery)
             .withFast((from, to, a) -> backwardQueryFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5),
                     a.f(6), a.i(8), a.i(9), a.i(10), a.i(11), new Dropout(a.x(12), a.i(13))));
 
@@ -33,7 +31,7 @@ public final class CrossAttention {
      * range {B·S, H}: dk +=, dv += for buffer token s, over the L queries of its sample.
      * Args: q, k, v, dout, lse, delta, dk, dv, B, L, S, H, hd, dropP, seed (int or IntParam).
      */
-    public static final Kernel BACKWARD_KV = Kernel.of("cross_attention_backward_kv", CL, CrossAttention::backwardKv)
+    public static final Kernel BACKWARD_KV = Kernel.of("cross_attention_backward_kv", CrossAttention::backwardKv)
             .withFast((from, to, a) -> backwardKvFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5), a.f(6),
                     a.f(7), a.i(9), a.i(10), a.i(11), a.i(12), new Dropout(a.x(13), a.i(14))));
 

@@ -9,13 +9,12 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  * (seed, i), so nothing is stored. With p = 0 the forward is an exact copy. Range {n}.
  */
 public final class Dropout {
-    private static final String CL = "dropout.cl";
 
     /** y = keep ? x/(1−p) : 0. Args: x, y, n, p (float), seed (int, or an IntParam). */
-    public static final Kernel FORWARD = Kernel.of("dropout_forward", CL, Dropout::forward);
+    public static final Kernel FORWARD = Kernel.of("dropout_forward", Dropout::forward);
 
     /** dx += keep ? dy/(1−p) : 0, with the forward's mask. Args: dy, dx, n, p (float), seed (int, or an IntParam). */
-    public static final Kernel BACKWARD = Kernel.of("dropout_backward", CL, Dropout::backward);
+    public static final Kernel BACKWARD = Kernel.of("dropout_backward", Dropout::backward);
 
     private Dropout() {}
 

@@ -9,23 +9,22 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  * loops on the JVM); {@code copy} has a bulk-copy fast path.
  */
 public final class Elementwise {
-    private static final String CL = "elementwise.cl";
 
     /** range {n}: x[i] = value[0]. Args: x, value (float, or a FloatParam), n. */
-    public static final Kernel FILL = Kernel.of("fill", CL, Elementwise::fill);
+    public static final Kernel FILL = Kernel.of("fill", Elementwise::fill);
 
     /** range {n}: dst[dstOff+i] = src[srcOff[0]+i]. Args: src, srcOff (int, or an IntParam), dst, dstOff, n. */
-    public static final Kernel COPY = Kernel.of("copy", CL, Elementwise::copy)
+    public static final Kernel COPY = Kernel.of("copy", Elementwise::copy)
             .withFast((from, to, a) -> copyFast(from, to, a.f(0), a.i(1), a.f(2), a.i(3)));
 
     /** range {n}: y[i] += x[i]. Args: y, x, n. */
-    public static final Kernel ADD_INPLACE = Kernel.of("add_inplace", CL, Elementwise::addInplace);
+    public static final Kernel ADD_INPLACE = Kernel.of("add_inplace", Elementwise::addInplace);
 
     /** range {n}: y[i] += alpha·x[i]. Args: y, x, alpha (float), n. */
-    public static final Kernel AXPY = Kernel.of("axpy", CL, Elementwise::axpy);
+    public static final Kernel AXPY = Kernel.of("axpy", Elementwise::axpy);
 
     /** range {n}: x[i] *= alpha. Args: x, alpha (float), n. */
-    public static final Kernel SCALE = Kernel.of("scale", CL, Elementwise::scale);
+    public static final Kernel SCALE = Kernel.of("scale", Elementwise::scale);
 
     private Elementwise() {}
 

@@ -13,17 +13,16 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  */
 public final class Embedding {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    private static final String CL = "embedding.cl";
 
     /** range {N, D}: out[n] = table[ids[n]]. ids (N) int, table (V, D), out (N, D). Args: ids, table, out, N, D. */
-    public static final Kernel FORWARD = Kernel.of("embedding_forward", CL, Embedding::forwardPortable)
+    public static final Kernel FORWARD = Kernel.of("embedding_forward", Embedding::forwardPortable)
             .withFast((from, to, a) -> forward(from, to, a.n(0), a.f(1), a.f(2), a.i(3), a.i(4)));
 
     /**
      * range {D}: dtable[ids[n]] += dout[n] for every n. Args: ids, dout, dtable, N, D, V. Ids outside
      * [0, V) throw in the java fast path; the portable body and the OpenCL twin skip them.
      */
-    public static final Kernel BACKWARD = Kernel.of("embedding_backward", CL, Embedding::backwardPortable)
+    public static final Kernel BACKWARD = Kernel.of("embedding_backward", Embedding::backwardPortable)
             .withFast((from, to, a) -> backward(from, to, a.n(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5)));
 
     /**
@@ -31,8 +30,7 @@ public final class Embedding {
      * labels, drop (B) int; classEmb (numClasses, D); fake (D); pos (S, D); out (B·S, D).
      * Args: labels, drop, classEmb, fake, pos, out, B, S, D.
      */
-    public static final Kernel CLASS_CONDITION_FORWARD = Kernel.of("class_condition_forward", CL,
-            Embedding::classConditionForwardPortable)
+    public static final Kernel CLASS_CONDITION_FORWARD = Kernel.of("class_condition_forward", Embedding::classConditionForwardPortable)
             .withFast((from, to, a) -> classConditionForward(from, to, a.n(0), a.n(1), a.f(2), a.f(3), a.f(4), a.f(5),
                     a.i(6), a.i(7), a.i(8)));
 
@@ -42,8 +40,7 @@ public final class Embedding {
      * throw in the java fast path; the portable body and the OpenCL twin skip them.
      * Args: labels, drop, dout, dClassEmb, dFake, dPos, B, S, D, numClasses.
      */
-    public static final Kernel CLASS_CONDITION_BACKWARD = Kernel.of("class_condition_backward", CL,
-            Embedding::classConditionBackwardPortable)
+    public static final Kernel CLASS_CONDITION_BACKWARD = Kernel.of("class_condition_backward", Embedding::classConditionBackwardPortable)
             .withFast((from, to, a) -> classConditionBackward(from, to, a.n(0), a.n(1), a.f(2), a.f(3), a.f(4), a.f(5),
                     a.i(6), a.i(7), a.i(8), a.i(9)));
 

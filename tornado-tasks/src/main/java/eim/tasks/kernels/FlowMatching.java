@@ -14,40 +14,38 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  */
 public final class FlowMatching {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final String CL = "flowmatching.cl";
 
     /**
      * range {N, C}: xt = t[n]·noise + (1 − t[n])·x0; target = noise − x0. x0, noise, xt, target (N, C);
      * t (N), already in [1e-5, 1]. Args: x0, noise, t, xt, target, N, C.
      */
-    public static final Kernel FLOW_INTERPOLATE = Kernel.of("flow_interpolate", CL, FlowMatching::flowInterpolate);
+    public static final Kernel FLOW_INTERPOLATE = Kernel.of("flow_interpolate", FlowMatching::flowInterpolate);
 
     /** range {N}: rowLoss[n] = mean_c (target − pred)². pred, target (N, C). Args: pred, target, rowLoss, N, C. */
-    public static final Kernel MSE_FORWARD = Kernel.of("mse_forward", CL, FlowMatching::mseForwardPortable)
+    public static final Kernel MSE_FORWARD = Kernel.of("mse_forward", FlowMatching::mseForwardPortable)
             .withFast((from, to, a) -> mseForward(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4)));
 
     /**
      * range {N, C}: dpred += scale·2·(pred − target)/C, the gradient of scale·Σ_n rowLoss[n]
      * (scale = 1/N for the mean). Args: pred, target, dpred, N, C, scale (float).
      */
-    public static final Kernel MSE_BACKWARD = Kernel.of("mse_backward", CL, FlowMatching::mseBackward);
+    public static final Kernel MSE_BACKWARD = Kernel.of("mse_backward", FlowMatching::mseBackward);
 
     /** range {times·rows, D}: dst[k·rows + r] = src[r]. src (rows, D), dst (times·rows, D). Args: src, dst, rows, D, times. */
-    public static final Kernel REPEAT_ROWS = Kernel.of("repeat_rows", CL, FlowMatching::repeatRowsPortable)
+    public static final Kernel REPEAT_ROWS = Kernel.of("repeat_rows", FlowMatching::repeatRowsPortable)
             .withFast((from, to, a) -> repeatRows(from, to, a.f(0), a.f(1), a.i(2), a.i(3), a.i(4)));
 
     /** range {rows, D}: dsrc[r] += Σ_k ddst[k·rows + r]. Args: ddst, dsrc, rows, D, times. */
-    public static final Kernel REPEAT_ROWS_BACKWARD = Kernel.of("repeat_rows_backward", CL,
-            FlowMatching::repeatRowsBackward);
+    public static final Kernel REPEAT_ROWS_BACKWARD = Kernel.of("repeat_rows_backward", FlowMatching::repeatRowsBackward);
 
     /** range {n}: x += dt·v (dt < 0 when integrating from t = 1 to 0). Args: x, v, dt (float), n. */
-    public static final Kernel EULER_STEP = Kernel.of("euler_step", CL, FlowMatching::eulerStep);
+    public static final Kernel EULER_STEP = Kernel.of("euler_step", FlowMatching::eulerStep);
 
     /**
      * range {B, C}: v (2B, C) holds conditional rows [0, B) and unconditional rows [B, 2B); both
      * halves become u + scale·(c − u), as {@code SimpleMLPAdaLN.forward_with_cfg}. Args: v, B, C, scale (float, or a FloatParam).
      */
-    public static final Kernel CFG_COMBINE = Kernel.of("cfg_combine", CL, FlowMatching::cfgCombine);
+    public static final Kernel CFG_COMBINE = Kernel.of("cfg_combine", FlowMatching::cfgCombine);
 
     private FlowMatching() {}
 

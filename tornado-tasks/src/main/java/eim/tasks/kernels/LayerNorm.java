@@ -14,10 +14,9 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  */
 public final class LayerNorm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final String CL = "layernorm.cl";
 
     /** range {rows}: y = (x − mean)·rstd·w + b. Args: x, w, b, y, mean, rstd, rows, D, eps (float), affine. */
-    public static final Kernel FORWARD = Kernel.of("layernorm_forward", CL, LayerNorm::forward)
+    public static final Kernel FORWARD = Kernel.of("layernorm_forward", LayerNorm::forward)
             .withFast((from, to, a) -> forwardFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5),
                     a.i(6), a.i(7), a.x(8), a.i(9) != 0));
 
@@ -25,12 +24,12 @@ public final class LayerNorm {
      * range {rows}: dx += rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·w (dy when not affine).
      * Args: dy, x, w, mean, rstd, dx, rows, D, affine.
      */
-    public static final Kernel BACKWARD_INPUT = Kernel.of("layernorm_backward_input", CL, LayerNorm::backwardInput)
+    public static final Kernel BACKWARD_INPUT = Kernel.of("layernorm_backward_input", LayerNorm::backwardInput)
             .withFast((from, to, a) -> backwardInputFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5),
                     a.i(6), a.i(7), a.i(8) != 0));
 
     /** range {D}: dw += Σ_rows dy·x̂; db += Σ_rows dy. Args: dy, x, mean, rstd, dw, db, rows, D. */
-    public static final Kernel BACKWARD_PARAMS = Kernel.of("layernorm_backward_params", CL, LayerNorm::backwardParams)
+    public static final Kernel BACKWARD_PARAMS = Kernel.of("layernorm_backward_params", LayerNorm::backwardParams)
             .withFast((from, to, a) -> backwardParamsFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5),
                     a.i(6), a.i(7)));
 

@@ -26,7 +26,6 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
 public final class Linear {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = S.length();
-    private static final String CL = "linear.cl";
 
     /** Output rows computed together by the micro-kernels (register blocking: 12 accumulators). */
     private static final int ROW_BLOCK = 6;
@@ -38,15 +37,15 @@ public final class Linear {
     private static final int BACKWARD_T_BLOCK = 256;
 
     /** range {M, N}: y = x Wᵀ + b. Args: x, W, b, y, M, N, K. */
-    public static final Kernel FORWARD = Kernel.of("linear_forward", CL, Linear::forward)
+    public static final Kernel FORWARD = Kernel.of("linear_forward", Linear::forward)
             .withFast((from, to, a) -> forwardFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6)));
 
     /** range {M, K}: dx += dy W. Args: dy, W, dx, M, N, K. */
-    public static final Kernel BACKWARD_INPUT = Kernel.of("linear_backward_input", CL, Linear::backwardInput)
+    public static final Kernel BACKWARD_INPUT = Kernel.of("linear_backward_input", Linear::backwardInput)
             .withFast((from, to, a) -> backwardInputFast(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5)));
 
     /** range {N, K}: dW += dyᵀ x; db += Σ_m dy. Args: dy, x, dW, db, M, N, K. */
-    public static final Kernel BACKWARD_WEIGHT = Kernel.of("linear_backward_weight", CL, Linear::backwardWeight)
+    public static final Kernel BACKWARD_WEIGHT = Kernel.of("linear_backward_weight", Linear::backwardWeight)
             .withFast((from, to, a) -> backwardWeightFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6)));
 
     private Linear() {}

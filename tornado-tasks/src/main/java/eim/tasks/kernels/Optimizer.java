@@ -16,21 +16,20 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  */
 public final class Optimizer {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final String CL = "optimizer.cl";
 
     /**
      * range {n}: one AdamW step on p (n), with gradient g (n) scaled by gscale and moments m, v (n).
      * Args: p, g, m, v, n, lr, beta1, beta2, eps, wd, bc1, bc2, gscale (bc = 1 - beta^step; lr, bc1,
      * bc2 and gscale float or FloatParam, the others float).
      */
-    public static final Kernel ADAMW_STEP = Kernel.of("adamw_step", CL, Optimizer::adamwStep);
+    public static final Kernel ADAMW_STEP = Kernel.of("adamw_step", Optimizer::adamwStep);
 
     /** range {chunks}: partial[c] = Σ x² over slice c of [0, n). Args: x, partial, n, chunks. */
-    public static final Kernel SUM_SQUARES = Kernel.of("sum_squares", CL, Optimizer::sumSquares)
+    public static final Kernel SUM_SQUARES = Kernel.of("sum_squares", Optimizer::sumSquares)
             .withFast((from, to, a) -> sumSquaresFast(from, to, a.f(0), a.f(1), a.i(2), a.i(3)));
 
     /** range {n}: ema = rate·ema + (1 - rate)·p. Args: ema, p, n, rate (float or FloatParam). */
-    public static final Kernel EMA_UPDATE = Kernel.of("ema_update", CL, Optimizer::emaUpdate);
+    public static final Kernel EMA_UPDATE = Kernel.of("ema_update", Optimizer::emaUpdate);
 
     private Optimizer() {}
 

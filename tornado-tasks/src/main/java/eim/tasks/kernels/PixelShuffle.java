@@ -9,20 +9,19 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  * so the backward of one is the other with {@code accumulate = 1}.
  */
 public final class PixelShuffle {
-    private static final String CL = "pixel_shuffle.cl";
 
     /**
      * range {B·C, 4·H·W}: y[b,c,2h+i,2w+j] (= or +=) x[b,4c+2i+j,h,w]; x (B,4C,H,W), y (B,C,2H,2W).
      * Args: x, y, B, C, H, W, accumulate.
      */
-    public static final Kernel SHUFFLE = Kernel.of("pixel_shuffle", CL, PixelShuffle::pixelShuffle)
+    public static final Kernel SHUFFLE = Kernel.of("pixel_shuffle", PixelShuffle::pixelShuffle)
             .withFast((from, to, a) -> shuffleFast(from, to, a.f(0), a.f(1), a.i(2), a.i(3), a.i(4), a.i(5), a.i(6)));
 
     /**
      * range {B·4C, (H/2)·(W/2)}: y[b,4c+2i+j,h,w] (= or +=) x[b,c,2h+i,2w+j]; x (B,C,H,W), y (B,4C,H/2,W/2).
      * Args: x, y, B, C, H, W, accumulate (C, H, W of x).
      */
-    public static final Kernel UNSHUFFLE = Kernel.of("pixel_unshuffle", CL, PixelShuffle::pixelUnshuffle)
+    public static final Kernel UNSHUFFLE = Kernel.of("pixel_unshuffle", PixelShuffle::pixelUnshuffle)
             .withFast((from, to, a) -> unshuffleFast(from, to, a.f(0), a.f(1), a.i(2), a.i(3), a.i(4), a.i(5), a.i(6)));
 
     private PixelShuffle() {}

@@ -19,20 +19,19 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  * base is a float ({@code 10000f}).
  */
 public final class Rope {
-    private static final String CL = "rope.cl";
 
     /**
      * range {rows, H*hd/2}: rotate by +angle.
      * Args: x, rows, L, rowStride, colOff, H, hd, posOff (int or IntParam), base.
      */
-    public static final Kernel FORWARD = Kernel.of("rope_forward", CL, Rope::forward)
+    public static final Kernel FORWARD = Kernel.of("rope_forward", Rope::forward)
             .withFast((from, to, a) -> rotate(from, to, a.f(0), a.i(2), a.i(3), a.i(4), a.i(5), a.i(6), a.i(7), a.x(8), 1));
 
     /**
      * range {rows, H*hd/2}: the gradient of the in-place rotation, i.e. dx rotated by -angle.
      * Args: dx, rows, L, rowStride, colOff, H, hd, posOff (int or IntParam), base (the forward's values).
      */
-    public static final Kernel BACKWARD = Kernel.of("rope_backward", CL, Rope::backward)
+    public static final Kernel BACKWARD = Kernel.of("rope_backward", Rope::backward)
             .withFast((from, to, a) -> rotate(from, to, a.f(0), a.i(2), a.i(3), a.i(4), a.i(5), a.i(6), a.i(7), a.x(8), -1));
 
     private Rope() {}

@@ -8,25 +8,24 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  * image positions xi (B, L, D).
  */
 public final class Sequence {
-    private static final String CL = "sequence.cl";
 
     /**
      * range {B·L, D}: z[b, 0] = xc[b, S-1], z[b, l] = xi[b, l-1] — the hidden state that predicts
      * token l is the one just before it (the authors' {@code x[:, S-1:-1]}).
      * Args: xc, xi, z, B, S, L, D.
      */
-    public static final Kernel SHIFT_RIGHT_GATHER = Kernel.of("shift_right_gather", CL, Sequence::shiftRightGather)
+    public static final Kernel SHIFT_RIGHT_GATHER = Kernel.of("shift_right_gather", Sequence::shiftRightGather)
             .withFast((from, to, a) -> shiftRightGatherFast(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5), a.i(6)));
 
     /** range {B·L, D}: the backward of the gather, dxc/dxi += dz at the matching rows. Args: dz, dxc, dxi, B, S, L, D. */
-    public static final Kernel SHIFT_RIGHT_SCATTER = Kernel.of("shift_right_scatter", CL, Sequence::shiftRightScatter);
+    public static final Kernel SHIFT_RIGHT_SCATTER = Kernel.of("shift_right_scatter", Sequence::shiftRightScatter);
 
     /**
      * range {R, D}: one decoding step's q, k, v out of qkv (R, 3D): q (R, D) = qkv[:, 0:D];
      * kcache[r, slot] = qkv[r, D:2D]; vcache[r, slot] = qkv[r, 2D:3D]. Caches are (R, slots, D).
      * Args: qkv, q, kcache, vcache, R, D, slots, slot (int, or an IntParam).
      */
-    public static final Kernel KV_CACHE_WRITE = Kernel.of("kv_cache_write", CL, Sequence::kvCacheWrite)
+    public static final Kernel KV_CACHE_WRITE = Kernel.of("kv_cache_write", Sequence::kvCacheWrite)
             .withFast((from, to, a) -> kvCacheWriteFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6), a.i(7)));
 
     private Sequence() {}

@@ -11,10 +11,9 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  * The frequencies are computed in float32 step by step, as torch does.
  */
 public final class Timestep {
-    private static final String CL = "timestep.cl";
 
     /** range {N, dim/2}: t (N), out (N, dim). Args: t, out, N, dim, maxPeriod (int, 10000 in the paper). */
-    public static final Kernel EMBEDDING = Kernel.of("timestep_embedding", CL, Timestep::embedding);
+    public static final Kernel EMBEDDING = Kernel.of("timestep_embedding", Timestep::embedding);
 
     private Timestep() {}
 

@@ -19,23 +19,21 @@ import eim.tasks.kernels.AttentionHeads.HeadRows;
  * Rng.uniform(seed, ((b·H+h)·L+i)·L+j) ≥ dropP, kept probabilities scaled 1/(1−dropP).
  */
 public final class WindowedCausalAttention {
-    private static final String CL = "attention.cl";
 
     /** range {B·L, H}: out, lse. Args: qkv, out, lse, B, L, H, hd, window, dropP, seed (int or IntParam). */
-    public static final Kernel FORWARD = Kernel.of("window_attention_forward", CL, WindowedCausalAttention::forward)
+    public static final Kernel FORWARD = Kernel.of("window_attention_forward", WindowedCausalAttention::forward)
             .withFast((from, to, a) -> forwardFast(from, to, a.f(0), a.f(1), a.f(2), a.i(4), a.i(5), a.i(6), a.i(7),
                     new Dropout(a.x(8), a.i(9))));
 
     /** range {rows, H}: delta[r·H+h] = Σ_d out·dout over head h. Args: out, dout, delta, rows, H, hd. */
-    public static final Kernel DELTA = Kernel.of("attention_delta", CL, WindowedCausalAttention::delta)
+    public static final Kernel DELTA = Kernel.of("attention_delta", WindowedCausalAttention::delta)
             .withFast((from, to, a) -> deltaFast(from, to, a.f(0), a.f(1), a.f(2), a.i(4), a.i(5)));
 
     /**
      * range {B·L, H}: dq += into the q part of dqkv.
      * Args: qkv, dout, lse, delta, dqkv, B, L, H, hd, window, dropP, seed (int or IntParam).
      */
-    public static final Kernel BACKWARD_QUERY = Kernel.of("window_attention_backward_query", CL,
-                    WindowedCausalAttention::backwardQuery)
+    public static final Kernel BACKWARD_QUERY = Kernel.of("window_attention_backward_query", WindowedCausalAttention::backwardQuery)
             .withFast((from, to, a) -> backwardQueryFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(6),
                     a.i(7), a.i(8), a.i(9), new Dropout(a.x(10), a.i(11))));
 
@@ -44,8 +42,7 @@ public final class WindowedCausalAttention {
      * into the k and v parts of dqkv. Args: qkv, dout, lse, delta, dqkv, B, L, H, hd, window, dropP,
      * seed (int or IntParam).
      */
-    public static final Kernel BACKWARD_KEY = Kernel.of("window_attention_backward_key", CL,
-                    WindowedCausalAttention::backwardKey)
+    public static final Kernel BACKWARD_KEY = Kernel.of("window_attention_backward_key", WindowedCausalAttention::backwardKey)
             .withFast((from, to, a) -> backwardKeyFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(6),
                     a.i(7), a.i(8), a.i(9), new Dropout(a.x(10), a.i(11))));
 
@@ -55,7 +52,7 @@ public final class WindowedCausalAttention {
      * dropout. q (B, D), kcache and vcache (B, slots, D), out (B, D).
      * Args: q, kcache, vcache, out, B, H, hd, slots, count (int or IntParam).
      */
-    public static final Kernel DECODE = Kernel.of("window_attention_decode", CL, WindowedCausalAttention::decode)
+    public static final Kernel DECODE = Kernel.of("window_attention_decode", WindowedCausalAttention::decode)
             .withFast((from, to, a) -> decodeFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(5), a.i(6), a.i(7),
                     a.i(8)));
 

@@ -6,7 +6,7 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
 /** The worked example of KERNELS.md: a new kernel in one Java method, no C. */
 public final class Softplus {
     /** range {n}: y[i] = log(1 + exp(beta·x[i])) / beta. Args: x, y, beta, n. */
-    public static final Kernel FORWARD = Kernel.of("softplus_forward", null, Softplus::forward);
+    public static final Kernel FORWARD = Kernel.of("softplus_forward", Softplus::forward);
 
     private Softplus() {}
 

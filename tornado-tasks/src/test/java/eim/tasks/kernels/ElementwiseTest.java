@@ -11,7 +11,7 @@ class ElementwiseTest {
     static final int N = 1003; // odd: exercises uneven slices
 
     @Test
-    void openClTwinsMatchJava() {
+    void backendsMatchPortableBody() {
         Random r = new Random(1);
         FloatArray x = randn("x", N, r), y = randn("y", N, r);
         assertParity(Elementwise.FILL, new int[] {N}, y, -1.5f, N);

@@ -2,17 +2,8 @@ package eim.tasks.kernels;
 
 import static eim.tasks.testing.KernelHarness.*;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import eim.tasks.DataTransferMode;
-import eim.tasks.DeviceArray;
-import eim.tasks.ExecutionPlan;
 import eim.tasks.FloatArray;
-import eim.tasks.Kernel;
-import eim.tasks.KernelSignatures;
-import eim.tasks.Task;
-import eim.tasks.TaskGraph;
-import eim.tasks.WorkGroups;
 import eim.tasks.testing.GradCheck;
 import eim.tasks.testing.Golden;
 import java.util.Random;
@@ -111,48 +102,5 @@ class LinearTest {
         assertClose("dx", dx.array(), dxRef, 1e-4);
         assertClose("dw", dw.array(), dwRef, 1e-4);
         assertClose("db", db.array(), dbRef, 1e-4);
-    }
-
-    /** The OpenCL twins' local-memory tiled path (16x16 work groups) against Java, one tile and several. */
-    @Test
-    void tiledOpenClTwinsMatchJava() {
-        for (int[] mnk : new int[][] {{M, N, K}, {37, 45, 70}}) {
-            int m = mnk[0], n = mnk[1], k = mnk[2];
-            Random r = new Random(4);
-            FloatArray x = randn("x", m * k, r), w = randn("w", n * k, r), b = randn("b", n, r);
-            FloatArray dy = randn("dy", m * n, r);
-            assertTiledParity(Linear.FORWARD, new int[] {m, n}, x, w, b, zeros("y", m * n), m, n, k);
-            assertTiledParity(Linear.BACKWARD_INPUT, new int[] {m, k}, dy, w, randn("dx", m * k, r), m, n, k);
-            assertTiledParity(Linear.BACKWARD_WEIGHT, new int[] {n, k}, dy, x, randn("dw", n * k, r),
-                    randn("db", n, r), m, n, k);
-        }
-    }
-
-    @Test
-    void openClTileMatchesWorkGroups() {
-        assertTrue(KernelSignatures.source("linear.cl").contains("#define LINEAR_TILE " + WorkGroups.LINEAR_TILE),
-                "linear.cl must #define LINEAR_TILE " + WorkGroups.LINEAR_TILE + " as WorkGroups.LINEAR_TILE");
-    }
-
-    private static void assertTiledParity(Kernel kernel, int[] range, Object... args) {
-        Object[] j = copy(args), c = copy(args);
-        run(java(), kernel, range, j);
-        TaskGraph g = new TaskGraph("tiled");
-        for (Object a : c) {
-            if (a instanceof DeviceArray d) {
-                g.transferToDevice(DataTransferMode.EVERY_EXECUTION, d).transferToHost(DataTransferMode.EVERY_EXECUTION, d);
-            }
-        }
-        g.add(new Task("tiled." + kernel.name(), kernel, range, WorkGroups.linear(), c));
-        try (ExecutionPlan p = new ExecutionPlan(openCl(), g)) {
-            p.execute();
-            p.free();
-        }
-        for (int i = 0; i < args.length; i++) {
-            if (j[i] instanceof FloatArray fj) {
-                assertClose(kernel.name() + " tiled, arg " + fj.name() + " " + java.util.Arrays.toString(range),
-                        ((FloatArray) c[i]).array(), fj.array(), PARITY_TOL);
-            }
-        }
     }
 }

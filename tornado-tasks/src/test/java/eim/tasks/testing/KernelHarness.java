@@ -27,7 +27,6 @@ public final class KernelHarness {
     /** Tolerance of every backend against the portable body: max error / max |expected| per tensor. */
     public static final double PARITY_TOL = 1e-5;
 
-    private static Device openCl;
     private static Device tornado;
     private static final JavaDevice PORTABLE = new JavaDevice(Runtime.getRuntime().availableProcessors(), true);
 
@@ -55,23 +54,6 @@ public final class KernelHarness {
 
     private KernelHarness() {}
 
-    /**
-     * The OpenCL device used by parity tests (opencl:0). In CI (env CI set) a missing platform
-     * fails the test, since CI installs PoCL; on a developer machine without one the test is
-     * skipped.
-     */
-    public static synchronized Device openCl() {
-        if (openCl == null) {
-            boolean ok = Devices.openClAvailable();
-            if (!ok && System.getenv("CI") != null) {
-                fail("CI must have an OpenCL platform (PoCL): none found");
-            }
-            Assumptions.assumeTrue(ok, "no OpenCL platform on this machine");
-            openCl = Devices.open("opencl:0");
-        }
-        return openCl;
-    }
-
     private static final JavaDevice JAVA = new JavaDevice();
 
     public static Device java() {
@@ -86,7 +68,7 @@ public final class KernelHarness {
                 g.transferToDevice(DataTransferMode.EVERY_EXECUTION, d);
             }
         }
-        g.add(new Task("test." + kernel.name(), kernel, range, null, args));
+        g.add(new Task("test." + kernel.name(), kernel, range, args));
         for (Object a : args) {
             if (a instanceof DeviceArray d) {
                 g.transferToHost(DataTransferMode.EVERY_EXECUTION, d);
@@ -100,8 +82,8 @@ public final class KernelHarness {
 
     /**
      * Runs one task (fresh copies of its arrays) on the portable body on the JVM, the fast path of
-     * the java backend, TornadoVM and the OpenCL twin, and compares every array with the portable
-     * run, each tensor relative to its own scale.
+     * the java backend and TornadoVM, and compares every array with the portable run, each tensor
+     * relative to its own scale.
      */
     public static void assertParity(Kernel kernel, int[] range, Object... args) {
         if (kernel.portable() == null) {
@@ -109,11 +91,7 @@ public final class KernelHarness {
         }
         Object[] ref = copy(args);
         run(javaPortable(), kernel, range, ref);
-        List<Device> others = new ArrayList<>(List.of(java(), tornado()));
-        if (kernel.clSource() != null) {
-            others.add(openCl());
-        }
-        for (Device d : others) {
+        for (Device d : List.of(java(), tornado())) {
             Object[] got = copy(args);
             run(d, kernel, range, got);
             compareAll(kernel.name() + " on " + d.name(), ref, got);
@@ -208,15 +186,8 @@ public final class KernelHarness {
         return new FloatArray(name, n);
     }
 
-    /** Every backend a golden test runs on: java (fast paths), java (portable bodies), tornado, opencl. */
+    /** Every backend a golden test runs on: java (fast paths), java (portable bodies), tornado. */
     public static List<Device> devices() {
-        List<Device> out = new ArrayList<>();
-        out.add(java());
-        out.add(javaPortable());
-        out.add(tornado());
-        if (Devices.openClAvailable()) {
-            out.add(openCl());
-        }
-        return out;
+        return List.of(java(), javaPortable(), tornado());
     }
 }
