@@ -31,6 +31,16 @@ import time
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # before torch loads libgomp; see the docstring
 import torch  # noqa: E402
 
+# EIM_TORCH_DEVICE=cuda runs the same code on the GPU (scripts/gpu-check.sh): every tensor is created there
+DEVICE = os.environ.get("EIM_TORCH_DEVICE", "cpu")
+if DEVICE != "cpu":
+    torch.set_default_device(DEVICE)
+
+
+def synchronize():
+    if DEVICE.startswith("cuda"):
+        torch.cuda.synchronize()
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden"))
 from generator_ref import PRESETS, EquivariantGenerator, authors_init, make_optimizer  # noqa: E402
 
@@ -100,10 +110,12 @@ def sample_ms(model, images, length, repeats):
 def timed(fn, warmup, repeats):
     for _ in range(warmup):
         fn()
+    synchronize()
     walls, cpus = [], []   # ms
     for _ in range(repeats):
         start, cpu_start = time.perf_counter(), time.process_time()
         fn()
+        synchronize()
         walls.append(round((time.perf_counter() - start) * 1e3, 3))
         cpus.append(round((time.process_time() - cpu_start) * 1e3, 3))
     return walls, cpus

@@ -2,13 +2,18 @@
 # Generator end-to-end benchmark, ours vs the authors' architecture in PyTorch CPU, in one run on
 # this machine: training step (tiny, small), sampling 4x16 tokens, time per token at 16..1024 tokens.
 # Writes benchmarks/results/generator-<date>.json in the project's results format.
-# Usage: scripts/bench_generator.sh [--quick] [--device java|opencl]
+# Usage: scripts/bench_generator.sh [--quick] [--device java|tornado] [--presets tiny,small]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
-quick=""; device="java"
+quick=""; device="java"; presets="tiny,small"
 while [ $# -gt 0 ]; do
-  case "$1" in --quick) quick="--quick";; --device) device="$2"; shift;; *) echo "unknown option $1" >&2; exit 2;; esac
+  case "$1" in
+    --quick) quick="--quick";;
+    --device) device="$2"; shift;;
+    --presets) presets="$2"; shift;;
+    *) echo "error: unknown option $1 (usage: scripts/bench_generator.sh [--quick] [--device java|tornado] [--presets tiny,small])" >&2; exit 2;;
+  esac
   shift
 done
 if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
@@ -18,14 +23,14 @@ mvn -B -q -ntp -DskipTests install -pl benchmarks -am 2>&1 | grep -v '^WARNING' 
 tmp=$(mktemp -d)
 echo "== ours ($device)" >&2
 "$JAVA_HOME/bin/java" $EIM_TORNADO_FLAGS $EIM_JVM_FLAGS -Xmx8g -cp benchmarks/target/benchmarks.jar eim.bench.GeneratorBench \
-  --device "$device" $quick --out "$tmp/ours.json"
+  --device "$device" --presets "$presets" $quick --out "$tmp/ours.json"
 echo "== PyTorch" >&2
 # PyTorch's OpenMP threads spin while waiting (its fastest setting on a quiet machine); on a loaded
 # machine export OMP_WAIT_POLICY=PASSIVE before running, or PyTorch is penalised by descheduled spinners.
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-ACTIVE}"
-/usr/bin/python3 scripts/bench_generator.py $quick --out "$tmp/torch.json"
+/usr/bin/python3 scripts/bench_generator.py $quick --shapes "$presets" --out "$tmp/torch.json"
 mkdir -p benchmarks/results
-out="benchmarks/results/generator-$(date +%F).json"
+out="benchmarks/results/generator-$(date +%F)-${device//:/-}.json"
 /usr/bin/python3 - "$tmp/ours.json" "$tmp/torch.json" "$out" "$device" <<'PY'
 import json, os, sys, datetime, platform
 ours, torch_, out, device = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3], sys.argv[4]

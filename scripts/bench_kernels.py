@@ -21,6 +21,12 @@ import torch
 import torch.nn.functional as F
 
 WINDOW = 3  # the generator's cond_length, as WindowedAttentionBench
+# EIM_TORCH_DEVICE=cuda times PyTorch on the GPU (scripts/gpu-check.sh); default: the CPU
+DEV = torch.device(os.environ.get("EIM_TORCH_DEVICE", "cpu"))
+
+
+def randn(*size):
+    return torch.randn(*size, device=DEV)
 
 
 def dims(shape, count):
@@ -32,27 +38,27 @@ def dims(shape, count):
 
 def linear_forward(shape):
     m, n, k = dims(shape, 3)
-    x, w, b = torch.randn(m, k), torch.randn(n, k), torch.randn(n)
+    x, w, b = randn(m, k), randn(n, k), randn(n)
     return lambda: F.linear(x, w, b)
 
 
 def linear_backward_input(shape):
     m, n, k = dims(shape, 3)
-    dy, w = torch.randn(m, n), torch.randn(n, k)
+    dy, w = randn(m, n), randn(n, k)
     return lambda: torch.mm(dy, w)
 
 
 def linear_backward_weight(shape):
     m, n, k = dims(shape, 3)
-    dy, x = torch.randn(m, n), torch.randn(m, k)
+    dy, x = randn(m, n), randn(m, k)
     return lambda: (torch.mm(dy.t(), x), dy.sum(0))
 
 
 def window_attention_forward(shape):
     """The authors' MaskedAttention without fused SDPA: full L x L scores, window mask, softmax."""
     b, l, h, hd = dims(shape, 4)
-    qkv = torch.randn(b, l, 3 * h * hd)
-    i = torch.arange(l)
+    qkv = randn(b, l, 3 * h * hd)
+    i = torch.arange(l, device=DEV)
     mask = (i[None, :] <= i[:, None]) & (i[None, :] >= i[:, None] - WINDOW)
     scale = hd ** -0.5
 
@@ -67,7 +73,7 @@ def window_attention_forward(shape):
 
 def layernorm_forward(shape):
     rows, d = dims(shape, 2)
-    x, w, b = torch.randn(rows, d), torch.randn(d), torch.randn(d)
+    x, w, b = randn(rows, d), randn(d), randn(d)
     return lambda: F.layer_norm(x, (d,), w, b, 1e-6)
 
 
@@ -76,6 +82,12 @@ OPS = {f.__name__: f for f in (linear_forward, linear_backward_input, linear_bac
 
 
 def seconds_per_call(fn, warmup_s=1.0, iterations=3, iteration_s=1.0):
+    if DEV.type == "cuda":
+        op = fn
+
+        def fn():
+            op()
+            torch.cuda.synchronize()
     end = time.perf_counter() + warmup_s
     while time.perf_counter() < end:
         fn()
@@ -145,6 +157,7 @@ def main():
         "blas": ", ".join(blas) if blas else "unknown",
         "torch_blas_info": next((p.strip() for p in torch.__config__.show().split(",") if "BLAS_INFO" in p), ""),
         "load_average": list(os.getloadavg()),
+        "torch_device": str(DEV) + (f" ({torch.cuda.get_device_name(0)})" if DEV.type == "cuda" else ""),
     }
     with open(sys.argv[2], "w") as f:
         json.dump({"machine": machine, "results": results}, f, indent=1)

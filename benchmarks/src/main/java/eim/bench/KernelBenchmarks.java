@@ -24,10 +24,10 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * The kernel benchmarks of issue 3: runs the JMH benchmarks (1 fork, short iterations), then
- * scripts/bench_kernels.py for PyTorch's figures on the same shapes, and writes one JSON array of
- * records {benchmark, shape, backend, unit, ours, pytorch, higher_is_better, date, machine} plus a
- * markdown table with the ratio per shape. Also measures the Vector API FMA peak of the machine,
+ * The kernel benchmarks: runs the JMH benchmarks (1 fork, short iterations) on the java and tornado
+ * backends, then scripts/bench_kernels.py for PyTorch's figures on the same shapes, and writes one
+ * JSON array of records {benchmark, shape, backend, unit, ours, pytorch, higher_is_better,
+ * steady_ms, first_execution_ms, date, machine} plus a markdown table with the ratio per shape. Also measures the Vector API FMA peak of the machine,
  * the yardstick for the Linear kernels.
  */
 final class KernelBenchmarks {
@@ -72,7 +72,8 @@ final class KernelBenchmarks {
      * {@code pytorch_1_thread} is the same op with 1 thread, measured right after it.
      */
     record Record(String benchmark, String shape, String backend, String unit, double ours, Double pytorch,
-                  Double pytorch_1_thread, boolean higher_is_better, String date, Map<String, Object> machine) {
+                  Double pytorch_1_thread, boolean higher_is_better, Double steady_ms, Double first_execution_ms,
+                  String date, Map<String, Object> machine) {
     }
 
     private KernelBenchmarks() {}
@@ -82,7 +83,9 @@ final class KernelBenchmarks {
         double peak = FmaPeak.measure(cores, 200, 1_000_000);
         System.err.printf(Locale.ROOT, "Vector API FMA peak, %d threads: %.1f GFLOP/s%n", cores, peak);
 
-        List<Measurement> ours = runJmh(o);
+        Path firstRuns = Files.createTempFile("bench-first-runs", ".jsonl");
+        List<Measurement> ours = runJmh(o, firstRuns);
+        Map<String, Double> firstMs = readFirstRuns(firstRuns);
         Map<String, Double> peerSeconds = new LinkedHashMap<>();
         Map<String, Object> machine = new LinkedHashMap<>();
         if (o.pytorch()) {
@@ -93,17 +96,19 @@ final class KernelBenchmarks {
         machine.put("java", "Java " + Runtime.version() + ", Vector API " + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED);
         machine.put("java_threads", cores);
         machine.put("fma_peak_gflops", Math.round(peak * 10) / 10.0);
+        machine.putAll(MachineInfo.devices());
 
         String date = LocalDate.now().toString();
         List<Record> records = new ArrayList<>();
-        records.add(new Record("fma_peak", cores + " threads", "java", "GFLOP/s", round(peak), null, null, true, date,
-                machine));
+        records.add(new Record("fma_peak", cores + " threads", "java", "GFLOP/s", round(peak), null, null, true, null, null,
+                date, machine));
         for (Measurement m : ours) {
             Metric metric = Metric.of(m.benchmark());
             String key = m.benchmark() + " " + m.shape();
             records.add(new Record(m.benchmark(), m.shape(), m.backend(), metric.unit(),
                     round(metric.value(m.shape(), m.ms() / 1e3)), peer(metric, m.shape(), peerSeconds.get(key)),
-                    peer(metric, m.shape(), peerSeconds.get(key + " 1")), metric.higherIsBetter(), date, machine));
+                    peer(metric, m.shape(), peerSeconds.get(key + " 1")), metric.higherIsBetter(), round(m.ms()),
+                    firstMs.get(key + " " + m.backend()), date, machine));
         }
         Files.createDirectories(o.out().toAbsolutePath().getParent());
         Gson gson = new GsonBuilder().setPrettyPrinting().serializeNulls().create();
@@ -123,7 +128,23 @@ final class KernelBenchmarks {
         return Double.isFinite(v) ? Math.round(v * 1000) / 1000.0 : v;
     }
 
-    private static List<Measurement> runJmh(Options o) throws Exception {
+    /** The first executions KernelRig logged: "benchmark shape backend" -> ms (the lowest when forks repeat). */
+    private static Map<String, Double> readFirstRuns(Path file) throws IOException {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(file)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonObject r = JsonParser.parseString(line).getAsJsonObject();
+            String key = r.get("benchmark").getAsString() + " " + r.get("shape").getAsString() + " "
+                    + r.get("backend").getAsString();
+            out.merge(key, round(r.get("first_ms").getAsDouble()), Math::min);
+        }
+        Files.deleteIfExists(file);
+        return out;
+    }
+
+    private static List<Measurement> runJmh(Options o, Path firstRuns) throws Exception {
         String include = o.include().equals(ALL) ? ALL : "eim\\.bench\\..*(" + o.include() + ")";
         var options = new OptionsBuilder()
                 .include(include)
@@ -133,7 +154,9 @@ final class KernelBenchmarks {
                 .measurementIterations(o.quick() ? 2 : 3)
                 .measurementTime(TimeValue.seconds(1))
                 .timeUnit(TimeUnit.MILLISECONDS)
-                .jvmArgsAppend(JVM_FLAGS, "--enable-native-access=ALL-UNNAMED", "-Xmx4g")
+                .jvmArgsAppend(JVM_FLAGS, "--enable-native-access=ALL-UNNAMED", "-Xmx4g",
+                        "-Deim.bench.firstRunLog=" + firstRuns.toAbsolutePath(),
+                        "-Deim.bench.tornadoDevice=" + System.getProperty("eim.bench.tornadoDevice", "tornado:0"))
                 .build();
         Collection<RunResult> results = new Runner(options).run();
         List<Measurement> out = new ArrayList<>();
@@ -207,18 +230,21 @@ final class KernelBenchmarks {
     /** Markdown: one row per record, with the speed ratio against PyTorch (> 1: ours is faster). */
     static String table(List<Record> records, double peak) {
         StringBuilder sb = new StringBuilder();
-        sb.append("| benchmark | shape | backend | unit | ours | PyTorch 2 thr | ratio | PyTorch 1 thr | ratio vs 1 thr | % of FMA peak |\n");
-        sb.append("|---|---|---|---|---:|---:|---:|---:|---:|---:|\n");
+        sb.append("| benchmark | shape | backend | unit | ours | PyTorch 2 thr | ratio | PyTorch 1 thr | ratio vs 1 thr | % of FMA peak | ms/call | first call ms |\n");
+        sb.append("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Record r : records) {
             if (r.benchmark().equals("fma_peak")) {
                 continue;
             }
             String ofPeak = r.unit().equals("GFLOP/s") ? String.format(Locale.ROOT, "%.0f%%", 100 * r.ours() / peak) : "";
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.3g | %s | %s | %s | %s | %s |%n", r.benchmark(),
-                    r.shape(), r.backend(), r.unit(), r.ours(), figure(r.pytorch()), ratio(r, r.pytorch()),
-                    figure(r.pytorch_1_thread()), ratio(r, r.pytorch_1_thread()), ofPeak));
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.3g | %s | %s | %s | %s | %s | %s | %s |%n",
+                    r.benchmark(), r.shape(), r.backend(), r.unit(), r.ours(), figure(r.pytorch()), ratio(r, r.pytorch()),
+                    figure(r.pytorch_1_thread()), ratio(r, r.pytorch_1_thread()), ofPeak, figure(r.steady_ms()),
+                    figure(r.first_execution_ms())));
         }
-        sb.append(String.format(Locale.ROOT, "%nVector API FMA peak measured in the same run: %.1f GFLOP/s.%n", peak));
+        sb.append(String.format(Locale.ROOT, "%nVector API FMA peak measured in the same run: %.1f GFLOP/s. "
+                + "'first call': the graph's first execution (on tornado: TornadoVM's JIT compilation + one run), "
+                + "'ms/call': JMH's steady state (on tornado: the graph's arrays copied in and out each call).%n", peak));
         return sb.toString();
     }
 

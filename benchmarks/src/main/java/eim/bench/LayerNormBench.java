@@ -36,7 +36,7 @@ public class LayerNormBench {
         FloatArray x = KernelRig.randn("x", rows * dim, 1), w = KernelRig.randn("w", dim, 2);
         FloatArray b = KernelRig.randn("b", dim, 3), y = new FloatArray("y", rows * dim);
         FloatArray mean = new FloatArray("mean", rows), rstd = new FloatArray("rstd", rows);
-        rig = new KernelRig(backend, KernelRig.graph("forward", x, w, b)
+        rig = new KernelRig(backend, "layernorm_", shape, KernelRig.graph("forward", x, w, b)
                 .task("layernorm", LayerNorm.FORWARD, rows, x, w, b, y, mean, rstd, rows, dim, 1e-6f, 1));
     }
 

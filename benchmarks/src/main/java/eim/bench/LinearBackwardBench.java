@@ -39,7 +39,7 @@ public class LinearBackwardBench {
         FloatArray x = KernelRig.randn("x", m * k, 1), w = KernelRig.randn("w", n * k, 2);
         FloatArray dy = KernelRig.randn("dy", m * n, 3);
         FloatArray dx = new FloatArray("dx", m * k), dw = new FloatArray("dw", n * k), db = new FloatArray("db", n);
-        rig = new KernelRig(backend,
+        rig = new KernelRig(backend, "linear_backward_", shape,
                 KernelRig.graph("input", dy, w).add(new Task("input.dx", Linear.BACKWARD_INPUT, new int[] {m, k},
                         new Object[] {dy, w, dx, m, n, k})),
                 KernelRig.graph("weight", dy, x).add(new Task("weight.dw", Linear.BACKWARD_WEIGHT, new int[] {n, k},

@@ -39,7 +39,7 @@ public class LinearBench {
         int m = d[0], n = d[1], k = d[2];
         FloatArray x = KernelRig.randn("x", m * k, 1), w = KernelRig.randn("w", n * k, 2);
         FloatArray b = KernelRig.randn("b", n, 3), y = new FloatArray("y", m * n);
-        rig = new KernelRig(backend, KernelRig.graph("forward", x, w, b)
+        rig = new KernelRig(backend, "linear_", shape, KernelRig.graph("forward", x, w, b)
                 .add(new Task("forward.linear", Linear.FORWARD, new int[] {m, n}, new Object[] {x, w, b, y, m, n, k})));
     }
 

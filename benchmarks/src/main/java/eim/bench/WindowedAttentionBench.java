@@ -39,7 +39,7 @@ public class WindowedAttentionBench {
         int b = d[0], l = d[1], h = d[2], hd = d[3];
         FloatArray qkv = KernelRig.randn("qkv", b * l * 3 * h * hd, 1);
         FloatArray out = new FloatArray("out", b * l * h * hd), lse = new FloatArray("lse", b * l * h);
-        rig = new KernelRig(backend, KernelRig.graph("forward", qkv)
+        rig = new KernelRig(backend, "window_attention_", shape, KernelRig.graph("forward", qkv)
                 .task2d("attention", WindowedCausalAttention.FORWARD, b * l, h, qkv, out, lse, b, l, h, hd, WINDOW,
                         0f, 0));
     }

@@ -31,8 +31,10 @@ public final class KernelHarness {
     private static final JavaDevice PORTABLE = new JavaDevice(Runtime.getRuntime().availableProcessors(), true);
 
     /**
-     * The TornadoVM device (tornado:0; PoCL's CPU device here). In CI a missing TornadoVM fails the
-     * test (CI installs it); on a developer machine without it the test is skipped.
+     * The TornadoVM device: tornado:0 (PoCL's CPU device here), or the one named by
+     * {@code -Deim.test.tornadoDevice=tornado:N} (scripts/gpu-check.sh picks the GPU). In CI a
+     * missing TornadoVM fails the test (CI installs it); on a developer machine without it the test
+     * is skipped.
      */
     public static synchronized Device tornado() {
         if (tornado == null) {
@@ -42,7 +44,7 @@ public final class KernelHarness {
                         + eim.tasks.backend.TornadoDevice.unavailableReason());
             }
             Assumptions.assumeTrue(ok, "TornadoVM is not loaded in this JVM");
-            tornado = Devices.open("tornado:0");
+            tornado = Devices.open(System.getProperty("eim.test.tornadoDevice", "tornado:0"));
         }
         return tornado;
     }
