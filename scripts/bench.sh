@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
+ensure_tornadovm || echo "warning: no TornadoVM: the tornado backend cannot be measured" >&2
 what="${1:-}"
 [ $# -gt 0 ] && shift
 case "$what" in

@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
+ensure_tornadovm || echo "warning: no TornadoVM: the tornado backend cannot be measured" >&2
 quick=""; device="java"; presets="tiny,small"
 while [ $# -gt 0 ]; do
   case "$1" in

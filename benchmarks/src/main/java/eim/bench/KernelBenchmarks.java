@@ -149,6 +149,7 @@ final class KernelBenchmarks {
         var options = new OptionsBuilder()
                 .include(include)
                 .forks(1)
+                .shouldFailOnError(true)
                 .warmupIterations(o.quick() ? 1 : 2)
                 .warmupTime(TimeValue.seconds(1))
                 .measurementIterations(o.quick() ? 2 : 3)

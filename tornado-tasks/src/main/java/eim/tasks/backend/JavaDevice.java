@@ -94,7 +94,7 @@ public final class JavaDevice implements Device {
     /** The fast path where there is one (unless portable-only), else the portable body over a slice. */
     private eim.tasks.Kernel.Body bodyOf(Task task) {
         eim.tasks.Kernel k = task.kernel();
-        if (k.fast() != null && (!portableOnly || k.portable() == null)) {
+        if (k.fast() != null && !portableOnly) {
             return k.fast();
         }
         Object[] bound = eim.tasks.KernelSignatures.bind(task);

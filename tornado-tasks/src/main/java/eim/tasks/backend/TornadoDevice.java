@@ -25,9 +25,9 @@ import uk.ac.manchester.tornado.api.enums.DataTransferMode;
  * copies every array it uses to the device at each execution and every array back after it. That
  * makes any order of graphs and any sharing between plans correct (training, samplers, the
  * tokenizer's networks and optimiser), at the cost of transfers at graph boundaries. Keeping
- * arrays resident across graphs needs TornadoVM's persist/consume chains, whose semantics (a
- * graph consumes from the graph run just before it) do not fit plans that run graphs in varying
- * orders; see KERNELS.md.
+ * arrays resident across graphs with TornadoVM's persist/consume works for any graph order only if
+ * every graph carries every shared array, which a training plan's thousands of arrays exceed
+ * (TornadoVM's graphs hold at most 1024 nodes); see KERNELS.md.
  *
  * <p>TornadoVM drops the host-to-device copy of an array that a graph's kernels only write (then
  * unwritten elements come back as garbage), so each graph starts with {@link Keep} tasks: reads
@@ -36,16 +36,16 @@ import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 public final class TornadoDevice implements Device {
     private static final AtomicLong GRAPH_IDS = new AtomicLong();
 
-    private final TornadoDevice0 device;
+    private final uk.ac.manchester.tornado.api.common.TornadoDevice device;
     private final DeviceInfo info;
-    private final Map<eim.tasks.TaskGraph, List<TornadoExecutionPlan>> plans = new IdentityHashMap<>();
-    private final Map<eim.tasks.TaskGraph, List<Integer>> partStarts = new IdentityHashMap<>();
+    /** Each of our graphs, once run: its TornadoVM plans, in order (one unless the graph is long). */
+    private final Map<eim.tasks.TaskGraph, List<Part>> plans = new IdentityHashMap<>();
 
-    /** Thin holder so that the TornadoVM device type does not clash with this class's name. */
-    private record TornadoDevice0(uk.ac.manchester.tornado.api.common.TornadoDevice device, String id) {}
+    /** One TornadoVM plan and the kernels it runs (for error messages). */
+    private record Part(TornadoExecutionPlan plan, List<String> kernels) {}
 
     private TornadoDevice(uk.ac.manchester.tornado.api.common.TornadoDevice d, String id) {
-        this.device = new TornadoDevice0(d, id);
+        this.device = d;
         var phys = d.getPhysicalDevice();
         this.info = new DeviceInfo(id, "tornado", phys.getDeviceName().trim(), d.getPlatformName().trim(),
                 d.getDeviceType().toString().replace("CL_DEVICE_TYPE_", ""), phys.getDeviceMaxComputeUnits(),
@@ -122,48 +122,28 @@ public final class TornadoDevice implements Device {
         if (graph.tasks().isEmpty()) {
             return; // transfers only: the host arrays already are the coherent copy
         }
-        List<TornadoExecutionPlan> parts = plans.computeIfAbsent(graph, this::compile);
-        for (int i = 0; i < parts.size(); i++) {
+        for (Part p : plans.computeIfAbsent(graph, this::compile)) {
             try {
-                parts.get(i).execute();
+                p.plan().execute();
             } catch (RuntimeException | Error e) {
-                throw new IllegalStateException("TornadoVM failed on graph " + graph.name() + " (part " + i + " of its tasks "
-                        + partTasks(graph, i) + "): " + e.getMessage(), e);
+                throw new IllegalStateException("TornadoVM failed on graph " + graph.name() + " (kernels " + p.kernels()
+                        + "): " + e.getMessage(), e);
             }
         }
     }
 
-    /** The task names of part {@code i}, for error messages. */
-    private List<String> partTasks(eim.tasks.TaskGraph graph, int i) {
-        List<String> names = new ArrayList<>();
-        int start = partStarts.getOrDefault(graph, List.of(0)).get(i);
-        List<Integer> starts = partStarts.getOrDefault(graph, List.of(0));
-        int end = i + 1 < starts.size() ? starts.get(i + 1) : graph.tasks().size();
-        for (Task t : graph.tasks().subList(start, end)) {
-            names.add(t.kernel().name());
-        }
-        return names;
-    }
-
     /** Our graph as TornadoVM graphs (one, unless it is long): keep-reads, the portable bodies, arrays in and out. */
-    private List<TornadoExecutionPlan> compile(eim.tasks.TaskGraph graph) {
+    private List<Part> compile(eim.tasks.TaskGraph graph) {
         String base = "g" + GRAPH_IDS.incrementAndGet() + "_" + graph.name().replaceAll("[^A-Za-z0-9_]", "_");
-        List<TornadoExecutionPlan> parts = new ArrayList<>();
-        List<Integer> starts = new ArrayList<>();
+        List<Part> parts = new ArrayList<>();
         List<Task> tasks = graph.tasks();
         int start = 0;
         while (start < tasks.size()) {
-            starts.add(start);
             Map<Object, Boolean> arrays = new LinkedHashMap<>(); // host array -> is float
             List<Object[]> bound = new ArrayList<>();
             int end = start;
             while (end < tasks.size() && end - start < MAX_TASKS_PER_PART) {
-                Task t = tasks.get(end);
-                if (t.kernel().portable() == null) {
-                    throw new IllegalStateException("kernel " + t.kernel().name() + " has no portable body: the tornado "
-                            + "backend cannot run task " + t.name());
-                }
-                Object[] a = KernelSignatures.bind(t);
+                Object[] a = KernelSignatures.bind(tasks.get(end));
                 Map<Object, Boolean> more = new LinkedHashMap<>(arrays);
                 for (int i = 2; i < a.length; i++) {
                     if (a[i] instanceof float[] || a[i] instanceof int[]) {
@@ -177,10 +157,11 @@ public final class TornadoDevice implements Device {
                 bound.add(a);
                 end++;
             }
-            parts.add(compilePart(base + "_" + parts.size(), tasks.subList(start, end), bound, arrays));
+            List<Task> part = tasks.subList(start, end);
+            parts.add(new Part(compilePart(base + "_" + parts.size(), part, bound, arrays),
+                    part.stream().map(t -> t.kernel().name()).toList()));
             start = end;
         }
-        partStarts.put(graph, starts);
         return parts;
     }
 
@@ -204,30 +185,25 @@ public final class TornadoDevice implements Device {
         }
         tg.transferToHost(DataTransferMode.EVERY_EXECUTION, all);
         TornadoExecutionPlan plan = new TornadoExecutionPlan(tg.snapshot());
-        plan.withDevice(device.device());
+        plan.withDevice(device);
         return plan;
-    }
-
-    private synchronized void forget(eim.tasks.TaskGraph g) {
-        partStarts.remove(g);
-        List<TornadoExecutionPlan> ps = plans.remove(g);
-        if (ps != null) {
-            ps.forEach(TornadoDevice::closeQuietly);
-        }
     }
 
     /** Frees the TornadoVM plans of these graphs (their device buffers and compiled kernels). */
     @Override
     public synchronized void release(List<eim.tasks.TaskGraph> graphs) {
         for (eim.tasks.TaskGraph g : graphs) {
-            forget(g);
+            List<Part> ps = plans.remove(g);
+            if (ps != null) {
+                ps.forEach(TornadoDevice::closeQuietly);
+            }
         }
     }
 
-    private static void closeQuietly(TornadoExecutionPlan p) {
+    private static void closeQuietly(Part p) {
         try {
-            p.freeDeviceMemory();
-            p.close();
+            p.plan().freeDeviceMemory();
+            p.plan().close();
         } catch (Exception ignored) {
             // the plan's device memory is already gone
         }
