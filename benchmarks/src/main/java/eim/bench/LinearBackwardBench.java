@@ -16,7 +16,7 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * The two Linear backward kernels (2/3 of a training step's matmul FLOPs): dx += dy W and
- * dW += dyᵀ x, db += Σ dy. Shapes "MxNxK" as {@link LinearBench} without 2048³ (OpenCL on PoCL
+ * dW += dyᵀ x, db += Σ dy. Shapes "MxNxK" as {@link LinearBench} without 2048³ (the tornado backend on PoCL
  * takes seconds per call there).
  */
 @State(Scope.Benchmark)

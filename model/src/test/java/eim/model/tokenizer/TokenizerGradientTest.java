@@ -10,7 +10,7 @@ import java.util.Random;
 import java.util.function.DoubleSupplier;
 import org.junit.jupiter.api.Test;
 
-/** Whole-network backward of the tiny tokenizer: finite differences and OpenCL-vs-Java parity. */
+/** Whole-network backward of the tiny tokenizer: finite differences and tornado-vs-java parity. */
 class TokenizerGradientTest {
     static final TokenizerConfig TINY = TokenizerConfig.preset("tiny");
     static final int B = 2, WIDTH = 16, TOKENS = 8;

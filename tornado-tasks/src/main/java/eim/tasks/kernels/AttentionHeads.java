@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The per-(query, head) and per-(key, head) loops shared by {@link WindowedCausalAttention} and
- * {@link CrossAttention} (their OpenCL twins are the {@code attend_*} functions of attention.cl).
+ * {@link CrossAttention} (their portable twins are the {@code attend*} methods below).
  * The mask is the key range {@code [from, to]}: nothing outside it is read.
  *
  * <p>Math, for one head: s_ij = scale · q_i·k_j, P_ij = exp(s_ij − lse_i), dropout factor

@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  * needs H > KH/2 and W > KW/2 (as in PyTorch). Backward kernels accumulate ({@code +=}).
  *
  * <p>The portable bodies (run by TornadoVM and, as the reference, on the JVM) compute one output
- * element per work item as the OpenCL twins do, indexing the reflection directly.
+ * element per work item, indexing the reflection directly.
  *
  * <p>The java backend's fast paths are GEMMs on Linear's register-blocked micro-kernel
  * ({@link Linear#accumulateProduct}), about {@value #BLOCK_POSITIONS} output positions per GEMM,

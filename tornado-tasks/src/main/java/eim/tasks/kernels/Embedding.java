@@ -20,7 +20,7 @@ public final class Embedding {
 
     /**
      * range {D}: dtable[ids[n]] += dout[n] for every n. Args: ids, dout, dtable, N, D, V. Ids outside
-     * [0, V) throw in the java fast path; the portable body and the OpenCL twin skip them.
+     * [0, V) throw in the java fast path; the portable body skips them.
      */
     public static final Kernel BACKWARD = Kernel.of("embedding_backward", Embedding::backwardPortable)
             .withFast((from, to, a) -> backward(from, to, a.n(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5)));
@@ -37,7 +37,7 @@ public final class Embedding {
     /**
      * range {D}: the transpose of the forward: dPos[s] += Σ_b dout[b·S+s]; dFake += Σ dout of dropped
      * samples; dClassEmb[labels[b]] += Σ_s dout[b·S+s] of kept ones. Labels outside [0, numClasses)
-     * throw in the java fast path; the portable body and the OpenCL twin skip them.
+     * throw in the java fast path; the portable body skips them.
      * Args: labels, drop, dout, dClassEmb, dFake, dPos, B, S, D, numClasses.
      */
     public static final Kernel CLASS_CONDITION_BACKWARD = Kernel.of("class_condition_backward", Embedding::classConditionBackwardPortable)
@@ -91,7 +91,7 @@ public final class Embedding {
         }
     }
 
-    // ---- portable bodies (TornadoVM), as the OpenCL twins
+    // ---- portable bodies (TornadoVM)
 
     public static void forwardPortable(int from, int to, int[] ids, float[] table, float[] out, int N, int D) {
         for (@Parallel int k = 0; k < to - from; k++) {

@@ -11,11 +11,11 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  * Shapes: x (M, K), W (N, K), b (N), y (M, N). Backward kernels accumulate ({@code +=}).
  *
  * <p>The portable bodies ({@link #forward}, {@link #backwardInput}, {@link #backwardWeight}) compute
- * one output element per work item with the reduction loop inside, as the OpenCL twins' untiled
- * path. The java backend's fast paths are register- and cache-blocked with the Vector API. All three are one
- * product {@code out += A·B} with B and out row-major ({@link #accumulateProduct}): a micro-kernel
- * keeps 6 rows x 2 vectors of out in twelve accumulators and feeds them broadcasts of A against
- * a 2-vector panel of B. Backward input is dx += dy·W, backward weight dW += dyᵀ·x, and forward is
+ * one output element per work item with the reduction loop inside. The java backend's fast paths
+ * are register- and cache-blocked with the Vector API. All three are one product
+ * {@code out += A·B} with B and out row-major ({@link #accumulateProduct}): a micro-kernel keeps
+ * 6 rows x 2 vectors of out in twelve accumulators and feeds them broadcasts of A against a
+ * 2-vector panel of B. Backward input is dx += dy·W, backward weight dW += dyᵀ·x, and forward is
  * computed transposed, yᵀ = W·xᵀ, with the body's slice of x transposed into scratch.
  *
  * <p>B panels (and a strided A) are copied into per-call scratch first: rows of a matrix 4 KiB

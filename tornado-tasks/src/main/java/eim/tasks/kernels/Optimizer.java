@@ -59,7 +59,7 @@ public final class Optimizer {
         }
     }
 
-    /** Portable body of {@link #SUM_SQUARES}: one sequential Kahan-compensated sum per chunk, as the OpenCL twin. */
+    /** Portable body of {@link #SUM_SQUARES}: one sequential Kahan-compensated sum per chunk. */
     public static void sumSquares(int from, int to, float[] x, float[] partial, int n, int chunks) {
         for (@Parallel int k = 0; k < to - from; k++) {
             int c = from + k;
@@ -88,7 +88,7 @@ public final class Optimizer {
 
     /**
      * Σ x[i]² over [lo, hi) with Kahan compensation in each vector lane: the error stays near one
-     * rounding whatever the length, so the OpenCL twin (compensated, sequential) agrees to 1e-6.
+     * rounding whatever the length, so the portable body (compensated, sequential) agrees to 1e-6.
      */
     static float compensatedSumSquares(float[] x, int lo, int hi) {
         FloatVector sum = FloatVector.zero(S);

@@ -1,7 +1,7 @@
 package eim.tasks.kernels;
 
 /**
- * Counter-based random numbers shared by the Java kernels and their OpenCL twins
+ * Counter-based random numbers shared by the portable bodies and the java fast paths
  * ({@code rng_hash}/{@code rng_uniform} in common.cl): the value for (seed, index) is a pure
  * function, so dropout masks are identical on every backend and need no stored state.
  *

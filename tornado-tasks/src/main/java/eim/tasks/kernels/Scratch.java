@@ -2,7 +2,7 @@ package eim.tasks.kernels;
 
 /**
  * Per-thread scratch arrays for Java kernel bodies that need a temporary row or a padded copy
- * (the OpenCL twins compute the same values by index arithmetic instead). Contents are undefined
+ * (the portable bodies compute the same values by index arithmetic instead). Contents are undefined
  * on return; each slot is an independent array that only grows.
  */
 final class Scratch {

@@ -122,7 +122,7 @@ public final class SpatialAttention {
     }
 
     // ---- portable bodies (TornadoVM): one work item per query (forward, dq) or key (dk, dv),
-    // scores recomputed from q and k as the OpenCL twin does, no scratch rows.
+    // scores recomputed from q and k, no scratch rows.
 
     /** Σ_c a[bo + c·N + i]·scale · b[bo + c·N + j]. */
     private static float score(float[] a, float[] b, int bo, int i, int j, int C, int N, float scale) {
