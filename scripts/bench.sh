@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks. Usage:
-#   scripts/bench.sh kernels [regex]    JMH kernel benchmarks (java + opencl) and PyTorch CPU on the same
+#   scripts/bench.sh kernels [regex]    JMH kernel benchmarks (java + tornado) and PyTorch CPU on the same
 #                                       shapes; writes benchmarks/results/kernels-<date>.json (+ .md table)
 #   scripts/bench.sh generator [args]   end-to-end generator timings (GeneratorBench)
 # The machine may be shared: figures move with the load (the results record the load average).

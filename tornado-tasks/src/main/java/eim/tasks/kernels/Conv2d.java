@@ -58,7 +58,7 @@ public final class Conv2d {
 
     private Conv2d() {}
 
-    /** One output element per work item (b·Cout + co, h·W + c), reflection in the index math (the .cl twin). */
+    /** One output element per work item (b·Cout + co, h·W + c), reflection in the index math. */
     public static void forward(int from, int to, float[] x, float[] w, float[] b, float[] y, int B, int Cin,
                                int Cout, int H, int W, int KH, int KW) {
         for (@Parallel int k = 0; k < to - from; k++) {

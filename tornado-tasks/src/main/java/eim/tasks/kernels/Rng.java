@@ -1,9 +1,9 @@
 package eim.tasks.kernels;
 
 /**
- * Counter-based random numbers shared by the portable bodies and the java fast paths
- * ({@code rng_hash}/{@code rng_uniform} in common.cl): the value for (seed, index) is a pure
- * function, so dropout masks are identical on every backend and need no stored state.
+ * Counter-based random numbers shared by the portable bodies and the java fast paths: the value
+ * for (seed, index) is a pure function, so dropout masks are identical on every backend and need
+ * no stored state.
  *
  * <p>Written so that TornadoVM can compile it inside portable bodies: the unsigned shifts are
  * spelled {@code (x >> k) & ((1 << (32 - k)) - 1)} (bit-identical to {@code x >>> k}), since

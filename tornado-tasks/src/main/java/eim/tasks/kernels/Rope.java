@@ -98,7 +98,7 @@ public final class Rope {
         }
     }
 
-    /** Pair {@code pair} (head pair / (hd/2), index pair % (hd/2)) of row r, as rope.cl's rope_rotate. */
+    /** Pair {@code pair} (head pair / (hd/2), index pair % (hd/2)) of row r. */
     static void rotatePair(float[] x, int r, int pair, int L, int rowStride, int colOff, int hd, int posOff, float base,
                            float direction) {
         int half = hd / 2;
