@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * The authors' generator checkpoint ({@code model}/{@code model_ema} state_dicts in a torch.save
- * zip) to ours: sizes from the tensor shapes (heads and window given, default width/64 and 3),
+ * zip) to ours: sizes from the tensor shapes (heads and window given, default the authors' heads
+ * (width/64; 16 for H) and 3),
  * every key and shape checked, tensors streamed one at a time.
  */
 public final class GeneratorImport {
@@ -23,17 +24,13 @@ public final class GeneratorImport {
     public static GeneratorConfig config(GeneratorWeights w, String source, Integer heads, Integer window) {
         Map<String, long[]> found = ShapeReport.shapes(w.model());
         GeneratorConfig inferred = heads == null && window == null ? GeneratorShapes.infer(found, source)
-                : GeneratorShapes.infer(found, source, heads != null ? heads : defaultHeads(found), window != null ? window : 3);
+                : GeneratorShapes.infer(found, source, heads != null ? heads : GeneratorShapes.defaultHeads(found, source), window != null ? window : 3);
         ShapeReport.compare(source, GeneratorShapes.expected(inferred), found).requireOk();
         if (!w.ema().isEmpty()) {
             ShapeReport.compare(source + " (model_ema)", GeneratorShapes.expected(inferred), ShapeReport.shapes(w.ema()))
                     .requireOk();
         }
         return inferred;
-    }
-
-    private static int defaultHeads(Map<String, long[]> found) {
-        return (int) (found.get("z_proj.weight")[0] / 64);
     }
 
     /** Converts {@code in} (.ckpt/.pth) to our safetensors checkpoint {@code out}; returns the config. */

@@ -73,6 +73,13 @@ public final class Sampler implements AutoCloseable {
     private final FloatArray fullTokens;
     private final int slots;
 
+    /** Rejects a guidance scale that is not a finite number > 0 (NaN and infinities included). */
+    public static void checkGuidance(float cfg) {
+        if (!(Float.isFinite(cfg) && cfg > 0)) {
+            throw new IllegalArgumentException("--cfg must be a finite number > 0, got " + cfg);
+        }
+    }
+
     /**
      * Compiles the sampling graphs for {@code batch} images of {@code length} tokens.
      *
@@ -83,6 +90,7 @@ public final class Sampler implements AutoCloseable {
         if (batch <= 0 || length <= 0 || steps <= 0) {
             throw new IllegalArgumentException("sampler: batch, length and steps must be > 0");
         }
+        checkGuidance(cfg);
         this.m = m;
         this.mode = mode;
         this.batch = batch;

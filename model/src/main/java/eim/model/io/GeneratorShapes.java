@@ -72,14 +72,25 @@ public final class GeneratorShapes {
         m.put(name + ".bias", new long[] {d});
     }
 
-    /** {@link #infer(Map, String, int, int)} with heads = width/64 and window 3, as the authors' presets. */
+    /** {@link #infer(Map, String, int, int)} with the authors' head count ({@link #defaultHeads}) and window 3. */
     public static GeneratorConfig infer(Map<String, long[]> shapes, String source) {
+        return infer(shapes, source, defaultHeads(shapes, source), 3);
+    }
+
+    /**
+     * The authors' head count for a generator of this width: 16 for H (width 1280, whose heads are
+     * 80 wide), width/64 for the others (S 8, B 12, L 16).
+     */
+    public static int defaultHeads(Map<String, long[]> shapes, String source) {
         long width = shape(shapes, "z_proj.weight", 2, source)[0];
+        if (width == 1280) {
+            return 16;
+        }
         if (width % 64 != 0) {
             throw new IllegalArgumentException(source + ": width " + width
                     + " is not a multiple of 64, so the head count cannot default to width/64: give it explicitly");
         }
-        return infer(shapes, source, (int) (width / 64), 3);
+        return (int) (width / 64);
     }
 
     /**

@@ -106,6 +106,12 @@ class CheckpointWeightsTest {
         GeneratorConfig large = GeneratorConfig.preset("L").withClasses(30);
         GeneratorConfig inferred = GeneratorShapes.infer(GeneratorShapes.expected(large), "L");
         assertEquals(large, inferred);
+        // every paper preset, H's 16 heads of width 80 included (not width/64 = 20)
+        for (String p : new String[] {"S", "B", "L", "H"}) {
+            GeneratorConfig c = GeneratorConfig.preset(p);
+            assertEquals(c, GeneratorShapes.infer(GeneratorShapes.expected(c), p), p);
+        }
+        assertEquals(16, GeneratorConfig.preset("H").heads());
         // the paper's parameter counts for L (644M) and H (1.2B), with 1000 classes
         assertEquals(644, params(GeneratorConfig.preset("L")) / 1_000_000);
         assertEquals(12, params(GeneratorConfig.preset("H")) / 100_000_000);

@@ -69,7 +69,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--sampler", defaultValue = "incremental", description = "incremental or full (the authors' recompute)")
     String sampler;
     @Option(names = "--no-ema", description = "use the trained weights instead of the EMA copies") boolean noEma;
-    @Option(names = "--heads", description = "attention heads of an authors' .ckpt generator (default width/64)") Integer heads;
+    @Option(names = "--heads", description = "attention heads of an authors' .ckpt generator (default the authors' count: width/64, 16 for H)") Integer heads;
     @Option(names = "--window", description = "attention window of an authors' .ckpt generator (default 3)") Integer window;
     @Option(names = "--groups", description = "GroupNorm groups of an authors' .ckpt tokenizer (default 32)") Integer groups;
 

@@ -22,7 +22,7 @@ final class ImportCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "IN.ckpt") Path in;
     @Parameters(index = "1", description = "OUT.safetensors") Path out;
     @Option(names = "--kind", description = "generator or tokenizer (default: detected from the content)") Kind kind;
-    @Option(names = "--heads", description = "generator: attention heads (default width/64, as the authors' models)")
+    @Option(names = "--heads", description = "generator: attention heads (default the authors' count: width/64, 16 for H)")
     Integer heads;
     @Option(names = "--window", description = "generator: attention window ω (default 3)") Integer window;
     @Option(names = "--preset", description = "tokenizer: use this preset's config (checked) instead of reading the shapes")

@@ -42,9 +42,7 @@ public final class ImageGenerator implements AutoCloseable {
             if (steps < 1) {
                 throw new IllegalArgumentException("flow steps must be >= 1, got " + steps);
             }
-            if (!(cfg > 0)) {
-                throw new IllegalArgumentException("cfg must be > 0, got " + cfg);
-            }
+            eim.model.generator.Sampler.checkGuidance(cfg);
         }
     }
 

@@ -98,6 +98,15 @@ class GenerateCommandTest {
 
         r = run("generate", "--generator", resource("generator_tiny.ckpt"), "--class", "0");
         assertEquals(2, r[0], "--generator needs --tokenizer");
+
+        for (String cfg : new String[] {"NaN", "Infinity", "-Infinity"}) {
+            r = run("generate", "--generator", resource("generator_tiny.ckpt"), "--heads", "2", "--tokenizer",
+                    resource("tokenizer_tiny.ckpt"), "--groups", "4", "--class", "0", "--width", "2", "--steps", "1",
+                    "--cfg", cfg, "--out", dir.resolve("nan").toString());
+            assertEquals(2, r[0], "--cfg " + cfg);
+            assertTrue(((String) r[1]).contains("--cfg must be a finite number > 0"), (String) r[1]);
+            assertTrue(!Files.exists(dir.resolve("nan")) || pngs(dir.resolve("nan")).isEmpty(), "no image written");
+        }
     }
 
     static String[] concat(String[] a, String[] b) {
