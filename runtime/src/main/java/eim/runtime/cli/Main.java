@@ -10,9 +10,13 @@ import picocli.CommandLine.Command;
                 TokenizeCommand.class, DecodeCommand.class, TrainCommand.class, SampleCommand.class, InspectCommand.class,
                 ImportCommand.class, ForwardCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** {@code eim} without a command: the usage on stderr and exit code 2, as for any usage error. */
     @Override
     public void run() {
-        new CommandLine(this).usage(System.out);
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
     }
 
     public static void main(String[] args) {

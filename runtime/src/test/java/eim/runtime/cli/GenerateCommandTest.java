@@ -82,6 +82,13 @@ class GenerateCommandTest {
     }
 
     @Test
+    void eimAlonePrintsUsageAndExits2() {
+        Object[] r = run();
+        assertEquals(2, r[0]);
+        assertTrue(((String) r[1]).contains("missing command") && ((String) r[1]).contains("Usage: eim"), (String) r[1]);
+    }
+
+    @Test
     void clearErrors(@TempDir Path dir) throws Exception {
         Object[] r = run("generate", "--random-weights", "--generator-preset", "tiny", "--tokenizer-preset", "tiny",
                 "--class", "0", "--out", dir.toString());
