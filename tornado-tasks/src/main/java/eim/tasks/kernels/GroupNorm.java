@@ -38,17 +38,8 @@ public final class GroupNorm {
             int item = from + k;
             int cpg = C / G, g = item % G, len = cpg * HW;
             int base = ((item / G) * C + g * cpg) * HW;
-            float s = 0f;
-            for (int i = 0; i < len; i++) {
-                s += x[base + i];
-            }
-            float m = s / len;
-            float v = 0f;
-            for (int i = 0; i < len; i++) {
-                float d = x[base + i] - m;
-                v += d * d;
-            }
-            float r = 1f / (float) Math.sqrt(v / len + eps);
+            float m = Moments.mean(x, base, len);
+            float r = Moments.rstd(x, base, len, m, eps);
             mean[item] = m;
             rstd[item] = r;
             for (int c = 0; c < cpg; c++) {

@@ -40,17 +40,8 @@ public final class LayerNorm {
         for (@Parallel int k = 0; k < to - from; k++) {
             int r = from + k;
             int o = r * D;
-            float s = 0f;
-            for (int d = 0; d < D; d++) {
-                s += x[o + d];
-            }
-            float mu = s / D;
-            float ss = 0f;
-            for (int d = 0; d < D; d++) {
-                float c = x[o + d] - mu;
-                ss += c * c;
-            }
-            float rs = 1f / (float) Math.sqrt(ss / D + eps);
+            float mu = Moments.mean(x, o, D);
+            float rs = Moments.rstd(x, o, D, mu, eps);
             mean[r] = mu;
             rstd[r] = rs;
             for (int d = 0; d < D; d++) {
