@@ -68,9 +68,6 @@ public final class ExecutionPlan implements AutoCloseable {
      */
     public void transferToDevice(DeviceArray... arrays) {}
 
-    /** Waits for every enqueued task (devices here finish each graph before returning). */
-    public void sync() {}
-
     @Override
     public void close() {}
 

@@ -10,22 +10,20 @@ public final class KernelSignatures {
     private KernelSignatures() {}
 
     /**
-     * The portable body's argument list for {@code task}: slots 0 and 1 hold {@code from = 0} and
-     * {@code to = range[0]}, then each task argument as the body's parameter type wants it (host
+     * The portable body's argument list for task {@code task}: slots 0 and 1 hold {@code from = 0}
+     * and {@code to = range[0]}, then each task argument as the body's parameter type wants it (host
      * arrays, a param's one-element cell, a constant wrapped in a one-element array). Throws a
      * message naming the task, the argument and both types when one does not fit.
      */
-    public static Object[] bind(Task task) {
-        Kernel k = task.kernel();
-        Object[] args = task.args();
+    static Object[] bind(String task, Kernel k, int[] range, Object[] args) {
         if (k.arity() != args.length) {
-            throw new IllegalArgumentException("task " + task.name() + ": kernel " + k.name() + " ("
+            throw new IllegalArgumentException("task " + task + ": kernel " + k.name() + " ("
                     + k.method().getDeclaringClass().getSimpleName() + "." + k.method().getName() + ") takes "
                     + k.arity() + " arguments after (from, to), got " + args.length);
         }
         Object[] out = new Object[args.length + 2];
         out[0] = 0;
-        out[1] = task.range()[0];
+        out[1] = range[0];
         for (int i = 0; i < args.length; i++) {
             Class<?> want = k.argType(i);
             Object a = args[i];
@@ -44,7 +42,7 @@ public final class KernelSignatures {
             if (v == null) {
                 String hint = (a instanceof IntParam || a instanceof FloatParam)
                         ? " (a value that changes between executions needs an array parameter read at [0])" : "";
-                throw new IllegalArgumentException("task " + task.name() + ": argument " + i + " of kernel " + k.name()
+                throw new IllegalArgumentException("task " + task + ": argument " + i + " of kernel " + k.name()
                         + " is " + want.getSimpleName() + ", got "
                         + (a == null ? "null" : a.getClass().getSimpleName() + " " + a) + hint);
             }
@@ -53,8 +51,4 @@ public final class KernelSignatures {
         return out;
     }
 
-    /** Throws a message naming the task, the argument and both types when an argument does not fit. */
-    public static void check(Task task) {
-        bind(task);
-    }
 }

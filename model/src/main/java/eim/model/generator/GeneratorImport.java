@@ -23,8 +23,8 @@ public final class GeneratorImport {
     /** Reads sizes and checks every key; throws the full shape report on any mismatch. */
     public static GeneratorConfig config(GeneratorWeights w, String source, Integer heads, Integer window) {
         Map<String, long[]> found = ShapeReport.shapes(w.model());
-        GeneratorConfig inferred = heads == null && window == null ? GeneratorShapes.infer(found, source)
-                : GeneratorShapes.infer(found, source, heads != null ? heads : GeneratorShapes.defaultHeads(found, source), window != null ? window : 3);
+        GeneratorConfig inferred = GeneratorShapes.infer(found, source,
+                heads != null ? heads : GeneratorShapes.defaultHeads(found, source), window != null ? window : 3);
         ShapeReport.compare(source, GeneratorShapes.expected(inferred), found).requireOk();
         if (!w.ema().isEmpty()) {
             ShapeReport.compare(source + " (model_ema)", GeneratorShapes.expected(inferred), ShapeReport.shapes(w.ema()))

@@ -16,9 +16,4 @@ public final class DeviceOption {
     Device open() {
         return Devices.open(name);
     }
-
-    @Override
-    public String toString() {
-        return name;
-    }
 }

@@ -97,7 +97,7 @@ public final class JavaDevice implements Device {
         if (k.fast() != null && !portableOnly) {
             return k.fast();
         }
-        Object[] bound = eim.tasks.KernelSignatures.bind(task);
+        Object[] bound = task.boundArgs();
         Object fn = k.portable();
         return (from, to, ignored) -> {
             Object[] a = bound.clone();

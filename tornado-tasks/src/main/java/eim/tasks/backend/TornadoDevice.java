@@ -3,7 +3,6 @@ package eim.tasks.backend;
 import eim.tasks.Device;
 import eim.tasks.DeviceInfo;
 import eim.tasks.Invoker;
-import eim.tasks.KernelSignatures;
 import eim.tasks.Task;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -143,7 +142,7 @@ public final class TornadoDevice implements Device {
             List<Object[]> bound = new ArrayList<>();
             int end = start;
             while (end < tasks.size() && end - start < MAX_TASKS_PER_PART) {
-                Object[] a = KernelSignatures.bind(tasks.get(end));
+                Object[] a = tasks.get(end).boundArgs();
                 Map<Object, Boolean> more = new LinkedHashMap<>(arrays);
                 for (int i = 2; i < a.length; i++) {
                     if (a[i] instanceof float[] || a[i] instanceof int[]) {

@@ -47,6 +47,22 @@ class WorkedExampleTest {
         assertParity(Softplus.FORWARD, new int[] {N}, randn("x", N, new Random(3)), zeros("y", N), 0.7f, N);
     }
 
+    /** Arguments are checked against the method's parameters when the task is declared, with the task's name. */
+    @Test
+    void argumentsThatDoNotFitFailAtDeclaration() {
+        FloatArray x = zeros("x", N), y = zeros("y", N);
+        var wrongType = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new TaskGraph("g").task("softplus", Softplus.FORWARD, N, x, y, 1, N));
+        assertTrue(wrongType.getMessage().contains("g.softplus") && wrongType.getMessage().contains("argument 2")
+                && wrongType.getMessage().contains("float"), wrongType.getMessage());
+        var param = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new TaskGraph("g").task("softplus", Softplus.FORWARD, N, x, y, new eim.tasks.FloatParam(1f), N));
+        assertTrue(param.getMessage().contains("array parameter read at [0]"), param.getMessage());
+        var count = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new TaskGraph("g").task("softplus", Softplus.FORWARD, N, x, y, 1f));
+        assertTrue(count.getMessage().contains("takes 4 arguments"), count.getMessage());
+    }
+
     /** KERNELS.md shows this file's code verbatim, so the documentation cannot drift from what is tested. */
     @Test
     void kernelsMdShowsThisCode() throws Exception {
