@@ -11,6 +11,9 @@ Benchmarks:
   sample_per_token  1 image of L tokens (L = 16, 64, 256, 1024), same sampler and settings, tiny
                     (ms/token); a length whose time, extrapolated from the smaller lengths, exceeds
                     --max-minutes is skipped (value null, estimate recorded)
+  sample_kv, sample_per_token_kv
+                    the same with a key/value-cache sampler (generator_ref.sample_tokens_kv, the same
+                    tokens): the fastest sampler a PyTorch user would write, cost per token flat in L
 Output: a JSON list of records {benchmark, shape, unit, value, blas, threads, ...} on stdout or --out;
 value is wall-clock time; cpu_ms (process CPU time, all threads) and the load average are recorded too,
 since these machines are shared.
@@ -44,7 +47,7 @@ def synchronize():
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden"))
 from generator_ref import PRESETS, EquivariantGenerator, authors_init, make_optimizer  # noqa: E402
 
-BENCHMARKS = ("train_step", "sample", "sample_per_token")
+BENCHMARKS = ("train_step", "sample", "sample_per_token", "sample_kv", "sample_per_token_kv")
 TRAIN_BATCH, TRAIN_TOKENS, TRAIN_MUL = 8, 16, 4
 SAMPLE_IMAGES, SAMPLE_TOKENS, FLOW_STEPS, CFG = 4, 16, 25, 3.0
 LR, CLIP = 1e-4 * TRAIN_BATCH / 256, 3.0   # blr 1e-4 scaled by batch/256, as the authors
@@ -100,11 +103,11 @@ def train_step_ms(shape, warmup, repeats):
                                       "diffusion_batch_mul": TRAIN_MUL, "repeats": repeats, "all_ms": walls}
 
 
-def sample_ms(model, images, length, repeats):
+def sample_ms(model, images, length, repeats, kv=False):
     labels = torch.randint(0, model.cfg.num_classes, (images,))
     generator = torch.Generator().manual_seed(0)
-    return timed(lambda: model.sample_tokens(labels, length, cfg=CFG, flow_steps=FLOW_STEPS, generator=generator),
-                 0, repeats)
+    sampler = model.sample_tokens_kv if kv else model.sample_tokens
+    return timed(lambda: sampler(labels, length, cfg=CFG, flow_steps=FLOW_STEPS, generator=generator), 0, repeats)
 
 
 def timed(fn, warmup, repeats):
@@ -128,20 +131,21 @@ def sampler_model():
     return model
 
 
-def per_token_records(lengths, max_minutes, record):
+def per_token_records(lengths, max_minutes, record, kv=False):
     model = sampler_model()
+    name = "sample_per_token_kv" if kv else "sample_per_token"
     measured = []   # (length, total ms)
     for length in lengths:
         estimate = extrapolate(measured, length)
         extra = {"images": 1, "tokens": length, "flow_steps": FLOW_STEPS, "cfg": CFG,
                  "estimate_ms": None if estimate is None else round(estimate, 1)}
         if estimate is not None and estimate > max_minutes * 60e3:
-            record("sample_per_token", f"tiny-{length}", "ms/token", None,
+            record(name, f"tiny-{length}", "ms/token", None,
                    skipped=f"estimated {estimate / 60e3:.1f} min > {max_minutes} min", **extra)
             continue
-        walls, cpus = sample_ms(model, 1, length, 1)
+        walls, cpus = sample_ms(model, 1, length, 1, kv)
         measured.append((length, walls[0]))
-        record("sample_per_token", f"tiny-{length}", "ms/token", walls[0] / length, total_ms=walls[0],
+        record(name, f"tiny-{length}", "ms/token", walls[0] / length, total_ms=walls[0],
                cpu_ms=cpus[0], **extra)
 
 
@@ -202,8 +206,14 @@ def main():
         walls, cpus = sample_ms(model, SAMPLE_IMAGES, SAMPLE_TOKENS, 1 if args.quick else 3)
         record("sample", "tiny", "ms", statistics.median(walls), cpu_ms=statistics.median(cpus),
                images=SAMPLE_IMAGES, tokens=SAMPLE_TOKENS, flow_steps=FLOW_STEPS, cfg=CFG, all_ms=walls)
-    if "sample_per_token" in selected:
-        per_token_records([int(x) for x in args.lengths.split(",")], max_minutes, record)
+    if "sample_kv" in selected:
+        model = sampler_model()
+        walls, cpus = sample_ms(model, SAMPLE_IMAGES, SAMPLE_TOKENS, 1 if args.quick else 3, kv=True)
+        record("sample_kv", "tiny", "ms", statistics.median(walls), cpu_ms=statistics.median(cpus),
+               images=SAMPLE_IMAGES, tokens=SAMPLE_TOKENS, flow_steps=FLOW_STEPS, cfg=CFG, all_ms=walls)
+    for kv in (False, True):
+        if ("sample_per_token_kv" if kv else "sample_per_token") in selected:
+            per_token_records([int(x) for x in args.lengths.split(",")], max_minutes, record, kv)
 
     text = json.dumps(records, indent=1)
     if args.out:

@@ -417,6 +417,57 @@ class EquivariantGenerator(nn.Module):
         return tokens
 
 
+    @torch.no_grad()
+    def sample_tokens_kv(self, labels, num_tokens, cfg=1.0, cfg_schedule="linear", flow_steps=100, noise=None,
+                         generator=None):
+        """The same tokens as sample_tokens (same noise order), with a key/value cache: what a PyTorch
+        user would write for speed. Buffer positions skip attention, so they pass through the blocks
+        once (their cross-attention keys/values are cached per block); each new token runs through the
+        blocks alone, attending to the cached rotated keys of the last `window` positions and itself.
+        Cost per token is constant in L. Call in eval mode."""
+        b = labels.shape[0]
+        c, width, heads = self.cfg.token_channels, self.cfg.width, self.cfg.heads
+        window = self.cfg.window
+        dtype = self.fake_latent.dtype
+        class_embedding = self.class_emb(labels)
+        guided = cfg != 1.0
+        if guided:
+            class_embedding = torch.cat([class_embedding, self.fake_latent.repeat(b, 1)], dim=0)
+        rows = class_embedding.shape[0]
+        x = self.z_proj_ln(class_embedding[:, None, :] + self.encoder_pos_embed_learned)   # (R, S, D)
+        cross, keys, values = [], [None] * len(self.encoder_blocks), [None] * len(self.encoder_blocks)
+        for block in self.encoder_blocks:
+            cond = block.cross_cond_norm(x)
+            cross.append((split_heads(block.attn2.k(cond), heads), split_heads(block.attn2.v(cond), heads)))
+            x = x + block.mlp(block.norm2(x))
+        z = self.encoder_norm(x[:, -1])                                                   # (R, D)
+        freqs_cis = precompute_freqs_cis(num_tokens, width // heads, self.cfg.rope_base, 0, dtype)
+        tokens = torch.zeros(b, num_tokens, c, dtype=dtype)
+        for step in range(num_tokens):
+            scale = 1 + (cfg - 1) * (step + 1.0) / num_tokens if cfg_schedule == "linear" else cfg
+            step_noise = noise[step] if noise is not None else torch.randn(b, c, generator=generator, dtype=dtype)
+            if guided:
+                step_noise = torch.cat([step_noise, step_noise], dim=0)
+            sampled = self.diffloss.sample(z, step_noise, scale if guided else 1.0, flow_steps)
+            tokens[:, step] = sampled[:b]
+            if step == num_tokens - 1:
+                break
+            h = self.z_proj_ln(self.z_proj(sampled[:b].repeat(rows // b, 1)))[:, None]  # (R, 1, D)
+            f = freqs_cis[step:step + 1]
+            for i, block in enumerate(self.encoder_blocks):
+                q, k, v = block.attn.qkv(block.norm1(h)).reshape(rows, 1, 3, heads, width // heads).permute(2, 0, 3, 1, 4)
+                q, k = apply_rotary_emb(q, f), apply_rotary_emb(k, f)
+                keys[i] = k if keys[i] is None else torch.cat([keys[i], k], dim=2)
+                values[i] = v if values[i] is None else torch.cat([values[i], v], dim=2)
+                if window > 0:
+                    keys[i], values[i] = keys[i][:, :, -(window + 1):], values[i][:, :, -(window + 1):]
+                h = h + block.attn.proj(merge_heads(attention(q, keys[i], values[i], None, 0.0, False)))
+                q2 = apply_rotary_emb(split_heads(block.attn2.qkv(block.cross_norm(h)), heads), f)
+                h = h + block.attn2.proj(merge_heads(attention(q2, *cross[i], None, 0.0, False)))
+                h = h + block.mlp(block.norm2(h))
+            z = self.encoder_norm(h[:, 0])
+        return tokens
+
 # ----------------------------------------------------------------------------------------------
 # Initialisation and optimiser
 # ----------------------------------------------------------------------------------------------
