@@ -138,4 +138,36 @@ class CliChainTest {
         assertTrue(unlabelled.err().contains("has no labels") && unlabelled.err().contains("--classes 1"), unlabelled.err());
         assertTrue(!Files.exists(dir.resolve("g2").resolve("generator.safetensors")));
     }
+
+    @Test
+    void sampleAndForwardTakeTheAuthorsCkpt(@TempDir Path dir) throws Exception {
+        String ckpt = eim.tasks.testing.TestResources.file("/ckpt/generator_tiny.ckpt").toString();
+        Path samples = dir.resolve("s.safetensors");
+        ok("sample", "--checkpoint", ckpt, "--heads", "2", "--labels", "1,3", "--length", "5", "--steps", "2", "--out",
+                samples.toString());
+        TokenFile sf = TokenFile.read(samples);
+        assertEquals(2, sf.count());
+        assertEquals(5, sf.length());
+        assertArrayEquals(new int[] {1, 3}, sf.labels());
+        assertEquals(0.05493f, sf.vaeNorm(), "the authors' released models' vae_norm");
+        assertEquals("model_ema", sf.provenance().get("weights"));
+
+        // the null class is not a label: recorded as asked, no labels tensor
+        Path uncond = dir.resolve("u.safetensors");
+        ok("sample", "--checkpoint", ckpt, "--heads", "2", "--labels", "-1,2", "--length", "3", "--steps", "1", "--out",
+                uncond.toString());
+        TokenFile uf = TokenFile.read(uncond);
+        assertTrue(!uf.hasLabels());
+        assertEquals("-1,2", uf.provenance().get("sampled_labels"));
+
+        // forward reads the token file sample wrote, from the .ckpt as from its import
+        Path z1 = dir.resolve("z1.safetensors"), z2 = dir.resolve("z2.safetensors"), imported = dir.resolve("g.safetensors");
+        ok("forward", "--checkpoint", ckpt, "--heads", "2", "--tokens", samples.toString(), "--labels", "1,3", "--out", z1.toString());
+        ok("import", ckpt, imported.toString(), "--heads", "2");
+        assertEquals(0.05493f, GeneratorCheckpoint.load(imported).vaeNorm());
+        ok("forward", "--checkpoint", imported.toString(), "--tokens", samples.toString(), "--labels", "1,3", "--out", z2.toString());
+        float[] a = eim.tasks.io.SafeTensors.read(z1).get("z").floats(), b = eim.tasks.io.SafeTensors.read(z2).get("z").floats();
+        assertEquals(2 * 5 * GeneratorCheckpoint.load(imported).config().width(), a.length);
+        assertArrayEquals(a, b);
+    }
 }
