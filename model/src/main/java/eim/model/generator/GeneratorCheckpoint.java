@@ -12,14 +12,29 @@ import java.util.Map;
  * Our generator checkpoint: one safetensors file with {@code model.<key>} (weights, the authors'
  * state_dict keys), optionally {@code model_ema.<key>} and the optimiser's {@code optim.m/v.<key>},
  * and the config, step and training options as metadata. Readable from Python's safetensors.
+ * The metadata also records {@value #VAE_NORM}, the factor its training tokens were multiplied by
+ * (what sampled tokens are divided by before decoding), and {@value #CLASSES}, the class names
+ * one per line, when the training data named them.
  */
 public final class GeneratorCheckpoint {
     public static final String FORMAT = "eim-generator/1";
+    public static final String VAE_NORM = "vae_norm", CLASSES = "classes";
 
     /** A loaded checkpoint. */
     public record Loaded(GeneratorConfig config, Map<String, Tensor> tensors, Map<String, String> metadata, Path file) {
         public boolean hasEma() {
             return tensors.keySet().stream().anyMatch(k -> k.startsWith("model_ema."));
+        }
+
+        /** The vae_norm of the training tokens, or null when the checkpoint does not record it. */
+        public Float vaeNorm() {
+            return parseVaeNorm(metadata.get(VAE_NORM), file.toString());
+        }
+
+        /** Class names in label order, empty when not recorded. */
+        public java.util.List<String> classNames() {
+            String s = metadata.get(CLASSES);
+            return s == null || s.isEmpty() ? java.util.List.of() : java.util.List.of(s.split("\n"));
         }
 
         public long step() {
@@ -35,6 +50,23 @@ public final class GeneratorCheckpoint {
     }
 
     private GeneratorCheckpoint() {}
+
+    /** A recorded vae_norm (null when absent), checked to be a finite number > 0. */
+    static Float parseVaeNorm(String value, String source) {
+        if (value == null) {
+            return null;
+        }
+        float v;
+        try {
+            v = Float.parseFloat(value.trim());
+        } catch (NumberFormatException e) {
+            v = Float.NaN;
+        }
+        if (!(v > 0 && Float.isFinite(v))) {
+            throw new IllegalArgumentException(source + ": metadata vae_norm '" + value + "' is not a finite number > 0");
+        }
+        return v;
+    }
 
     /** Writes model weights plus {@code extra} tensors and metadata, atomically. */
     public static void save(Path file, EquivariantGenerator m, Map<String, Tensor> extra, Map<String, String> meta)

@@ -5,6 +5,7 @@ import eim.model.io.GeneratorWeights;
 import eim.model.io.ShapeReport;
 import eim.model.io.TensorRef;
 import eim.model.io.TorchCheckpoint;
+import eim.model.tokenizer.TokenizerImport;
 import eim.tasks.io.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -33,8 +34,19 @@ public final class GeneratorImport {
         return inferred;
     }
 
+    /** A generator opened from either kind of file, with what the file says about its tokens. */
+    public record Opened(EquivariantGenerator model, Float vaeNorm, java.util.List<String> classNames, boolean ema) {}
+
     /** Converts {@code in} (.ckpt/.pth) to our safetensors checkpoint {@code out}; returns the config. */
     public static GeneratorConfig convert(Path in, Path out, Integer heads, Integer window) throws IOException {
+        return convert(in, out, heads, window, null);
+    }
+
+    /**
+     * As {@link #convert(Path, Path, Integer, Integer)}, recording {@code vaeNorm} (null: the authors'
+     * 0.05493, the scale of their released models' tokens) as the checkpoint's vae_norm.
+     */
+    public static GeneratorConfig convert(Path in, Path out, Integer heads, Integer window, Float vaeNorm) throws IOException {
         try (TorchCheckpoint ck = TorchCheckpoint.open(in)) {
             GeneratorWeights w = GeneratorWeights.read(ck);
             GeneratorConfig cfg = config(w, in.toString(), heads, window);
@@ -56,6 +68,7 @@ public final class GeneratorImport {
             meta.put("format", GeneratorCheckpoint.FORMAT);
             meta.put("imported_from", in.getFileName().toString());
             meta.put("step", "0");
+            meta.put(GeneratorCheckpoint.VAE_NORM, Float.toString(vaeNorm != null ? vaeNorm : TokenizerImport.AUTHORS_VAE_NORM));
             SafeTensors.write(out, shapes, k -> false, k -> ck.load(refs.get(k)), meta);
             return cfg;
         }
@@ -63,9 +76,18 @@ public final class GeneratorImport {
 
     /** Loads our checkpoint or, for .ckpt/.pth, imports in memory. EMA weights when present and preferred. */
     public static EquivariantGenerator load(Path file, boolean preferEma, Integer heads, Integer window) throws IOException {
+        return open(file, preferEma, heads, window).model();
+    }
+
+    /**
+     * As {@link #load}, with the vae_norm and class names the file records (for the authors' .ckpt:
+     * their 0.05493 and no names; {@code heads}/{@code window} apply to .ckpt files only).
+     */
+    public static Opened open(Path file, boolean preferEma, Integer heads, Integer window) throws IOException {
         String n = file.getFileName().toString();
         if (n.endsWith(".safetensors")) {
-            return GeneratorCheckpoint.load(file).model(preferEma);
+            GeneratorCheckpoint.Loaded ck = GeneratorCheckpoint.load(file);
+            return new Opened(ck.model(preferEma), ck.vaeNorm(), ck.classNames(), preferEma && ck.hasEma());
         }
         try (TorchCheckpoint ck = TorchCheckpoint.open(file)) {
             GeneratorWeights w = GeneratorWeights.read(ck);
@@ -75,7 +97,7 @@ public final class GeneratorImport {
             for (var p : m.params.all()) {
                 p.value().copyFrom(ck.load(sel.get(p.name())).floats());
             }
-            return m;
+            return new Opened(m, TokenizerImport.AUTHORS_VAE_NORM, java.util.List.of(), preferEma && !w.ema().isEmpty());
         }
     }
 }

@@ -1,12 +1,12 @@
 package eim.runtime.cli;
 
+import eim.model.io.TokenFile;
 import eim.model.tokenizer.Tokenizer;
 import eim.model.tokenizer.TokenizerConfig;
 import eim.runtime.Progress;
 import eim.runtime.data.ImageTensor;
 import eim.runtime.data.Images;
 import eim.runtime.tokenizer.Seams;
-import eim.runtime.tokenizer.TokenFile;
 import eim.runtime.tokenizer.TokenizerCheckpoint;
 import eim.tasks.Device;
 import java.io.IOException;
@@ -26,7 +26,7 @@ public final class DecodeCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, description = "tokenizer checkpoint (safetensors)")
     Path checkpoint;
 
-    @Option(names = "--tokens", required = true, description = "token file made by 'tokenize'")
+    @Option(names = "--tokens", required = true, description = "token file made by 'tokenize' or 'sample'")
     Path tokens;
 
     @Option(names = "--out", required = true,
@@ -54,8 +54,14 @@ public final class DecodeCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(tokens + " holds tokens of " + tf.channels() + " channels but "
                         + checkpoint + " decodes " + cfg.embedDim() + "-channel tokens: not this tokenizer's tokens");
             }
-            if (!tf.config().equals(cfg)) {
+            if (tf.tokenizer() != null && !tf.tokenizer().equals(cfg)) {
                 System.err.println("warning: " + tokens + " was made by a tokenizer config other than " + checkpoint + "'s");
+            }
+            // the tokens are latents x vae_norm: divide by the factor the file records, else by the tokenizer's
+            float vaeNorm = tf.vaeNorm() != null ? tf.vaeNorm() : cfg.vaeNorm();
+            if (tf.vaeNorm() == null) {
+                System.err.println("warning: " + tokens + " does not record its vae_norm; dividing by " + checkpoint
+                        + "'s, " + cfg.vaeNorm());
             }
             if (index != null && (index < 0 || index >= tf.count())) {
                 throw new IllegalArgumentException("--index " + index + " is outside the " + tf.count() + " items of " + tokens);
@@ -65,14 +71,14 @@ public final class DecodeCommand implements Callable<Integer> {
             if (concat) {
                 float[] all = new float[0];
                 for (int i = 0; i < tf.count(); i++) {
-                    all = join(all, tf.unscaled(i));
+                    all = join(all, unscaled(tf, i, vaeNorm));
                 }
                 sequences.add(all);
                 files.add(out);
             } else {
                 for (int i = 0; i < tf.count(); i++) {
                     if (index == null || index == i) {
-                        sequences.add(tf.unscaled(i));
+                        sequences.add(unscaled(tf, i, vaeNorm));
                         files.add(index != null || tf.count() == 1 ? out : out.resolve(String.format("item_%04d.png", i)));
                     }
                 }
@@ -92,6 +98,15 @@ public final class DecodeCommand implements Callable<Integer> {
         } catch (IOException | IllegalArgumentException | IllegalStateException e) {
             return TokenizerCommand.fail(e);
         }
+    }
+
+    /** Sequence i divided by vae_norm: latents, as Tokenizer.decode takes them. */
+    private static float[] unscaled(TokenFile tf, int i, float vaeNorm) {
+        float[] z = tf.sequence(i);
+        for (int k = 0; k < z.length; k++) {
+            z[k] /= vaeNorm;
+        }
+        return z;
     }
 
     private static float[] join(float[] a, float[] b) {

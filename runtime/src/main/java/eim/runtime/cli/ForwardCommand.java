@@ -2,6 +2,7 @@ package eim.runtime.cli;
 
 import eim.model.generator.EquivariantGenerator;
 import eim.model.generator.GeneratorImport;
+import eim.model.io.TokenFile;
 import eim.tasks.Device;
 import eim.tasks.Devices;
 import eim.tasks.io.SafeTensors;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Option;
                 + "vectors z (B,L,D) that predict each token (the authors' forward_encoder), to compare with PyTorch.")
 final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, description = "ours (.safetensors) or the authors' (.ckpt)") Path ckpt;
-    @Option(names = "--tokens", required = true, description = "safetensors with tensor 'tokens' (B,L,C)") Path tokens;
+    @Option(names = "--tokens", required = true, description = "token file, or any safetensors with a tensor 'tokens' (B,L,C)") Path tokens;
     @Option(names = "--labels", split = ",", required = true, description = "one class per sequence (-1 = null class)")
     int[] labels;
     @Option(names = "--out", required = true) Path out;
@@ -30,23 +31,20 @@ final class ForwardCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EquivariantGenerator m = GeneratorImport.load(ckpt, !noEma, heads, window);
-        Tensor t = SafeTensors.read(tokens).tensors().get("tokens");
-        if (t == null || t.shape().length != 3) {
-            throw new IllegalArgumentException(tokens + ": expected a tensor 'tokens' of shape (B, L, C)");
+        TokenFile t = TokenFile.read(tokens);
+        if (t.count() != labels.length) {
+            throw new IllegalArgumentException(tokens + " has " + t.count() + " sequences but " + labels.length + " labels were given");
         }
-        if (t.dim(0) != labels.length) {
-            throw new IllegalArgumentException(tokens + " has " + t.dim(0) + " sequences but " + labels.length + " labels were given");
-        }
-        if (t.dim(2) != m.cfg.tokenChannels()) {
-            throw new IllegalArgumentException(tokens + ": tokens have " + t.dim(2) + " channels, the model expects "
+        if (t.channels() != m.cfg.tokenChannels()) {
+            throw new IllegalArgumentException(tokens + ": tokens have " + t.channels() + " channels, the model expects "
                     + m.cfg.tokenChannels());
         }
         float[] z;
         try (Device dev = device.open()) {
-            z = m.conditions(dev, t.floats(), labels, t.dim(1));
+            z = m.conditions(dev, t.tokens(), labels, t.length());
         }
-        SafeTensors.write(out, Map.of("z", Tensor.of(z, t.dim(0), t.dim(1), m.cfg.width())), Map.of("checkpoint", ckpt.toString()));
-        System.out.printf("wrote %s: z (%d, %d, %d)%n", out, t.dim(0), t.dim(1), m.cfg.width());
+        SafeTensors.write(out, Map.of("z", Tensor.of(z, t.count(), t.length(), m.cfg.width())), Map.of("checkpoint", ckpt.toString()));
+        System.out.printf("wrote %s: z (%d, %d, %d)%n", out, t.count(), t.length(), m.cfg.width());
         return 0;
     }
 }

@@ -64,7 +64,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "4", description = "images sampled together (default ${DEFAULT-VALUE})") int batch;
     @Mixin DeviceOption device;
     @Option(names = "--out", defaultValue = "out/generated", description = "output folder (default ${DEFAULT-VALUE})") Path out;
-    @Option(names = "--vae-norm", description = "latent scale (default: the tokenizer config's, 0.05493 for the released models)")
+    @Option(names = "--vae-norm", description = "latent scale (default: the generator's recorded one, else the tokenizer "
+            + "config's; 0.05493 for the released models)")
     Float vaeNorm;
     @Option(names = "--sampler", defaultValue = "incremental", description = "incremental or full (the authors' recompute)")
     String sampler;
@@ -84,12 +85,13 @@ final class GenerateCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--sampler must be incremental or full, got " + sampler);
         };
         long t0 = System.nanoTime();
-        EquivariantGenerator generator = loadGenerator();
+        GeneratorImport.Opened opened = loadGenerator();
+        EquivariantGenerator generator = opened.model();
         try (Device dev = device.open(); Tokenizer tokenizer = loadTokenizer(dev)) {
             double loadSecs = (System.nanoTime() - t0) / 1e9;
             int tokens = width != null ? width : generator.cfg.seqLen();
             ImageGenerator.Settings settings = new ImageGenerator.Settings(tokens, cfg, steps, mode);
-            float norm = vaeNorm != null ? vaeNorm : tokenizer.config().vaeNorm();
+            float norm = vaeNorm != null ? vaeNorm : vaeNorm(opened.vaeNorm(), tokenizer.config().vaeNorm());
             int[] labels = new int[classes.length * count];
             for (int i = 0; i < labels.length; i++) {
                 labels[i] = classes[i / count];
@@ -124,12 +126,24 @@ final class GenerateCommand implements Callable<Integer> {
         return 0;
     }
 
-    private EquivariantGenerator loadGenerator() throws Exception {
+    private GeneratorImport.Opened loadGenerator() throws Exception {
         if (models.random != null) {
             GeneratorConfig c = GeneratorConfig.preset(models.random.generatorPreset);
-            return new EquivariantGenerator(c).initialize(seed);
+            return new GeneratorImport.Opened(new EquivariantGenerator(c).initialize(seed), null, java.util.List.of(), false);
         }
-        return GeneratorImport.load(models.files.generator, !noEma, heads, window);
+        return GeneratorImport.open(models.files.generator, !noEma, heads, window);
+    }
+
+    /** The generator's tokens were scaled by the vae_norm it records; the tokenizer's is the fallback. */
+    private static float vaeNorm(Float generator, float tokenizer) {
+        if (generator == null) {
+            return tokenizer;
+        }
+        if (Math.abs(generator - tokenizer) > 1e-6f * Math.abs(tokenizer)) {
+            System.err.printf("warning: the generator was trained on tokens scaled by vae_norm %s, the tokenizer's config "
+                    + "says %s; using the generator's%n", generator, tokenizer);
+        }
+        return generator;
     }
 
     private Tokenizer loadTokenizer(Device dev) throws Exception {

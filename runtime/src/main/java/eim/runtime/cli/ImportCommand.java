@@ -30,19 +30,19 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--resolution", description = "tokenizer: expected image height (checked against the shapes; default as they imply)")
     Integer resolution;
     @Option(names = "--groups", description = "tokenizer: GroupNorm groups (default 32, the authors')") Integer groups;
-    @Option(names = "--vae-norm", description = "tokenizer: latent scale stored with the config (default 0.05493)") Float vaeNorm;
+    @Option(names = "--vae-norm", description = "latent scale of the tokens, recorded in the file (default 0.05493, the authors')") Float vaeNorm;
 
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
         Kind k = kind != null ? kind : detect(in);
         if (k == Kind.generator) {
-            rejectOptions("tokenizer", preset, resolution, groups, vaeNorm);
-            GeneratorConfig cfg = GeneratorImport.convert(in, out, heads, window);
+            rejectOptions("tokenizer", preset, resolution, groups);
+            GeneratorConfig cfg = GeneratorImport.convert(in, out, heads, window, vaeNorm);
             System.out.printf("imported generator %s -> %s in %.1f s: width %d, %d blocks, %d heads, window %d, %d classes, "
-                            + "%d-channel tokens, buffer %d, head %dx%d%n", in, out, (System.nanoTime() - t0) / 1e9,
+                            + "%d-channel tokens, buffer %d, head %dx%d, vae_norm %s%n", in, out, (System.nanoTime() - t0) / 1e9,
                     cfg.width(), cfg.depth(), cfg.heads(), cfg.window(), cfg.numClasses(), cfg.tokenChannels(),
-                    cfg.bufferSize(), cfg.headDepth(), cfg.headWidth());
+                    cfg.bufferSize(), cfg.headDepth(), cfg.headWidth(), vaeNorm != null ? vaeNorm : TokenizerImport.AUTHORS_VAE_NORM);
         } else {
             rejectOptions("generator", heads, window);
             TokenizerImport.Result r = TokenizerImport.convert(in, out,
@@ -72,7 +72,7 @@ final class ImportCommand implements Callable<Integer> {
         for (Object v : values) {
             if (v != null) {
                 throw new IllegalArgumentException("an option for " + kind + " checkpoints was given, but the input is not one "
-                        + "(--heads/--window are for generators; --preset/--resolution/--groups/--vae-norm for tokenizers)");
+                        + "(--heads/--window are for generators; --preset/--resolution/--groups for tokenizers)");
             }
         }
     }

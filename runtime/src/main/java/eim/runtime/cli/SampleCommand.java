@@ -1,23 +1,25 @@
 package eim.runtime.cli;
 
-import eim.model.generator.EquivariantGenerator;
-import eim.model.generator.GeneratorCheckpoint;
+import eim.model.generator.GeneratorImport;
 import eim.model.generator.Sampler;
-import eim.runtime.train.TokenDataset;
+import eim.model.io.TokenFile;
 import eim.tasks.Device;
-import eim.tasks.Devices;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "sample", mixinStandardHelpOptions = true,
-        description = "Samples column-token sequences from a generator checkpoint (EMA weights by default) "
-                + "and writes them as safetensors ('tokens' (N,L,C), 'labels' (N)).")
+        description = "Samples column-token sequences from a generator checkpoint (ours or the authors' .ckpt; EMA weights "
+                + "by default) and writes a token file ('tokens' (N,L,C) in the generator's scale, 'labels' (N), the "
+                + "generator's vae_norm) that 'decode' turns into images.")
 final class SampleCommand implements Callable<Integer> {
-    @Option(names = "--checkpoint", required = true) Path checkpoint;
+    @Option(names = "--checkpoint", required = true, description = "ours (.safetensors) or the authors' (.ckpt)") Path checkpoint;
     @Option(names = "--labels", split = ",", required = true, description = "class per image, e.g. 3,7 (-1 = unconditional)")
     int[] labels;
     @Option(names = "--count", defaultValue = "1", description = "images per label") int count;
@@ -28,6 +30,9 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0") long seed;
     @Option(names = "--sampler", defaultValue = "incremental", description = "incremental or full") String sampler;
     @Option(names = "--no-ema", description = "use the live weights instead of the EMA") boolean noEma;
+    @Option(names = "--heads", description = "attention heads of an authors' .ckpt generator (default the authors' count)")
+    Integer heads;
+    @Option(names = "--window", description = "attention window of an authors' .ckpt generator (default 3)") Integer window;
     @Mixin DeviceOption device;
     @Option(names = "--out", defaultValue = "out/samples.safetensors") Path out;
 
@@ -36,18 +41,18 @@ final class SampleCommand implements Callable<Integer> {
         if (count <= 0 || steps <= 0 || (length != null && length <= 0)) {
             throw new IllegalArgumentException("--count, --steps and --length must be > 0");
         }
-        GeneratorCheckpoint.Loaded ck = GeneratorCheckpoint.load(checkpoint);
-        EquivariantGenerator m = ck.model(!noEma);
-        int len = length != null ? length : m.cfg.seqLen();
-        int[] all = new int[labels.length * count];
-        for (int i = 0; i < all.length; i++) {
-            all[i] = labels[i / count];
-        }
         Sampler.Mode mode = switch (sampler) {
             case "incremental" -> Sampler.Mode.INCREMENTAL;
             case "full" -> Sampler.Mode.FULL_RECOMPUTE;
             default -> throw new IllegalArgumentException("--sampler must be incremental or full, got " + sampler);
         };
+        GeneratorImport.Opened g = GeneratorImport.open(checkpoint, !noEma, heads, window);
+        var m = g.model();
+        int len = length != null ? length : m.cfg.seqLen();
+        int[] all = new int[labels.length * count];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = labels[i / count];
+        }
         float[] tokens;
         long t0 = System.nanoTime();
         try (Device dev = device.open();
@@ -56,11 +61,25 @@ final class SampleCommand implements Callable<Integer> {
             tokens = s.sample(all, Sampler.NoiseSource.seeded(seed), (i, n) -> pb.stepTo(i + 1));
         }
         double secs = (System.nanoTime() - t0) / 1e9;
-        TokenDataset.save(out, tokens, all, len, m.cfg.tokenChannels(),
-                Map.of("checkpoint", checkpoint.toString(), "cfg", "" + cfg, "steps", "" + steps, "seed", "" + seed,
-                        "weights", noEma || !ck.hasEma() ? "model" : "model_ema"));
-        System.out.printf("wrote %s: %d sequences x %d tokens x %d channels in %.1f s (%.2f ms/token)%n", out, all.length,
-                len, m.cfg.tokenChannels(), secs, secs * 1000 / len);
+        Map<String, String> provenance = new LinkedHashMap<>();
+        provenance.put("checkpoint", checkpoint.toString());
+        provenance.put("cfg", "" + cfg);
+        provenance.put("steps", "" + steps);
+        provenance.put("seed", "" + seed);
+        provenance.put("sampler", sampler);
+        provenance.put("weights", g.ema() ? "model_ema" : "model");
+        TokenFile tf = TokenFile.of(tokens, all.length, len, m.cfg.tokenChannels(), g.vaeNorm()).withProvenance(provenance);
+        if (Arrays.stream(all).allMatch(l -> l >= 0)) {
+            tf = tf.withLabels(all, g.classNames().size() == m.cfg.numClasses() ? g.classNames() : java.util.List.of());
+        } else {
+            // labels are class indices >= 0; the null class (-1) is recorded as what was asked for
+            tf = tf.withProvenance(Map.of("sampled_labels", Arrays.stream(all).mapToObj(Integer::toString)
+                    .collect(Collectors.joining(","))));
+        }
+        tf.write(out);
+        System.out.printf("wrote %s: %d sequences x %d tokens x %d channels, vae_norm %s, in %.1f s (%.2f ms/token)%n", out,
+                all.length, len, m.cfg.tokenChannels(), g.vaeNorm() != null ? g.vaeNorm() : "not recorded", secs,
+                secs * 1000 / len);
         return 0;
     }
 }

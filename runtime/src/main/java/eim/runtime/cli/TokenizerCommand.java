@@ -1,10 +1,12 @@
 package eim.runtime.cli;
 
+import eim.model.tokenizer.Tokenizer;
 import eim.model.tokenizer.TokenizerConfig;
 import eim.runtime.Progress;
 import eim.runtime.data.Images;
 import eim.runtime.tokenizer.ImageSet;
 import eim.runtime.tokenizer.SyntheticScenes;
+import eim.runtime.tokenizer.Tokenization;
 import eim.runtime.tokenizer.TokenizerCheckpoint;
 import eim.runtime.tokenizer.TokenizerTrainer;
 import eim.runtime.tokenizer.TrainOptions;
@@ -50,7 +52,10 @@ public final class TokenizerCommand implements Runnable {
             description = "Trains a tokenizer on a folder of images (or synthetic scenes); logs loss and held-out PSNR "
                     + "against the per-column mean-colour baseline; writes a safetensors checkpoint.")
     public static final class Train implements Callable<Integer> {
-        @Option(names = "--data", description = "folder of PNG/JPEG images (the last --holdout ones are held out)")
+        /** Training images whose posterior means measure vae_norm. */
+        static final int VAE_NORM_IMAGES = 256;
+
+        @Option(names = "--data", description = "folder of PNG/JPEG images, or of class sub-folders of them (the last --holdout ones are held out)")
         Path data;
 
         @Option(names = "--synthetic", description = "train on N procedural landscape scenes instead of --data")
@@ -109,6 +114,15 @@ public final class TokenizerCommand implements Runnable {
                     if (e != null) {
                         System.out.printf("held-out PSNR %.2f dB over %d images (per-column mean-colour baseline %.2f dB) "
                                 + "after %d steps; checkpoint %s%n", e.psnr(), e.images(), e.baselinePsnr(), trainer.step(), out);
+                    }
+                }
+                if (Files.isRegularFile(out)) {
+                    // the latents' scale for the generator: 1 / std of the EMA posterior means, recorded in the checkpoint
+                    try (Tokenizer t = TokenizerCheckpoint.loadForInference(out, dev, true)) {
+                        float v = Tokenization.measureVaeNorm(t, sets[0], VAE_NORM_IMAGES);
+                        TokenizerCheckpoint.recordVaeNorm(out, v);
+                        System.out.printf("vae_norm %.5g (1 / std of the posterior means of up to %d training images), "
+                                + "recorded in %s%n", v, VAE_NORM_IMAGES, out);
                     }
                 }
                 return 0;

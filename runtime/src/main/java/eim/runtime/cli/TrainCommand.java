@@ -18,7 +18,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Trains the generator on column tokens (safetensors with 'tokens' (N,L,C) and 'labels' (N)).")
+        description = "Trains the generator on a token file ('tokens' (N,L,C), 'labels' (N), optional 'views'): every "
+                + "batch takes a random view of each sequence and a fresh posterior sample, mean + s x eps, times vae_norm "
+                + "(the authors' recipe).")
 final class TrainCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(TrainCommand.class);
 
@@ -28,8 +30,11 @@ final class TrainCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--preset", defaultValue = "tiny", description = "tiny, small, S, B, L, H")
     String preset;
-    @Option(names = "--classes", description = "class count (default: from the data)")
+    @Option(names = "--classes", description = "class count (default: from the data; 1 trains unlabelled tokens as one class)")
     Integer classes;
+    @Option(names = "--posterior-std", description = "posterior noise std s of the authors' recipe, in latent units x vae_norm "
+            + "(default: the token file's tokenizer std, else the authors' 2.5; 0 = train on the stored means)")
+    Float posteriorStd;
     @Option(names = "--window", description = "attention window ω (0 = full causal); default 3")
     Integer window;
     @Option(names = "--width", description = "override the preset's width") Integer width;
@@ -57,7 +62,10 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TokenDataset ds = TokenDataset.load(data);
+        TokenDataset ds = TokenDataset.load(data, classes);
+        if (posteriorStd != null) {
+            ds = ds.withPosteriorStd(posteriorStd);
+        }
         GeneratorCheckpoint.Loaded from = resume == null ? null : GeneratorCheckpoint.load(resume);
         GeneratorConfig cfg = from != null ? from.config() : config(ds);
         EquivariantGenerator model = new EquivariantGenerator(cfg);
@@ -66,8 +74,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         TrainOptions opt = new TrainOptions(batch, steps, blr, warmup, schedule, 0f, wd, clip, ema, seed, logEvery,
                 ckptEvery, out);
-        log.info("generator: {} parameters, {} blocks, width {}, window {}, {} sequences of {} tokens x {} channels",
-                model.params.count(), cfg.depth(), cfg.width(), cfg.window(), ds.size(), ds.length(), ds.channels());
+        log.info("generator: {} parameters, {} blocks, width {}, window {}; data: {}", model.params.count(), cfg.depth(),
+                cfg.width(), cfg.window(), ds.describe());
         Files.createDirectories(out);
         try (Device dev = device.open();
              GeneratorTrainer tr = new GeneratorTrainer(model, ds, opt, dev, from);
@@ -81,7 +89,7 @@ final class TrainCommand implements Callable<Integer> {
 
     private GeneratorConfig config(TokenDataset ds) {
         GeneratorConfig p = GeneratorConfig.preset(preset);
-        int nClasses = classes != null ? classes : ds.maxLabel() + 1;
+        int nClasses = ds.numClasses();
         return new GeneratorConfig(ds.channels(), width != null ? width : p.width(), depth != null ? depth : p.depth(),
                 heads != null ? heads : p.heads(), p.mlpRatio(), buffer != null ? buffer : p.bufferSize(),
                 window != null ? window : p.window(), p.shiftRange(), nClasses, labelDrop, dropout, dropout,

@@ -70,6 +70,38 @@ public final class ImageFolderDataset implements ImageDataset {
                 labels.stream().mapToInt(Integer::intValue).toArray());
     }
 
+    /**
+     * Whether {@code folder} is in this layout: no image files of its own, and at least one
+     * (non-hidden) sub-folder holding one. A folder with loose images is a plain image folder.
+     */
+    public static boolean isClassLayout(Path folder) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            return false;
+        }
+        List<Path> entries;
+        try (Stream<Path> s = Files.list(folder)) {
+            entries = s.filter(p -> !isHidden(p)).toList();
+        }
+        if (entries.stream().anyMatch(p -> Files.isRegularFile(p) && hasImageExtension(p))) {
+            return false;
+        }
+        for (Path dir : entries) {
+            if (Files.isDirectory(dir)) {
+                try (Stream<Path> s = Files.list(dir)) {
+                    if (s.anyMatch(p -> !isHidden(p) && Files.isRegularFile(p) && hasImageExtension(p))) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Every image file, class by class in label order, names sorted within each class. */
+    public List<Path> files() {
+        return files;
+    }
+
     private static boolean isHidden(Path p) {
         return p.getFileName().toString().startsWith(".");
     }

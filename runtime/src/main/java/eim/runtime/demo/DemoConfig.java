@@ -51,6 +51,11 @@ public record DemoConfig(Path out, String device, long seed, double minutes, dou
                          int samplesPerClass, float[] guidanceScales, float panoramaGuidance, int flowSteps,
                          int panoramaFactor, int figureScale) {
 
+    /** Random crops of each training panorama tokenized as views (each also mirrored: twice as many views). */
+    public static final int VIEW_CROPS = 2;
+    /** The crops are taken from the panorama enlarged by this share. */
+    public static final float CROP_MARGIN = 0.125f;
+
     /** Number of scene classes (the procedural panorama generator's). */
     public static final int CLASSES = PanoramaGenerator.Scene.values().length;
 
@@ -167,6 +172,7 @@ public record DemoConfig(Path out, String device, long seed, double minutes, dou
         m.put("tokenizer.l2_mix", "" + tokenizerL2Mix);
         m.put("tokenizer.max_steps", "" + tokenizerMaxSteps);
         m.put("tokenizer.minutes", fmt(tokenizerMinutes()));
+        m.put("tokenizer.vae_norm_measured", "true");
         m.put("device", device);
         return m;
     }
@@ -175,6 +181,8 @@ public record DemoConfig(Path out, String device, long seed, double minutes, dou
     Map<String, String> tokenSettings() {
         Map<String, String> m = new LinkedHashMap<>(tokenizerSettings());
         m.put("tokens.window_stride", "" + windowStride);
+        m.put("tokens.crops", "" + VIEW_CROPS);
+        m.put("tokens.crop_margin", "" + CROP_MARGIN);
         return m;
     }
 
@@ -213,7 +221,10 @@ public record DemoConfig(Path out, String device, long seed, double minutes, dou
                 + " heads, window ω=" + generator.window() + ", class buffer " + generator.bufferSize() + ", flow head "
                 + generator.headWidth() + " x " + generator.headDepth() + ", diffusion batch mul " + generator.diffusionBatchMul());
         m.put("generator training", "batch " + generatorBatch + ", AdamW(0.9, 0.95) lr " + generatorLr + ", warm-up "
-                + generatorWarmup + ", label drop " + generator.labelDropProb() + ", EMA " + generatorEma);
+                + generatorWarmup + ", label drop " + generator.labelDropProb() + ", EMA " + generatorEma + "; each batch a "
+                + "random one of " + 2 * VIEW_CROPS + " views per window (random crops of the panorama enlarged by "
+                + CROP_MARGIN + " and their mirror images) plus a fresh posterior sample, std up to " + tokenizer.std()
+                + " x vae_norm (the authors' recipe)");
         m.put("sampling", samplesPerClass + " per class, guidance " + java.util.Arrays.toString(guidanceScales) + ", "
                 + flowSteps + " Euler steps per token");
         m.put("panoramas", panoramaFactor + "x the training width (" + panoramaTokens() + " tokens, " + panoramaTokens()

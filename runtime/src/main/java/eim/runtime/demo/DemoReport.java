@@ -50,7 +50,10 @@ final class DemoReport {
         generatorText = String.format(Locale.ROOT, """
                 The generator learned from %d windows of %d tokens cut from the encoded training panoramas, with the
                 tokens multiplied by vae_norm = %.4g (1 / their standard deviation, as LDM's scale factor) so that
-                they have unit variance like the flow head's noise.""", tokens.sequences(), c.tokensPerImage(), tokens.vaeNorm());
+                they have unit variance like the flow head's noise. As in the authors' recipe, every batch sees each
+                window through a random one of %d views (random crops of the slightly enlarged panorama and their
+                mirror images) and a fresh posterior sample, mean + s eps with s drawn per window up to %s.""",
+                tokens.sequences(), c.tokensPerImage(), tokens.vaeNorm(), 2 * DemoConfig.VIEW_CROPS, c.tokenizer().std());
     }
 
     void samples(List<SamplingStage.Samples> grids, SamplingStage.Samples panoramas) {

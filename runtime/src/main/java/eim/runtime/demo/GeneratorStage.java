@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The second stage: trains the windowed-causal generator with its flow head on the token windows
  * for its time share (or reuses out/generator/generator.safetensors). The authors' recipe: AdamW
- * (0.9, 0.95), warm-up then constant learning rate, clipping at 3, EMA weights for sampling.
+ * (0.9, 0.95), warm-up then constant learning rate, clipping at 3, EMA weights for sampling, and
+ * batches of random views plus fresh posterior samples ({@link TokenDataset#trainingSequence}).
  */
 final class GeneratorStage {
     private static final Logger log = LoggerFactory.getLogger(GeneratorStage.class);
@@ -53,7 +54,7 @@ final class GeneratorStage {
         // blr is per 256 sequences (lr = blr * batch / 256)
         TrainOptions opts = new TrainOptions(c.generatorBatch(), c.generatorMaxSteps(), c.generatorLr() * 256f / c.generatorBatch(),
                 c.generatorWarmup(), "constant", 0f, 0.02f, 3f, c.generatorEma(), c.seed(), 50, Integer.MAX_VALUE, folder);
-        log.info("generator: {} parameters, {} training windows", model.params.count(), data.size());
+        log.info("generator: {} parameters; data: {}", model.params.count(), data.describe());
         StringBuilder csv = new StringBuilder("step,loss,lr,grad_norm\n");
         BudgetedTraining.Outcome outcome;
         try (GeneratorTrainer trainer = new GeneratorTrainer(model, data, opts, device, null)) {

@@ -3,12 +3,13 @@ package eim.runtime.demo;
 import eim.model.tokenizer.Tokenizer;
 import eim.runtime.Progress;
 import eim.tasks.io.AtomicFiles;
+import eim.model.io.TokenFile;
 import eim.runtime.data.ImageTensor;
+import eim.runtime.tokenizer.Tokenization;
 import eim.runtime.tokenizer.ImageSet;
 import eim.runtime.tokenizer.TokenizerCheckpoint;
 import eim.runtime.tokenizer.TokenizerTrainer;
 import eim.runtime.tokenizer.TrainOptions;
-import eim.runtime.train.TokenDataset;
 import eim.tasks.Device;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -23,11 +24,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The first stage: trains the column tokenizer on random square crops of the panoramas for its time
  * share (or reuses out/tokenizer.safetensors), then turns every training panorama into generator
- * training windows of column tokens, scaled by vae_norm = 1/std of the latents.
+ * training windows of column tokens (and of augmented views), scaled by vae_norm = 1/std of the
+ * latents, measured after training and recorded in the tokenizer checkpoint.
  */
 final class TokenizerStage {
     private static final Logger log = LoggerFactory.getLogger(TokenizerStage.class);
     static final String CHECKPOINT = "tokenizer.safetensors", LOSS_CSV = "tokenizer-loss.csv", TOKENS = "tokens.safetensors";
+    /** Training crops whose posterior means measure vae_norm. */
+    static final int VAE_NORM_IMAGES = 256;
     /** Panoramas encoded per call. */
     private static final int ENCODE_BATCH = 16;
 
@@ -62,9 +66,23 @@ final class TokenizerStage {
             });
             trainer.save(checkpoint);
         }
+        recordVaeNorm(checkpoint, train, device);
         AtomicFiles.writeString(c.out().resolve(LOSS_CSV), csv.toString());
         state.finished("tokenizer", settings, Map.of("steps", "" + outcome.steps(), "seconds", "" + outcome.seconds()));
         return new Training(outcome.steps(), outcome.seconds(), false);
+    }
+
+    /**
+     * Measures vae_norm = 1 / std of the posterior means (EMA weights) of up to {@link #VAE_NORM_IMAGES}
+     * training crops and records it in the checkpoint, so the tokenizer file names the factor its
+     * tokens are scaled with (the token file and the generator checkpoint carry the same value).
+     */
+    private static void recordVaeNorm(Path checkpoint, ImageSet train, Device device) throws IOException {
+        try (Tokenizer t = TokenizerCheckpoint.loadForInference(checkpoint, device, true)) {
+            float v = Tokenization.measureVaeNorm(t, train, VAE_NORM_IMAGES);
+            TokenizerCheckpoint.recordVaeNorm(checkpoint, v);
+            log.info(String.format(Locale.ROOT, "vae_norm %.5g (1 / std of the posterior means), recorded in %s", v, checkpoint));
+        }
     }
 
     /** The trained tokenizer with its EMA weights (what tokenizing and decoding use). */
@@ -73,9 +91,10 @@ final class TokenizerStage {
     }
 
     /**
-     * Encodes every training panorama at its full width and cuts windows of the generator's length
-     * every {@code windowStride} tokens; all values are multiplied by vae_norm = 1/std (LDM's scale
-     * factor), stored in the file's metadata and the demo state so decoding divides by the same.
+     * Encodes every training panorama at its full width, and {@link DemoConfig#VIEW_CROPS} random crops
+     * of it (slightly enlarged) and their mirror images as views, and cuts windows of the generator's
+     * length every {@code windowStride} tokens from each; all values are multiplied by the tokenizer's
+     * recorded vae_norm, which the token file states.
      */
     static Tokens tokenizeOrReuse(DemoConfig c, DemoData data, Tokenizer tokenizer, DemoState state) throws IOException {
         Path file = c.out().resolve(TOKENS);
@@ -87,36 +106,39 @@ final class TokenizerStage {
         }
         int h = c.height(), w = c.trainWidth(), length = c.tokensPerImage(), embed = c.tokenizer().embedDim();
         int wide = c.tokenizer().tokensForWidth(w), perImage = (wide - length) / c.windowStride() + 1;
-        int n = data.train().size();
-        float[] tokens = new float[n * perImage * length * embed];
-        int[] labels = new int[n * perImage];
-        int plane = ImageTensor.CHANNELS * h * w;
+        int n = data.train().size(), seq = length * embed;
+        float vaeNorm = tokenizer.config().vaeNorm();
+        Tokenization.Result r;
         try (Progress progress = Progress.start("tokenizing", n, "img")) {
-            for (int from = 0; from < n; from += ENCODE_BATCH) {
-                int b = Math.min(ENCODE_BATCH, n - from);
-                float[] images = new float[b * plane];
-                for (int i = 0; i < b; i++) {
-                    ImageTensor.fromImage(data.train().get(from + i), images, i * plane);
+            r = Tokenization.encode(tokenizer, n, i -> data.train().get(i),
+                    new Tokenization.Settings(h, w, DemoConfig.VIEW_CROPS, DemoConfig.CROP_MARGIN, c.seed(), ENCODE_BATCH),
+                    vaeNorm, progress);
+        }
+        int v = r.viewCount();
+        float[] tokens = new float[n * perImage * seq];
+        float[] views = new float[n * perImage * v * seq];
+        int[] labels = new int[n * perImage];
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < perImage; k++) {
+                int item = i * perImage + k, at = k * c.windowStride() * embed;
+                System.arraycopy(r.tokens(), i * wide * embed + at, tokens, item * seq, seq);
+                for (int j = 0; j < v; j++) {
+                    System.arraycopy(r.views(), (i * v + j) * wide * embed + at, views, (item * v + j) * seq, seq);
                 }
-                float[] z = tokenizer.encode(images, b, w); // (b, wide, embed)
-                for (int i = 0; i < b; i++) {
-                    for (int k = 0; k < perImage; k++) {
-                        int seq = (from + i) * perImage + k;
-                        System.arraycopy(z, (i * wide + k * c.windowStride()) * embed, tokens, seq * length * embed, length * embed);
-                        labels[seq] = data.labels()[from + i];
-                    }
-                }
-                progress.stepBy(b);
+                labels[item] = data.labels()[i];
             }
         }
-        float vaeNorm = (float) (1 / standardDeviation(tokens));
-        for (int i = 0; i < tokens.length; i++) {
-            tokens[i] *= vaeNorm;
+        TokenFile tf = TokenFile.of(tokens, labels.length, length, embed, vaeNorm).withLabels(labels, data.classNames())
+                .withTokenizer(tokenizer.config())
+                .withProvenance(Map.of("tokenizer_checkpoint", c.out().resolve(CHECKPOINT).toString(), "window_stride",
+                        "" + c.windowStride(), "crops", "" + DemoConfig.VIEW_CROPS, "crop_margin", "" + DemoConfig.CROP_MARGIN,
+                        "seed", "" + c.seed()));
+        if (v > 0) {
+            tf = tf.withViews(views, v);
         }
-        TokenDataset.save(file, tokens, labels, length, embed, Map.of("vae_norm", "" + vaeNorm,
-                "tokenizer", c.out().resolve(CHECKPOINT).toString(), "classes", String.join(",", data.classNames())));
-        log.info(String.format(Locale.ROOT, "%d training windows of %d tokens x %d channels, vae_norm %.5g -> %s",
-                labels.length, length, embed, vaeNorm, file));
+        tf.write(file);
+        log.info(String.format(Locale.ROOT, "%d training windows of %d tokens x %d channels, %d views each, vae_norm %.5g -> %s",
+                labels.length, length, embed, v, vaeNorm, file));
         state.finished("tokens", settings, Map.of("sequences", "" + labels.length, "vae_norm", "" + vaeNorm));
         return new Tokens(file, labels.length, vaeNorm, false);
     }
@@ -135,15 +157,5 @@ final class TokenizerStage {
     /** Held-out PSNR of the tokenizer on centre crops, and the per-column mean-colour baseline's. */
     static TokenizerTrainer.Evaluation evaluate(DemoConfig c, Tokenizer tokenizer, DemoData data) {
         return TokenizerTrainer.evaluate(tokenizer, new ImageSet(data.heldOut(), c.height()), data.heldOut().size());
-    }
-
-    private static double standardDeviation(float[] v) {
-        double sum = 0, squares = 0;
-        for (float x : v) {
-            sum += x;
-            squares += (double) x * x;
-        }
-        double mean = sum / v.length;
-        return Math.sqrt(Math.max(squares / v.length - mean * mean, 1e-12));
     }
 }

@@ -3,6 +3,7 @@ package eim.runtime.tokenizer;
 import eim.runtime.data.Batch;
 import eim.runtime.data.DataLoader;
 import eim.runtime.data.ImageDataset;
+import eim.runtime.data.ImageFolderDataset;
 import eim.runtime.data.Images;
 import eim.runtime.data.Sample;
 import eim.runtime.data.Transform;
@@ -53,13 +54,20 @@ public final class ImageSet {
         this.resolution = resolution;
     }
 
-    /** Image files directly in {@code folder} (or the file itself), sorted by name. */
+    /**
+     * Image files directly in {@code folder} (or the file itself), sorted by name; for a folder of
+     * class sub-folders ({@link ImageFolderDataset#isClassLayout}), every image of every class, class
+     * by class.
+     */
     public static List<Path> list(Path folder) throws IOException {
         if (Files.isRegularFile(folder)) {
             return List.of(folder);
         }
         if (!Files.isDirectory(folder)) {
             throw new IOException(folder + ": no such image file or folder");
+        }
+        if (ImageFolderDataset.isClassLayout(folder)) {
+            return ImageFolderDataset.open(folder).files();
         }
         try (Stream<Path> s = Files.list(folder)) {
             List<Path> files = s.filter(Files::isRegularFile).filter(ImageSet::isImage).sorted().toList();

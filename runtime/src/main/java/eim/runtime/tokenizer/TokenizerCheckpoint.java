@@ -60,6 +60,23 @@ public final class TokenizerCheckpoint {
         return t;
     }
 
+    /**
+     * Records in {@code file} the vae_norm its latents are to be multiplied by (rewrites the file
+     * atomically with that config field changed): after training, 1 / std of the posterior means
+     * ({@link Tokenization#measureVaeNorm}), so that token files, generator checkpoints and decoding
+     * all use the factor the tokens really were scaled with.
+     */
+    public static TokenizerConfig recordVaeNorm(Path file, float vaeNorm) throws IOException {
+        SafeTensors.Contents c = read(file);
+        TokenizerConfig cfg = TokenizerConfig.fromMetadata(c.metadata(), file.toString());
+        TokenizerConfig updated = new TokenizerConfig(cfg.resolution(), cfg.inChannels(), cfg.ch(), cfg.chMult(),
+                cfg.numResBlocks(), cfg.attnResolutions(), cfg.zChannels(), cfg.embedDim(), cfg.groups(), cfg.std(), vaeNorm);
+        Map<String, String> meta = new LinkedHashMap<>(c.metadata());
+        meta.putAll(updated.toMetadata());
+        SafeTensors.write(file, c.tensors(), meta);
+        return updated;
+    }
+
     /** Loads the weights into {@code model}; returns the rest, for resuming. */
     static TrainingState loadInto(Path file, Tokenizer model) throws IOException {
         SafeTensors.Contents c = read(file);

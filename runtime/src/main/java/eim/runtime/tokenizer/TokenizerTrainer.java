@@ -2,6 +2,7 @@ package eim.runtime.tokenizer;
 
 import eim.model.Parameters;
 import eim.model.tokenizer.Network;
+import eim.model.tokenizer.PosteriorNoise;
 import eim.model.tokenizer.Tokenizer;
 import eim.model.tokenizer.TokenizerConfig;
 import eim.model.tokenizer.TokenizerParameters;

@@ -77,18 +77,25 @@ public final class GeneratorTrainer implements AutoCloseable {
         return history;
     }
 
-    /** The batch of step s: a pure function of (seed, s). */
+    private static final long RECIPE_STREAM = 0x632BE59BD9B4E019L;
+
+    /**
+     * The batch of step s: a pure function of (seed, s). Each sequence is a random view plus a fresh
+     * posterior sample as {@link TokenDataset#trainingSequence} makes it (the authors' recipe).
+     */
     public TrainingPass.Batch batch(long s) {
         var cfg = model.cfg;
         int b = opt.batch(), l = data.length(), c = data.channels(), n = data.size();
         int rows = cfg.diffusionBatchMul() * b * l;
         SplittableRandom r = new SplittableRandom(opt.seed() * 0x9E3779B97F4A7C15L + s);
+        // the data recipe (view, posterior noise) draws from its own stream, so the other draws do not depend on it
+        SplittableRandom recipe = new SplittableRandom(opt.seed() * 0x9E3779B97F4A7C15L + s + RECIPE_STREAM);
         float[] tokens = new float[b * l * c];
         int[] labels = new int[b], drop = new int[b];
         for (int j = 0; j < b; j++) {
             long k = s * b + j;
             int idx = permutation((int) (k / n), n)[(int) (k % n)];
-            data.copySequence(idx, tokens, j * l * c);
+            data.trainingSequence(idx, tokens, j * l * c, recipe);
             labels[j] = data.label(idx);
             drop[j] = r.nextDouble() < cfg.labelDropProb() ? 1 : 0;
         }
@@ -187,6 +194,7 @@ public final class GeneratorTrainer implements AutoCloseable {
         meta.put("train.seed", "" + opt.seed());
         meta.put("train.schedule", opt.schedule());
         meta.put("train.ema", "" + opt.emaRate());
+        meta.putAll(data.checkpointMetadata());
         GeneratorCheckpoint.save(file, model, adamw.toTensors(), meta);
         log.debug("checkpoint {} at step {}", file, step);
     }

@@ -1,14 +1,21 @@
 package eim.runtime.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import eim.model.generator.GeneratorCheckpoint;
+import eim.model.io.TokenFile;
+import eim.runtime.cli.Main;
+import eim.runtime.data.panorama.PanoramaGenerator;
+import eim.runtime.tokenizer.TokenizerCheckpoint;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -68,6 +75,21 @@ class DemoPipelineTest {
         for (Path p : new Path[] {tokenizer, generator, tokens, dir.resolve("tokenizer-loss.csv"), dir.resolve("generator/loss.csv")}) {
             assertTrue(Files.isRegularFile(p), "missing " + p);
         }
+        // every model file states the vae_norm the tokens were scaled with, and it is the same one
+        float vaeNorm = TokenizerCheckpoint.config(tokenizer).vaeNorm();
+        assertNotEquals(c.tokenizer().vaeNorm(), vaeNorm, "the tokenizer checkpoint records the measured vae_norm");
+        TokenFile tf = TokenFile.read(tokens);
+        assertEquals(vaeNorm, tf.vaeNorm());
+        assertEquals(2 * DemoConfig.VIEW_CROPS, tf.viewCount());
+        assertEquals(PanoramaGenerator.Scene.names(), tf.classNames());
+        assertEquals(c.tokensPerImage(), tf.length());
+        assertEquals(vaeNorm, GeneratorCheckpoint.load(generator).vaeNorm());
+        // the demo's token file decodes with the CLI
+        Path png = dir.resolve("window0.png");
+        assertEquals(0, Main.run("decode", "--checkpoint", tokenizer.toString(), "--tokens", tokens.toString(), "--index", "0",
+                "--out", png.toString()));
+        assertEquals(h, ImageIO.read(png.toFile()).getWidth(), "one window: " + c.tokensPerImage() + " tokens");
+
         FileTime tokenizerTime = Files.getLastModifiedTime(tokenizer), generatorTime = Files.getLastModifiedTime(generator);
         new DemoPipeline(c).run();
         assertEquals(tokenizerTime, Files.getLastModifiedTime(tokenizer), "the tokenizer was trained again");

@@ -1,14 +1,19 @@
 package eim.runtime.tokenizer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import eim.model.io.TokenFile;
+import eim.model.tokenizer.TokenizerConfig;
 import eim.runtime.cli.TokenizerCommand;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,6 +44,10 @@ class TokenizerCliTest {
                 "--out", ckpt.toString());
         assertEquals(0, train.code(), train.err());
         assertTrue(train.out().contains("held-out PSNR"), train.out());
+        assertTrue(train.out().contains("vae_norm"), train.out());
+        float vaeNorm = TokenizerCheckpoint.config(ckpt).vaeNorm();
+        assertTrue(vaeNorm > 0 && Math.abs(vaeNorm - TokenizerConfig.preset("tiny").vaeNorm()) > 1e-6,
+                "the trained tokenizer records its measured vae_norm, not the preset's: " + vaeNorm);
 
         Path wide = dir.resolve("wide");
         assertEquals(0, eim("scenes", "--out", wide.toString(), "--count", "2", "--width", "128", "--height", "16").code());
@@ -48,7 +57,10 @@ class TokenizerCliTest {
         TokenFile tf = TokenFile.read(tokens);
         assertEquals(2, tf.count());
         assertEquals(64, tf.length()); // 8x the 16-px training width, 2 px per token
-        assertTrue(tf.scaled());
+        assertEquals(vaeNorm, tf.vaeNorm(), "the token file states the factor its tokens were multiplied by");
+        assertEquals(TokenizerCheckpoint.config(ckpt), tf.tokenizer());
+        assertFalse(tf.hasLabels(), "loose images: no labels");
+        assertFalse(tf.hasViews());
 
         Path png = dir.resolve("wide.png");
         Run dec = eim("decode", "--checkpoint", ckpt.toString(), "--tokens", tokens.toString(), "--index", "1",
@@ -89,5 +101,56 @@ class TokenizerCliTest {
                 "--out", dir.resolve("x.png").toString());
         assertEquals(1, tokensAsCkpt.code());
         assertTrue(tokensAsCkpt.err().contains("not a token file"), tokensAsCkpt.err());
+    }
+
+    @Test
+    void classFoldersGiveLabelsAndCropsGiveDeterministicViews(@TempDir Path dir) throws Exception {
+        Path ckpt = dir.resolve("tok.safetensors");
+        assertEquals(0, eim("train", "--preset", "tiny", "--synthetic", "4", "--holdout", "1", "--steps", "1",
+                "--batch", "1", "--out", ckpt.toString()).code());
+        Path data = dir.resolve("classes");
+        // sub-folders in name order are the classes: "a-sea" = 0, "b-hills" = 1 (2 and 3 images)
+        assertEquals(0, eim("scenes", "--out", data.resolve("b-hills").toString(), "--count", "3", "--width", "40",
+                "--height", "20", "--first", "10").code());
+        assertEquals(0, eim("scenes", "--out", data.resolve("a-sea").toString(), "--count", "2", "--width", "40",
+                "--height", "20").code());
+        Path tokens = dir.resolve("t.safetensors");
+        Run tok = eim("tokenize", "--checkpoint", ckpt.toString(), "--out", tokens.toString(), "--crops", "2", "--seed", "5",
+                data.toString());
+        assertEquals(0, tok.code(), tok.err());
+        TokenFile tf = TokenFile.read(tokens);
+        assertEquals(5, tf.count());
+        assertArrayEquals(new int[] {0, 0, 1, 1, 1}, tf.labels());
+        assertEquals(List.of("a-sea", "b-hills"), tf.classNames());
+        assertEquals(4, tf.viewCount(), "2 crops, each also mirrored");
+        assertEquals(8, tf.length());
+        assertEquals(5 * 4 * 8 * 8, tf.views().length);
+        assertEquals(5, tf.provenanceList("sources").size());
+        // the views differ from the centre crop and from each other (crops move, mirrors differ)
+        int seq = tf.length() * tf.channels();
+        float[] v0 = java.util.Arrays.copyOfRange(tf.views(), 0, seq), v1 = java.util.Arrays.copyOfRange(tf.views(), seq, 2 * seq);
+        assertFalse(java.util.Arrays.equals(v0, v1));
+        assertFalse(java.util.Arrays.equals(v0, tf.sequence(0)));
+
+        // the same seed gives the same views, another seed other crops
+        Path again = dir.resolve("again.safetensors"), other = dir.resolve("other.safetensors");
+        assertEquals(0, eim("tokenize", "--checkpoint", ckpt.toString(), "--out", again.toString(), "--crops", "2",
+                "--seed", "5", data.toString()).code());
+        assertEquals(0, eim("tokenize", "--checkpoint", ckpt.toString(), "--out", other.toString(), "--crops", "2",
+                "--seed", "6", data.toString()).code());
+        assertArrayEquals(tf.views(), TokenFile.read(again).views());
+        assertArrayEquals(tf.tokens(), TokenFile.read(other).tokens(), "centre crops do not depend on the seed");
+        assertFalse(java.util.Arrays.equals(tf.views(), TokenFile.read(other).views()));
+
+        // a class folder among other inputs is ambiguous
+        Run mixed = eim("tokenize", "--checkpoint", ckpt.toString(), "--out", dir.resolve("m.safetensors").toString(),
+                data.toString(), data.resolve("a-sea").toString());
+        assertEquals(1, mixed.code());
+        assertTrue(mixed.err().contains("holds class sub-folders: give it alone"), mixed.err());
+        Run badCrops = eim("tokenize", "--checkpoint", ckpt.toString(), "--out", dir.resolve("m.safetensors").toString(),
+                "--crops", "-1", data.toString());
+        assertEquals(1, badCrops.code());
+        assertTrue(badCrops.err().contains("--crops must be >= 0"), badCrops.err());
+        assertFalse(Files.exists(dir.resolve("m.safetensors")));
     }
 }

@@ -3,6 +3,7 @@ package eim.runtime.tokenizer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import eim.model.tokenizer.PosteriorNoise;
 import eim.tasks.testing.GradCheck;
 import java.util.Random;
 import java.util.SplittableRandom;
