@@ -44,29 +44,19 @@ class GeneratorGoldenTest {
 
     @Test
     void lossConditionsAndEveryGradientMatchPyTorch() throws Exception {
-        for (Device dev : List.of(KernelHarness.java(), KernelHarness.javaPortable())) {
-            checkTrainingPass(dev);
-        }
-    }
-
-    /** The same on TornadoVM (skipped, not failed, where it is not loaded: the java backends above always run). */
-    @Test
-    void lossConditionsAndEveryGradientMatchPyTorchOnTornado() throws Exception {
-        checkTrainingPass(KernelHarness.tornado());
-    }
-
-    private static void checkTrainingPass(Device dev) {
-        Golden g = Golden.load("generator_train");
-        GeneratorConfig cfg = config("generator_train");
-        EquivariantGenerator m = model(g, cfg);
-        int b = g.ints("labels").length;
-        try (TrainingPass pass = m.trainingPass(dev, b, cfg.seqLen(), List.of())) {
-            float loss = pass.forward(batch(g));
-            g.assertMatches(dev.name() + " conditions z", pass.conditions(), "z", 1e-4);
-            g.assertMatches(dev.name() + " loss", new float[] {loss}, "loss", 1e-5);
-            pass.backward();
-            pass.gradientsToHost();
-            assertGradientsMatch(dev.name(), m, g);
+        for (Device dev : KernelHarness.devices()) {
+            Golden g = Golden.load("generator_train");
+            GeneratorConfig cfg = config("generator_train");
+            EquivariantGenerator m = model(g, cfg);
+            int b = g.ints("labels").length;
+            try (TrainingPass pass = m.trainingPass(dev, b, cfg.seqLen(), List.of())) {
+                float loss = pass.forward(batch(g));
+                g.assertMatches(dev.name() + " conditions z", pass.conditions(), "z", 1e-4);
+                g.assertMatches(dev.name() + " loss", new float[] {loss}, "loss", 1e-5);
+                pass.backward();
+                pass.gradientsToHost();
+                assertGradientsMatch(dev.name(), m, g);
+            }
         }
     }
 
