@@ -61,21 +61,31 @@ public final class GeneratorImport {
         }
     }
 
+    /** A generator read from either format, and whether it holds the EMA weights. */
+    public record Loaded(EquivariantGenerator model, boolean ema) {}
+
     /** Loads our checkpoint or, for .ckpt/.pth, imports in memory. EMA weights when present and preferred. */
     public static EquivariantGenerator load(Path file, boolean preferEma, Integer heads, Integer window) throws IOException {
+        return loadWeights(file, preferEma, heads, window).model();
+    }
+
+    /** {@link #load}, telling which weights it took. */
+    public static Loaded loadWeights(Path file, boolean preferEma, Integer heads, Integer window) throws IOException {
         String n = file.getFileName().toString();
         if (n.endsWith(".safetensors")) {
-            return GeneratorCheckpoint.load(file).model(preferEma);
+            GeneratorCheckpoint.Loaded ours = GeneratorCheckpoint.load(file);
+            return new Loaded(ours.model(preferEma), preferEma && ours.hasEma());
         }
         try (TorchCheckpoint ck = TorchCheckpoint.open(file)) {
             GeneratorWeights w = GeneratorWeights.read(ck);
             GeneratorConfig cfg = config(w, file.toString(), heads, window);
             EquivariantGenerator m = new EquivariantGenerator(cfg);
-            Map<String, TensorRef> sel = preferEma && !w.ema().isEmpty() ? w.ema() : w.model();
+            boolean ema = preferEma && !w.ema().isEmpty();
+            Map<String, TensorRef> sel = ema ? w.ema() : w.model();
             for (var p : m.params.all()) {
                 p.value().copyFrom(ck.load(sel.get(p.name())).floats());
             }
-            return m;
+            return new Loaded(m, ema);
         }
     }
 }

@@ -1,7 +1,6 @@
 package eim.runtime.cli;
 
 import eim.model.generator.EquivariantGenerator;
-import eim.model.generator.GeneratorImport;
 import eim.tasks.Device;
 import eim.tasks.Devices;
 import eim.tasks.io.SafeTensors;
@@ -17,19 +16,16 @@ import picocli.CommandLine.Option;
         description = "Runs the generator's transformer in inference mode on tokens (B,L,C) and writes the conditioning "
                 + "vectors z (B,L,D) that predict each token (the authors' forward_encoder), to compare with PyTorch.")
 final class ForwardCommand implements Callable<Integer> {
-    @Option(names = "--checkpoint", required = true, description = "ours (.safetensors) or the authors' (.ckpt)") Path ckpt;
+    @Mixin GeneratorCheckpointOption checkpoint;
     @Option(names = "--tokens", required = true, description = "safetensors with tensor 'tokens' (B,L,C)") Path tokens;
     @Option(names = "--labels", split = ",", required = true, description = "one class per sequence (-1 = null class)")
     int[] labels;
-    @Option(names = "--out", required = true) Path out;
-    @Option(names = "--no-ema", description = "use the trained weights instead of the EMA") boolean noEma;
-    @Option(names = "--heads") Integer heads;
-    @Option(names = "--window") Integer window;
+    @Option(names = "--out", required = true, description = "file to write: safetensors with tensor 'z' (B,L,D)") Path out;
     @Mixin DeviceOption device;
 
     @Override
     public Integer call() throws Exception {
-        EquivariantGenerator m = GeneratorImport.load(ckpt, !noEma, heads, window);
+        EquivariantGenerator m = checkpoint.load().model();
         Tensor t = SafeTensors.read(tokens).tensors().get("tokens");
         if (t == null || t.shape().length != 3) {
             throw new IllegalArgumentException(tokens + ": expected a tensor 'tokens' of shape (B, L, C)");
@@ -45,7 +41,7 @@ final class ForwardCommand implements Callable<Integer> {
         try (Device dev = device.open()) {
             z = m.conditions(dev, t.floats(), labels, t.dim(1));
         }
-        SafeTensors.write(out, Map.of("z", Tensor.of(z, t.dim(0), t.dim(1), m.cfg.width())), Map.of("checkpoint", ckpt.toString()));
+        SafeTensors.write(out, Map.of("z", Tensor.of(z, t.dim(0), t.dim(1), m.cfg.width())), Map.of("checkpoint", checkpoint.path.toString()));
         System.out.printf("wrote %s: z (%d, %d, %d)%n", out, t.dim(0), t.dim(1), m.cfg.width());
         return 0;
     }

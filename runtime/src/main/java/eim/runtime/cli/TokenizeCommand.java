@@ -7,7 +7,6 @@ import eim.runtime.data.ImageTensor;
 import eim.runtime.data.Images;
 import eim.runtime.data.Transform;
 import eim.runtime.tokenizer.TokenFile;
-import eim.runtime.tokenizer.TokenizerCheckpoint;
 import eim.runtime.tokenizer.ImageSet;
 import eim.tasks.Device;
 import java.io.IOException;
@@ -29,8 +28,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Parameters(paramLabel = "IMAGES", arity = "1..*", description = "image files or folders of images")
     List<Path> inputs;
 
-    @Option(names = "--checkpoint", required = true, description = "tokenizer checkpoint (safetensors)")
-    Path checkpoint;
+    @Mixin TokenizerCheckpointOption checkpoint;
 
     @Option(names = "--out", required = true, description = "token file to write (safetensors)")
     Path out;
@@ -38,13 +36,10 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--width", description = "image width in pixels, a multiple of the scale (default: the training resolution)")
     Integer width;
 
-    @Option(names = "--batch", defaultValue = "8")
+    @Option(names = "--batch", defaultValue = "8", description = "images encoded together (default ${DEFAULT-VALUE})")
     int batch;
 
     @Mixin DeviceOption device;
-
-    @Option(names = "--no-ema", description = "use the trained weights instead of their EMA")
-    boolean noEma;
 
     @Option(names = "--no-scale", description = "store the raw posterior means (not multiplied by vae_norm)")
     boolean noScale;
@@ -52,7 +47,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (Device dev = device.open();
-             Tokenizer tokenizer = TokenizerCheckpoint.loadForInference(checkpoint, dev, !noEma)) {
+             Tokenizer tokenizer = checkpoint.load(dev)) {
             TokenizerConfig cfg = tokenizer.config();
             int w = width != null ? width : cfg.resolution(), h = cfg.resolution();
             int length = cfg.tokensForWidth(w), channels = cfg.embedDim();
