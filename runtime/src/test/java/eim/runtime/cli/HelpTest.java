@@ -103,6 +103,18 @@ class HelpTest {
         assertEquals("linear", g.cfgSchedule);
     }
 
+    /** The authors' defaults where we had no reason to differ: no gradient clipping in tokenizer training. */
+    @Test
+    void tokenizerTrainingDoesNotClipUnlessAsked() {
+        assertEquals(0f, eim.runtime.tokenizer.TrainOptions.defaults().clipNorm());
+        CommandLine.ParseResult parsed = new CommandLine(new Main()).parseArgs("tokenizer", "train", "--synthetic", "4");
+        TokenizerCommand.Train train = parsed.subcommand().subcommand().commandSpec().commandLine().getCommand();
+        assertEquals(0f, train.clip);
+        parsed = new CommandLine(new Main()).parseArgs("tokenizer", "train", "--synthetic", "4", "--clip", "1");
+        train = parsed.subcommand().subcommand().commandSpec().commandLine().getCommand();
+        assertEquals(1f, train.clip);
+    }
+
     /** Usage text with its line wrapping undone. */
     private static String flat(String usage) {
         return usage.replaceAll("\\s+", " ");
