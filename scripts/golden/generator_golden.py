@@ -5,7 +5,9 @@ Writes model/src/test/resources/golden/
                                 noise, t, z, loss, grad.<key>, step_losses, grad_norm0, grad_norms
                                 (pre-clip norm of each of the 10 steps), param_after.<key>
   generator_sample.safetensors  param.<key> (same values), sample_<case>_{labels,noise,tokens,cfg} for
-                                cases L6 (cfg 3), L9 (cfg 3, longer than training), L6_nocfg (cfg 1)
+                                cases L6 (cfg 3), L9 (cfg 3, longer than training), L6_nocfg (cfg 1), all
+                                with the authors' default "linear" guidance schedule, and L6_constant
+                                (cfg 3, "constant" schedule); metadata cases and cfg_schedules name them
 Config and settings are in the safetensors metadata (GeneratorConfig.fromMetadata keys + extras).
 
 Parameters and inputs are float32 values; every result is computed in float64 from them (the model
@@ -39,7 +41,9 @@ LR, BETAS, EPS, WEIGHT_DECAY, CLIP = 1e-3, (0.9, 0.95), 1e-8, 0.02, 3.0
 ADAM_STEPS = 10
 FLOW_STEPS = 5
 SAMPLE_LABELS = [2, 9]
-SAMPLE_CASES = [("L6", 6, 3.0), ("L9", 9, 3.0), ("L6_nocfg", 6, 1.0)]   # (name, tokens, cfg)
+# (name, tokens, cfg, cfg_schedule); new cases go last so the earlier cases keep their noise
+SAMPLE_CASES = [("L6", 6, 3.0, "linear"), ("L9", 9, 3.0, "linear"), ("L6_nocfg", 6, 1.0, "linear"),
+                ("L6_constant", 6, 3.0, "constant")]
 
 
 def build_model():
@@ -109,16 +113,16 @@ def sample_golden(params32, model):
     labels = torch.tensor(SAMPLE_LABELS)
     g = torch.Generator().manual_seed(7)
     tensors = with_prefix("param.", params32)
-    for name, length, cfg in SAMPLE_CASES:
+    for name, length, cfg, schedule in SAMPLE_CASES:
         noise = torch.randn(length, len(SAMPLE_LABELS), CONFIG.token_channels, generator=g)   # (L, B, C)
-        tokens = model.sample_tokens(labels, length, cfg=cfg, cfg_schedule="linear", flow_steps=FLOW_STEPS,
+        tokens = model.sample_tokens(labels, length, cfg=cfg, cfg_schedule=schedule, flow_steps=FLOW_STEPS,
                                      noise=noise.double())
         print(f"sample {name}: |tokens| max {tokens.abs().max().item():.4f}")
         tensors.update({f"sample_{name}_labels": labels, f"sample_{name}_noise": noise,
                         f"sample_{name}_tokens": tokens, f"sample_{name}_cfg": torch.tensor([cfg])})
     goldenlib.save("generator_sample", tensors, module="model",
-                   metadata=metadata(flow_steps=FLOW_STEPS, cfg_schedule="linear",
-                                     cases=",".join(c[0] for c in SAMPLE_CASES)))
+                   metadata=metadata(flow_steps=FLOW_STEPS, cases=",".join(c[0] for c in SAMPLE_CASES),
+                                     cfg_schedules=",".join(c[3] for c in SAMPLE_CASES)))
 
 
 def main():

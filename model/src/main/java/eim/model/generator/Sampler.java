@@ -20,7 +20,8 @@ import java.util.SplittableRandom;
 /**
  * Class-conditional sampling: autoregressive over token positions, and for each position an
  * Euler integration of the flow head from t=1 (noise) to t=0, with classifier-free guidance whose
- * scale ramps linearly over positions (s_i = 1 + (cfg-1)(i+1)/L, the authors' "linear" schedule).
+ * scale follows a {@link Schedule}: by default it ramps linearly over positions
+ * (s_i = 1 + (cfg-1)(i+1)/L, the authors' "linear" schedule), or stays at cfg ("constant").
  *
  * <p>Two ways to get the condition z for position i, which give the same tokens:
  * <ul>
@@ -35,6 +36,37 @@ import java.util.SplittableRandom;
  */
 public final class Sampler implements AutoCloseable {
     public enum Mode { INCREMENTAL, FULL_RECOMPUTE }
+
+    /** How the guidance scale moves along the sequence: the authors' {@code cfg_schedule}. */
+    public enum Schedule {
+        /** s_i = 1 + (cfg-1)(i+1)/L at AR step i of L: rises to cfg at the last token (the authors' default). */
+        LINEAR,
+        /** s_i = cfg at every token. */
+        CONSTANT;
+
+        /** The guidance scale at AR step {@code i} of {@code length}, computed in double as the authors' Python. */
+        public float scale(float cfg, int i, int length) {
+            return switch (this) {
+                case LINEAR -> (float) (1 + (cfg - 1.0) * (i + 1.0) / length);
+                case CONSTANT -> cfg;
+            };
+        }
+
+        /** The command-line name: linear or constant. */
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** Parses a command-line name (linear or constant), failing with a one-line message. */
+        public static Schedule parse(String name) {
+            for (Schedule s : values()) {
+                if (s.label().equals(name)) {
+                    return s;
+                }
+            }
+            throw new IllegalArgumentException("--cfg-schedule must be linear or constant, got " + name);
+        }
+    }
 
     /** Noise for AR step i: B rows of C values (the conditional rows). */
     @FunctionalInterface
@@ -64,6 +96,7 @@ public final class Sampler implements AutoCloseable {
     private final int batch, length, rows, steps;
     private final boolean guided;
     private final float cfg;
+    private final Schedule schedule;
     private final ExecutionPlan plan;
     private final IntArray labels, drop;
     private final FloatArray x, prevToken, z;
@@ -80,13 +113,20 @@ public final class Sampler implements AutoCloseable {
         }
     }
 
+    /** A sampler with the authors' default {@link Schedule#LINEAR} guidance schedule. */
+    public Sampler(EquivariantGenerator m, Device device, Mode mode, int batch, int length, float cfg, int steps) {
+        this(m, device, mode, batch, length, cfg, Schedule.LINEAR, steps);
+    }
+
     /**
      * Compiles the sampling graphs for {@code batch} images of {@code length} tokens.
      *
-     * @param cfg   guidance scale; 1 = no guidance (no null-class half)
-     * @param steps Euler steps per token
+     * @param cfg      guidance scale; 1 = no guidance (no null-class half)
+     * @param schedule how the scale moves along the sequence (linear ramp to cfg, or constant cfg)
+     * @param steps    Euler steps per token
      */
-    public Sampler(EquivariantGenerator m, Device device, Mode mode, int batch, int length, float cfg, int steps) {
+    public Sampler(EquivariantGenerator m, Device device, Mode mode, int batch, int length, float cfg, Schedule schedule,
+                   int steps) {
         if (batch <= 0 || length <= 0 || steps <= 0) {
             throw new IllegalArgumentException("sampler: batch, length and steps must be > 0");
         }
@@ -97,6 +137,7 @@ public final class Sampler implements AutoCloseable {
         this.length = length;
         this.steps = steps;
         this.cfg = cfg;
+        this.schedule = java.util.Objects.requireNonNull(schedule, "schedule");
         this.guided = cfg != 1f;
         this.rows = guided ? 2 * batch : batch;
         GeneratorConfig c = m.cfg;
@@ -229,7 +270,7 @@ public final class Sampler implements AutoCloseable {
             for (int r = 0; r < rows; r++) {
                 System.arraycopy(n, (r % batch) * ch, xv, r * ch, ch);
             }
-            cfgScale.set((float) (1 + (cfg - 1.0) * (i + 1.0) / length)); // in double, as the authors' Python
+            cfgScale.set(schedule.scale(cfg, i, length));
             plan.execute("condition");
             for (int s = steps; s >= 1; s--) {
                 tValue.set((float) s / steps);

@@ -1,10 +1,13 @@
 package eim.model.generator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import eim.tasks.Device;
 import eim.tasks.testing.KernelHarness;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class SamplerTest {
@@ -12,6 +15,51 @@ class SamplerTest {
     private static float[] sample(EquivariantGenerator m, Device dev, Sampler.Mode mode, int[] labels, int len, float cfg) {
         try (Sampler s = new Sampler(m, dev, mode, labels.length, len, cfg, 4)) {
             return s.sample(labels, Sampler.NoiseSource.seeded(11), null);
+        }
+    }
+
+    private static float[] sample(EquivariantGenerator m, Sampler.Schedule schedule, int[] labels, int len, float cfg) {
+        try (Sampler s = new Sampler(m, KernelHarness.java(), Sampler.Mode.INCREMENTAL, labels.length, len, cfg, schedule, 4)) {
+            return s.sample(labels, Sampler.NoiseSource.seeded(11), null);
+        }
+    }
+
+    @Test
+    void constantScheduleIsLinearsLastTokenScaleAtEveryToken() {
+        for (float c : new float[] {1f, 1.5f, 3f, 7f}) {
+            for (int len : new int[] {1, 6, 9, 1024}) {
+                float last = Sampler.Schedule.LINEAR.scale(c, len - 1, len);
+                assertEquals(c, last, 0f, "linear ends at cfg");
+                for (int i = 0; i < len; i++) {
+                    assertEquals(last, Sampler.Schedule.CONSTANT.scale(c, i, len), 0f, "constant, cfg " + c + ", token " + i);
+                    // the authors' ramp by hand: 1 + (cfg - 1)(i + 1)/L
+                    assertEquals(1 + (c - 1) * (i + 1f) / len, Sampler.Schedule.LINEAR.scale(c, i, len), 1e-6f);
+                }
+            }
+        }
+        assertEquals(Sampler.Schedule.CONSTANT, Sampler.Schedule.parse("constant"));
+        assertEquals(Sampler.Schedule.LINEAR, Sampler.Schedule.parse("linear"));
+        assertThrows(IllegalArgumentException.class, () -> Sampler.Schedule.parse("cosine"));
+    }
+
+    @Test
+    void theSamplerAppliesTheSchedulesScaleAtEachToken() {
+        EquivariantGenerator m = TestModels.randomModel(TestModels.tiny(3), 5);
+        int[] labels = {2, 7};
+        int ch = m.cfg.tokenChannels();
+        float[] constant = sample(m, Sampler.Schedule.CONSTANT, labels, 5, 3f);
+        float[] linear = sample(m, Sampler.Schedule.LINEAR, labels, 5, 3f);
+        // token 0 depends only on the class buffer, its noise and its scale: constant's scale 3 there is linear's at
+        // L = 1, and linear's 1 + 2/5 at L = 5 is constant's with cfg 1.4
+        float[] linearOne = sample(m, Sampler.Schedule.LINEAR, labels, 1, 3f);
+        float[] constantLow = sample(m, Sampler.Schedule.CONSTANT, labels, 5, 1.4f);
+        for (int b = 0; b < labels.length; b++) {
+            float[] c0 = Arrays.copyOfRange(constant, b * 5 * ch, b * 5 * ch + ch);
+            float[] l0 = Arrays.copyOfRange(linear, b * 5 * ch, b * 5 * ch + ch);
+            KernelHarness.assertCloseToScale("constant token 0 = linear at L=1", c0, Arrays.copyOfRange(linearOne, b * ch, b * ch + ch), 1e-6);
+            KernelHarness.assertCloseToScale("linear token 0 = constant cfg 1.4", l0,
+                    Arrays.copyOfRange(constantLow, b * 5 * ch, b * 5 * ch + ch), 1e-6);
+            assertFalse(Arrays.equals(c0, l0), "the schedules give token 0 different scales (3 and 1.4)");
         }
     }
 

@@ -7,7 +7,6 @@ import eim.runtime.Progress;
 import eim.runtime.data.ImageTensor;
 import eim.runtime.data.Images;
 import eim.runtime.tokenizer.Seams;
-import eim.runtime.tokenizer.TokenizerCheckpoint;
 import eim.tasks.Device;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -23,8 +22,7 @@ import picocli.CommandLine.Option;
         description = "Decodes token sequences of any length L into PNGs of L x scale pixels wide (EMA weights). "
                 + "Prints each image's seam ratio: column differences at token boundaries over those inside tokens.")
 public final class DecodeCommand implements Callable<Integer> {
-    @Option(names = "--checkpoint", required = true, description = "tokenizer checkpoint (safetensors)")
-    Path checkpoint;
+    @Mixin TokenizerCheckpointOption checkpoint;
 
     @Option(names = "--tokens", required = true, description = "token file made by 'tokenize' or 'sample'")
     Path tokens;
@@ -33,7 +31,7 @@ public final class DecodeCommand implements Callable<Integer> {
             description = "PNG file (with --index or --concat, or a single sequence), else a folder for item_NNNN.png")
     Path out;
 
-    @Option(names = "--index", description = "decode only this item")
+    @Option(names = "--index", description = "decode only this item (default: every item)")
     Integer index;
 
     @Option(names = "--concat", description = "decode all items joined along the width into one PNG")
@@ -41,26 +39,23 @@ public final class DecodeCommand implements Callable<Integer> {
 
     @Mixin DeviceOption device;
 
-    @Option(names = "--no-ema", description = "use the trained weights instead of their EMA")
-    boolean noEma;
-
     @Override
     public Integer call() {
         try (Device dev = device.open();
-             Tokenizer tokenizer = TokenizerCheckpoint.loadForInference(checkpoint, dev, !noEma)) {
+             Tokenizer tokenizer = checkpoint.load(dev)) {
             TokenizerConfig cfg = tokenizer.config();
             TokenFile tf = TokenFile.read(tokens);
             if (tf.channels() != cfg.embedDim()) {
                 throw new IllegalArgumentException(tokens + " holds tokens of " + tf.channels() + " channels but "
-                        + checkpoint + " decodes " + cfg.embedDim() + "-channel tokens: not this tokenizer's tokens");
+                        + checkpoint.path + " decodes " + cfg.embedDim() + "-channel tokens: not this tokenizer's tokens");
             }
             if (tf.tokenizer() != null && !tf.tokenizer().equals(cfg)) {
-                System.err.println("warning: " + tokens + " was made by a tokenizer config other than " + checkpoint + "'s");
+                System.err.println("warning: " + tokens + " was made by a tokenizer config other than " + checkpoint.path + "'s");
             }
             // the tokens are latents x vae_norm: divide by the factor the file records, else by the tokenizer's
             float vaeNorm = tf.vaeNorm() != null ? tf.vaeNorm() : cfg.vaeNorm();
             if (tf.vaeNorm() == null) {
-                System.err.println("warning: " + tokens + " does not record its vae_norm; dividing by " + checkpoint
+                System.err.println("warning: " + tokens + " does not record its vae_norm; dividing by " + checkpoint.path
                         + "'s, " + cfg.vaeNorm());
             }
             if (index != null && (index < 0 || index >= tf.count())) {

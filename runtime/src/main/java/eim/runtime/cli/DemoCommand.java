@@ -2,7 +2,6 @@ package eim.runtime.cli;
 
 import eim.runtime.demo.DemoConfig;
 import eim.runtime.demo.DemoPipeline;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,11 +15,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--minutes", description = "training budget of both stages together (default ${DEFAULT-VALUE}; "
             + "half for the tokenizer, half for the generator)", defaultValue = "8")
     double minutes;
-    @Option(names = "--out", defaultValue = "out", description = "output folder (default ${DEFAULT-VALUE})")
-    Path out;
+    @Mixin OutputFolderOption out = new OutputFolderOption("out");
     @Mixin DeviceOption device;
-    @Option(names = "--seed", defaultValue = "1", description = "seed of data, training and sampling (default ${DEFAULT-VALUE})")
-    long seed;
+    @Mixin SeedOption seed = new SeedOption(1); // of data, training and sampling
     @Option(names = "--retrain", description = "train again even when matching trained models are in the output folder")
     boolean retrain;
     @Option(names = "--toy", description = "the whole pipeline at toy size, in seconds (a smoke test)")
@@ -29,7 +26,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         DemoConfig base = toy ? DemoConfig.toy() : DemoConfig.standard();
-        new DemoPipeline(base.withOut(out).withRun(device.name, seed, minutes, retrain)).run(); // logs the report's path
+        new DemoPipeline(base.withOut(out.path).withRun(device.name, seed.value, minutes, retrain)).run(); // logs the report's path
         return 0;
     }
 }

@@ -1,7 +1,6 @@
 package eim.runtime.cli;
 
 import eim.model.generator.EquivariantGenerator;
-import eim.model.generator.GeneratorImport;
 import eim.model.io.TokenFile;
 import eim.tasks.Device;
 import eim.tasks.Devices;
@@ -18,19 +17,16 @@ import picocli.CommandLine.Option;
         description = "Runs the generator's transformer in inference mode on tokens (B,L,C) and writes the conditioning "
                 + "vectors z (B,L,D) that predict each token (the authors' forward_encoder), to compare with PyTorch.")
 final class ForwardCommand implements Callable<Integer> {
-    @Option(names = "--checkpoint", required = true, description = "ours (.safetensors) or the authors' (.ckpt)") Path ckpt;
+    @Mixin GeneratorCheckpointOption checkpoint;
     @Option(names = "--tokens", required = true, description = "token file, or any safetensors with a tensor 'tokens' (B,L,C)") Path tokens;
     @Option(names = "--labels", split = ",", required = true, description = "one class per sequence (-1 = null class)")
     int[] labels;
-    @Option(names = "--out", required = true) Path out;
-    @Option(names = "--no-ema", description = "use the trained weights instead of the EMA") boolean noEma;
-    @Option(names = "--heads") Integer heads;
-    @Option(names = "--window") Integer window;
+    @Option(names = "--out", required = true, description = "file to write: safetensors with tensor 'z' (B,L,D)") Path out;
     @Mixin DeviceOption device;
 
     @Override
     public Integer call() throws Exception {
-        EquivariantGenerator m = GeneratorImport.load(ckpt, !noEma, heads, window);
+        EquivariantGenerator m = checkpoint.load().model();
         TokenFile t = TokenFile.read(tokens);
         if (t.count() != labels.length) {
             throw new IllegalArgumentException(tokens + " has " + t.count() + " sequences but " + labels.length + " labels were given");
@@ -43,7 +39,7 @@ final class ForwardCommand implements Callable<Integer> {
         try (Device dev = device.open()) {
             z = m.conditions(dev, t.tokens(), labels, t.length());
         }
-        SafeTensors.write(out, Map.of("z", Tensor.of(z, t.count(), t.length(), m.cfg.width())), Map.of("checkpoint", ckpt.toString()));
+        SafeTensors.write(out, Map.of("z", Tensor.of(z, t.count(), t.length(), m.cfg.width())), Map.of("checkpoint", checkpoint.path.toString()));
         System.out.printf("wrote %s: z (%d, %d, %d)%n", out, t.count(), t.length(), m.cfg.width());
         return 0;
     }

@@ -60,15 +60,19 @@ final class GenerateCommand implements Callable<Integer> {
     float cfg;
     @Option(names = "--steps", defaultValue = "100", description = "flow (Euler) steps per token (default ${DEFAULT-VALUE})")
     int steps;
-    @Option(names = "--seed", defaultValue = "0") long seed;
+    @Mixin SeedOption seed;
     @Option(names = "--batch", defaultValue = "4", description = "images sampled together (default ${DEFAULT-VALUE})") int batch;
     @Mixin DeviceOption device;
-    @Option(names = "--out", defaultValue = "out/generated", description = "output folder (default ${DEFAULT-VALUE})") Path out;
+    @Mixin OutputFolderOption out = new OutputFolderOption("out/generated");
     @Option(names = "--vae-norm", description = "latent scale (default: the generator's recorded one, else the tokenizer "
             + "config's; 0.05493 for the released models)")
     Float vaeNorm;
-    @Option(names = "--sampler", defaultValue = "incremental", description = "incremental or full (the authors' recompute)")
+    @Option(names = "--sampler", defaultValue = "incremental", description = "incremental or full (the authors' recompute) "
+            + "(default ${DEFAULT-VALUE})")
     String sampler;
+    @Option(names = "--cfg-schedule", defaultValue = "linear", description = "guidance along the sequence: linear (the authors': "
+            + "1 + (cfg-1)(i+1)/L at token i of L) or constant (cfg at every token) (default ${DEFAULT-VALUE})")
+    String cfgSchedule;
     @Option(names = "--no-ema", description = "use the trained weights instead of the EMA copies") boolean noEma;
     @Option(names = "--heads", description = "attention heads of an authors' .ckpt generator (default the authors' count: width/64, 16 for H)") Integer heads;
     @Option(names = "--window", description = "attention window of an authors' .ckpt generator (default 3)") Integer window;
@@ -84,20 +88,21 @@ final class GenerateCommand implements Callable<Integer> {
             case "full" -> Sampler.Mode.FULL_RECOMPUTE;
             default -> throw new IllegalArgumentException("--sampler must be incremental or full, got " + sampler);
         };
+        Sampler.Schedule schedule = Sampler.Schedule.parse(cfgSchedule);
         long t0 = System.nanoTime();
         GeneratorImport.Opened opened = loadGenerator();
         EquivariantGenerator generator = opened.model();
         try (Device dev = device.open(); Tokenizer tokenizer = loadTokenizer(dev)) {
             double loadSecs = (System.nanoTime() - t0) / 1e9;
             int tokens = width != null ? width : generator.cfg.seqLen();
-            ImageGenerator.Settings settings = new ImageGenerator.Settings(tokens, cfg, steps, mode);
+            ImageGenerator.Settings settings = new ImageGenerator.Settings(tokens, cfg, steps, mode, schedule);
             float norm = vaeNorm != null ? vaeNorm : vaeNorm(opened.vaeNorm(), tokenizer.config().vaeNorm());
             int[] labels = new int[classes.length * count];
             for (int i = 0; i < labels.length; i++) {
                 labels[i] = classes[i / count];
             }
             int batches = (labels.length + batch - 1) / batch;
-            SplittableRandom seeds = new SplittableRandom(seed);
+            SplittableRandom seeds = new SplittableRandom(seed.value);
             int[] hw;
             double sampling = 0, decoding = 0;
             long t1 = System.nanoTime();
@@ -113,15 +118,15 @@ final class GenerateCommand implements Callable<Integer> {
                     decoding += b.decodingSeconds();
                     for (int i = 0; i < b.size(); i++) {
                         int n = from + i;
-                        Images.writePng(out.resolve(String.format("class%d_%03d.png", labels[n], n % count)), b.image(i));
+                        Images.writePng(out.path.resolve(String.format("class%d_%03d.png", labels[n], n % count)), b.image(i));
                     }
                 }
             }
             double secs = (System.nanoTime() - t1) / 1e9;
             System.out.printf("wrote %d images of %dx%d px (%d tokens) to %s: %.1f s per image (sampling %.1f s, decoding "
-                            + "%.1f s per image; %d flow steps, cfg %.2f, %s, %s sampler); loading took %.1f s%n",
-                    labels.length, hw[1], hw[0], tokens, out, secs / labels.length, sampling / labels.length,
-                    decoding / labels.length, steps, cfg, dev.name(), sampler, loadSecs);
+                            + "%.1f s per image; %d flow steps, cfg %.2f %s, %s, %s sampler); loading took %.1f s%n",
+                    labels.length, hw[1], hw[0], tokens, out.path, secs / labels.length, sampling / labels.length,
+                    decoding / labels.length, steps, cfg, schedule.label(), dev.name(), sampler, loadSecs);
         }
         return 0;
     }
@@ -129,7 +134,7 @@ final class GenerateCommand implements Callable<Integer> {
     private GeneratorImport.Opened loadGenerator() throws Exception {
         if (models.random != null) {
             GeneratorConfig c = GeneratorConfig.preset(models.random.generatorPreset);
-            return new GeneratorImport.Opened(new EquivariantGenerator(c).initialize(seed), null, java.util.List.of(), false);
+            return new GeneratorImport.Opened(new EquivariantGenerator(c).initialize(seed.value), null, java.util.List.of(), false);
         }
         return GeneratorImport.open(models.files.generator, !noEma, heads, window);
     }
@@ -148,7 +153,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     private Tokenizer loadTokenizer(Device dev) throws Exception {
         if (models.random != null) {
-            return new Tokenizer(TokenizerConfig.preset(models.random.tokenizerPreset), dev, seed);
+            return new Tokenizer(TokenizerConfig.preset(models.random.tokenizerPreset), dev, seed.value);
         }
         return TokenizerFiles.load(models.files.tokenizer, dev, !noEma, new TokenizerImport.Options(null, null, groups, null));
     }

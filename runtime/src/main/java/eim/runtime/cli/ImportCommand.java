@@ -25,7 +25,7 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--heads", description = "generator: attention heads (default the authors' count: width/64, 16 for H)")
     Integer heads;
     @Option(names = "--window", description = "generator: attention window ω (default 3)") Integer window;
-    @Option(names = "--preset", description = "tokenizer: use this preset's config (checked) instead of reading the shapes")
+    @Option(names = "--preset", description = "tokenizer: use this preset's config (checked) instead of reading the shapes (default: read the shapes)")
     String preset;
     @Option(names = "--resolution", description = "tokenizer: expected image height (checked against the shapes; default as they imply)")
     Integer resolution;

@@ -23,7 +23,7 @@ public final class InspectCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "checkpoint (.ckpt, .pth, .safetensors)")
     Path file;
 
-    @Option(names = "--filter", paramLabel = "TEXT", description = "only tensors whose name contains TEXT")
+    @Option(names = "--filter", paramLabel = "TEXT", description = "only tensors whose name contains TEXT (default: every tensor)")
     String filter;
 
     @Override

@@ -19,34 +19,36 @@ import picocli.CommandLine.Option;
                 + "by default) and writes a token file ('tokens' (N,L,C) in the generator's scale, 'labels' (N), the "
                 + "generator's vae_norm) that 'decode' turns into images.")
 final class SampleCommand implements Callable<Integer> {
-    @Option(names = "--checkpoint", required = true, description = "ours (.safetensors) or the authors' (.ckpt)") Path checkpoint;
+    @Mixin GeneratorCheckpointOption checkpoint;
     @Option(names = "--labels", split = ",", required = true, description = "class per image, e.g. 3,7 (-1 = unconditional)")
     int[] labels;
-    @Option(names = "--count", defaultValue = "1", description = "images per label") int count;
+    @Option(names = "--count", defaultValue = "1", description = "images per label (default ${DEFAULT-VALUE})") int count;
     @Option(names = "--length", description = "tokens per image (default: training length); any length works")
     Integer length;
-    @Option(names = "--cfg", defaultValue = "3.0") float cfg;
-    @Option(names = "--steps", defaultValue = "100", description = "Euler steps per token") int steps;
-    @Option(names = "--seed", defaultValue = "0") long seed;
-    @Option(names = "--sampler", defaultValue = "incremental", description = "incremental or full") String sampler;
-    @Option(names = "--no-ema", description = "use the live weights instead of the EMA") boolean noEma;
-    @Option(names = "--heads", description = "attention heads of an authors' .ckpt generator (default the authors' count)")
-    Integer heads;
-    @Option(names = "--window", description = "attention window of an authors' .ckpt generator (default 3)") Integer window;
+    @Option(names = "--cfg", defaultValue = "3.0", description = "guidance scale, 1 = none (default ${DEFAULT-VALUE})") float cfg;
+    @Option(names = "--cfg-schedule", defaultValue = "linear", description = "guidance along the sequence: linear (the authors': "
+            + "1 + (cfg-1)(i+1)/L at token i of L) or constant (cfg at every token) (default ${DEFAULT-VALUE})")
+    String cfgSchedule;
+    @Option(names = "--steps", defaultValue = "100", description = "Euler steps per token (default ${DEFAULT-VALUE})") int steps;
+    @Mixin SeedOption seed;
+    @Option(names = "--sampler", defaultValue = "incremental", description = "incremental or full (the authors' recompute) "
+            + "(default ${DEFAULT-VALUE})") String sampler;
     @Mixin DeviceOption device;
-    @Option(names = "--out", defaultValue = "out/samples.safetensors") Path out;
+    @Option(names = "--out", defaultValue = "out/samples.safetensors", description = "token file to write (default ${DEFAULT-VALUE})")
+    Path out;
 
     @Override
     public Integer call() throws Exception {
         if (count <= 0 || steps <= 0 || (length != null && length <= 0)) {
             throw new IllegalArgumentException("--count, --steps and --length must be > 0");
         }
+        Sampler.Schedule schedule = Sampler.Schedule.parse(cfgSchedule);
         Sampler.Mode mode = switch (sampler) {
             case "incremental" -> Sampler.Mode.INCREMENTAL;
             case "full" -> Sampler.Mode.FULL_RECOMPUTE;
             default -> throw new IllegalArgumentException("--sampler must be incremental or full, got " + sampler);
         };
-        GeneratorImport.Opened g = GeneratorImport.open(checkpoint, !noEma, heads, window);
+        GeneratorImport.Opened g = checkpoint.load();
         var m = g.model();
         int len = length != null ? length : m.cfg.seqLen();
         int[] all = new int[labels.length * count];
@@ -56,16 +58,17 @@ final class SampleCommand implements Callable<Integer> {
         float[] tokens;
         long t0 = System.nanoTime();
         try (Device dev = device.open();
-             Sampler s = new Sampler(m, dev, mode, all.length, len, cfg, steps);
+             Sampler s = new Sampler(m, dev, mode, all.length, len, cfg, schedule, steps);
              eim.runtime.Progress pb = eim.runtime.Progress.start("sample", len, "token")) {
-            tokens = s.sample(all, Sampler.NoiseSource.seeded(seed), (i, n) -> pb.stepTo(i + 1));
+            tokens = s.sample(all, Sampler.NoiseSource.seeded(seed.value), (i, n) -> pb.stepTo(i + 1));
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         Map<String, String> provenance = new LinkedHashMap<>();
-        provenance.put("checkpoint", checkpoint.toString());
+        provenance.put("checkpoint", checkpoint.path.toString());
         provenance.put("cfg", "" + cfg);
+        provenance.put("cfg_schedule", schedule.label());
         provenance.put("steps", "" + steps);
-        provenance.put("seed", "" + seed);
+        provenance.put("seed", "" + seed.value);
         provenance.put("sampler", sampler);
         provenance.put("weights", g.ema() ? "model_ema" : "model");
         TokenFile tf = TokenFile.of(tokens, all.length, len, m.cfg.tokenChannels(), g.vaeNorm()).withProvenance(provenance);

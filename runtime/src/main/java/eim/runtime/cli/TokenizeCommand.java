@@ -8,7 +8,6 @@ import eim.runtime.data.ImageFolderDataset;
 import eim.runtime.data.Images;
 import eim.runtime.tokenizer.ImageSet;
 import eim.runtime.tokenizer.Tokenization;
-import eim.runtime.tokenizer.TokenizerCheckpoint;
 import eim.tasks.Device;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -36,8 +35,7 @@ public final class TokenizeCommand implements Callable<Integer> {
             description = "image files or folders of images, or one folder of class sub-folders")
     List<Path> inputs;
 
-    @Option(names = "--checkpoint", required = true, description = "tokenizer checkpoint (safetensors)")
-    Path checkpoint;
+    @Mixin TokenizerCheckpointOption checkpoint;
 
     @Option(names = "--out", required = true, description = "token file to write (safetensors)")
     Path out;
@@ -45,7 +43,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--width", description = "image width in pixels, a multiple of the scale (default: the training resolution)")
     Integer width;
 
-    @Option(names = "--batch", defaultValue = "8")
+    @Option(names = "--batch", defaultValue = "8", description = "images encoded together (default ${DEFAULT-VALUE})")
     int batch;
 
     @Option(names = "--crops", defaultValue = "0",
@@ -62,9 +60,6 @@ public final class TokenizeCommand implements Callable<Integer> {
 
     @Mixin DeviceOption device;
 
-    @Option(names = "--no-ema", description = "use the trained weights instead of their EMA")
-    boolean noEma;
-
     @Option(names = "--no-scale", description = "store the raw posterior means (vae_norm 1)")
     boolean noScale;
 
@@ -74,7 +69,7 @@ public final class TokenizeCommand implements Callable<Integer> {
             Tokenization.Settings check = new Tokenization.Settings(1, 1, crops, cropMargin, seed, batch); // options first
             Inputs in = inputs();
             try (Device dev = device.open();
-                 Tokenizer tokenizer = TokenizerCheckpoint.loadForInference(checkpoint, dev, !noEma)) {
+                 Tokenizer tokenizer = checkpoint.load(dev)) {
                 TokenizerConfig cfg = tokenizer.config();
                 int w = width != null ? width : cfg.resolution();
                 cfg.tokensForWidth(w);
@@ -88,8 +83,8 @@ public final class TokenizeCommand implements Callable<Integer> {
                 }
                 Map<String, String> provenance = new LinkedHashMap<>();
                 provenance.put("sources", String.join("\n", in.files.stream().map(Path::toString).toList()));
-                provenance.put("tokenizer_checkpoint", checkpoint.toString());
-                provenance.put("weights", noEma ? "trained" : "ema");
+                provenance.put("tokenizer_checkpoint", checkpoint.path.toString());
+                provenance.put("weights", checkpoint.noEma ? "trained" : "ema");
                 provenance.put("width", "" + w);
                 if (crops > 0) {
                     provenance.put("crops", "" + crops);

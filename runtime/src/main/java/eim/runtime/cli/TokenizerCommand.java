@@ -4,8 +4,8 @@ import eim.model.tokenizer.Tokenizer;
 import eim.model.tokenizer.TokenizerConfig;
 import eim.runtime.Progress;
 import eim.runtime.data.Images;
+import eim.runtime.data.panorama.PanoramaGenerator;
 import eim.runtime.tokenizer.ImageSet;
-import eim.runtime.tokenizer.SyntheticScenes;
 import eim.runtime.tokenizer.Tokenization;
 import eim.runtime.tokenizer.TokenizerCheckpoint;
 import eim.runtime.tokenizer.TokenizerTrainer;
@@ -49,16 +49,18 @@ public final class TokenizerCommand implements Runnable {
     }
 
     @Command(name = "train", mixinStandardHelpOptions = true,
-            description = "Trains a tokenizer on a folder of images (or synthetic scenes); logs loss and held-out PSNR "
+            description = "Trains a tokenizer on a folder of images (or procedural panoramas); logs loss and held-out PSNR "
                     + "against the per-column mean-colour baseline; writes a safetensors checkpoint.")
     public static final class Train implements Callable<Integer> {
         /** Training images whose posterior means measure vae_norm. */
         static final int VAE_NORM_IMAGES = 256;
 
-        @Option(names = "--data", description = "folder of PNG/JPEG images, or of class sub-folders of them (the last --holdout ones are held out)")
+        @Option(names = "--data", description = "folder of PNG/JPEG images, or of class sub-folders of them (the last "
+                + "--holdout ones are held out); required unless --synthetic is given")
         Path data;
 
-        @Option(names = "--synthetic", description = "train on N procedural landscape scenes instead of --data")
+        @Option(names = "--synthetic", description = "train on N procedural panoramas (the demo's scene classes in turn) "
+                + "instead of --data (default ${DEFAULT-VALUE}: use --data)")
         int synthetic;
 
         @Option(names = "--holdout", description = "held-out images for PSNR (default: 10%% of the images, at least 1)")
@@ -75,21 +77,28 @@ public final class TokenizerCommand implements Runnable {
 
         @Mixin DeviceOption device;
 
-        @Option(names = "--steps", defaultValue = "1000") int steps;
-        @Option(names = "--batch", defaultValue = "8") int batch;
-        @Option(names = "--lr", defaultValue = "1.92e-4", description = "peak learning rate (authors: 1.92e-4)") float lr;
-        @Option(names = "--warmup", defaultValue = "100", description = "warm-up steps (authors: 3000)") int warmup;
-        @Option(names = "--decay-every", defaultValue = "30000") int decayEvery;
-        @Option(names = "--decay", defaultValue = "0.2") float decay;
-        @Option(names = "--ema", defaultValue = "0.99", description = "EMA decay (authors' LitEma: 0.99)") float ema;
-        @Option(names = "--clip", defaultValue = "1.0", description = "gradient-norm clipping, 0 = off") float clip;
-        @Option(names = "--kl-weight", defaultValue = "0.01") float klWeight;
-        @Option(names = "--l2-mix", defaultValue = "0", description = "share of squared error in the reconstruction term") float l2Mix;
+        @Option(names = "--steps", defaultValue = "1000", description = "optimizer steps in total (default ${DEFAULT-VALUE})") int steps;
+        @Option(names = "--batch", defaultValue = "8", description = "images per step (default ${DEFAULT-VALUE})") int batch;
+        @Option(names = "--lr", defaultValue = "1.92e-4", description = "peak learning rate (default ${DEFAULT-VALUE}, the authors')") float lr;
+        @Option(names = "--warmup", defaultValue = "100", description = "warm-up steps (default ${DEFAULT-VALUE}; authors: 3000)") int warmup;
+        @Option(names = "--decay-every", defaultValue = "30000", description = "steps between learning-rate decays after the "
+                + "warm-up (default ${DEFAULT-VALUE}, the authors')") int decayEvery;
+        @Option(names = "--decay", defaultValue = "0.2", description = "learning-rate factor at each decay (default ${DEFAULT-VALUE}, "
+                + "the authors')") float decay;
+        @Option(names = "--ema", defaultValue = "0.99", description = "EMA decay (default ${DEFAULT-VALUE}, the authors' LitEma)") float ema;
+        @Option(names = "--clip", defaultValue = "0", description = "gradient-norm clipping threshold, 0 = off (default "
+                + "${DEFAULT-VALUE}: off, as the authors)") float clip;
+        @Option(names = "--kl-weight", defaultValue = "0.01", description = "weight of the latent penalty 0.5 x sum of squared "
+                + "means (default ${DEFAULT-VALUE}, the authors')") float klWeight;
+        @Option(names = "--l2-mix", defaultValue = "0", description = "share of squared error in the reconstruction term "
+                + "(default ${DEFAULT-VALUE}: the authors' pure L1)") float l2Mix;
         @Option(names = "--learn-logvar", description = "train the log-variance (the authors' optimizer leaves it at 0)") boolean learnLogvar;
         @Option(names = "--no-noise", description = "decode posterior means instead of noisy samples") boolean noNoise;
-        @Option(names = "--seed", defaultValue = "0") long seed;
-        @Option(names = "--eval-every", defaultValue = "100") int evalEvery;
-        @Option(names = "--checkpoint-every", defaultValue = "200") int checkpointEvery;
+        @Mixin SeedOption seed;
+        @Option(names = "--eval-every", defaultValue = "100", description = "steps between held-out PSNR evaluations, <= 0: "
+                + "only at the end (default ${DEFAULT-VALUE})") int evalEvery;
+        @Option(names = "--checkpoint-every", defaultValue = "200", description = "steps between checkpoints, <= 0: only at "
+                + "the end (default ${DEFAULT-VALUE})") int checkpointEvery;
 
         @Override
         public Integer call() {
@@ -98,7 +107,7 @@ public final class TokenizerCommand implements Runnable {
                 TokenizerConfig cfg = resuming ? TokenizerCheckpoint.config(out) : TokenizerConfig.preset(preset);
                 ImageSet[] sets = images(cfg.resolution());
                 TrainOptions opts = new TrainOptions(batch, steps, lr, warmup, decayEvery, decay, 0.5f, 0.9f, ema, clip,
-                        klWeight, l2Mix, learnLogvar, !noNoise, seed, evalEvery, checkpointEvery);
+                        klWeight, l2Mix, learnLogvar, !noNoise, seed.value, evalEvery, checkpointEvery);
                 try (TokenizerTrainer trainer = resuming ? TokenizerTrainer.resume(out, dev, opts)
                         : new TokenizerTrainer(cfg, dev, opts);
                      Progress bar = Progress.start("train", steps, "step")) {
@@ -136,8 +145,8 @@ public final class TokenizerCommand implements Runnable {
             if (synthetic > 0) {
                 int held = holdout != null ? holdout : Math.max(1, synthetic / 10);
                 int w = resolution * 3 / 2;
-                return new ImageSet[] {new ImageSet(SyntheticScenes.scenes(seed, 0, synthetic, w, resolution), resolution),
-                        new ImageSet(SyntheticScenes.scenes(seed, synthetic, held, w, resolution), resolution)};
+                return new ImageSet[] {new ImageSet(PanoramaGenerator.mixed(0, synthetic, w, resolution, seed.value), resolution),
+                        new ImageSet(PanoramaGenerator.mixed(synthetic, held, w, resolution, seed.value), resolution)};
             }
             if (data == null) {
                 throw new IllegalArgumentException("give --data FOLDER (images) or --synthetic N");
@@ -161,23 +170,24 @@ public final class TokenizerCommand implements Runnable {
     }
 
     @Command(name = "scenes", mixinStandardHelpOptions = true,
-            description = "Writes procedural landscape PNGs (a stand-in data set for demos and tests).")
+            description = "Writes procedural panorama PNGs scene_NNNN.png, the demo's scene classes in turn (dunes, forest, "
+                    + "mountains, night city, sea): a stand-in data set for demos and tests.")
     public static final class Scenes implements Callable<Integer> {
-        @Option(names = "--out", required = true) Path out;
-        @Option(names = "--count", defaultValue = "16") int count;
-        @Option(names = "--width", defaultValue = "256") int width;
-        @Option(names = "--height", defaultValue = "32") int height;
-        @Option(names = "--seed", defaultValue = "0") long seed;
-        @Option(names = "--first", defaultValue = "0", description = "index of the first scene") int first;
+        @Mixin OutputFolderOption out = new OutputFolderOption("out/scenes");
+        @Option(names = "--count", defaultValue = "16", description = "scenes to write (default ${DEFAULT-VALUE})") int count;
+        @Option(names = "--width", defaultValue = "256", description = "width in pixels (default ${DEFAULT-VALUE})") int width;
+        @Option(names = "--height", defaultValue = "32", description = "height in pixels (default ${DEFAULT-VALUE})") int height;
+        @Mixin SeedOption seed;
+        @Option(names = "--first", defaultValue = "0", description = "index of the first scene (default ${DEFAULT-VALUE})") int first;
 
         @Override
         public Integer call() {
             try {
                 for (int i = first; i < first + count; i++) {
-                    Images.writePng(out.resolve(String.format("scene_%04d.png", i)),
-                            SyntheticScenes.scene(seed, i, width, height));
+                    Images.writePng(out.path.resolve(String.format("scene_%04d.png", i)),
+                            PanoramaGenerator.mixed(i, width, height, seed.value));
                 }
-                System.out.printf("wrote %d scenes of %dx%d to %s%n", count, width, height, out);
+                System.out.printf("wrote %d scenes of %dx%d to %s%n", count, width, height, out.path);
                 return 0;
             } catch (IOException e) {
                 return fail(e);

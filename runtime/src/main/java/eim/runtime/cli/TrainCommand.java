@@ -26,9 +26,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--data", required = true, description = "token file or folder of token files")
     Path data;
-    @Option(names = "--out", defaultValue = "out/generator", description = "output folder (checkpoint, loss.csv)")
+    @Option(names = "--out", defaultValue = "out/generator", description = "output folder (checkpoint, loss.csv) (default ${DEFAULT-VALUE})")
     Path out;
-    @Option(names = "--preset", defaultValue = "tiny", description = "tiny, small, S, B, L, H")
+    @Option(names = "--preset", defaultValue = "tiny", description = "tiny, small, S, B, L, H (default ${DEFAULT-VALUE})")
     String preset;
     @Option(names = "--classes", description = "class count (default: from the data; 1 trains unlabelled tokens as one class)")
     Integer classes;
@@ -37,27 +37,34 @@ final class TrainCommand implements Callable<Integer> {
     Float posteriorStd;
     @Option(names = "--window", description = "attention window ω (0 = full causal); default 3")
     Integer window;
-    @Option(names = "--width", description = "override the preset's width") Integer width;
-    @Option(names = "--depth", description = "override the preset's block count") Integer depth;
-    @Option(names = "--heads", description = "override the preset's head count") Integer heads;
-    @Option(names = "--head-width", description = "override the flow head width") Integer headWidth;
-    @Option(names = "--head-depth", description = "override the flow head depth") Integer headDepth;
+    @Option(names = "--width", description = "transformer width (default: the preset's)") Integer width;
+    @Option(names = "--depth", description = "transformer blocks (default: the preset's)") Integer depth;
+    @Option(names = "--heads", description = "attention heads (default: the preset's)") Integer heads;
+    @Option(names = "--head-width", description = "flow head width (default: the preset's)") Integer headWidth;
+    @Option(names = "--head-depth", description = "flow head blocks (default: the preset's)") Integer headDepth;
     @Option(names = "--buffer", description = "class buffer size S (default 16)") Integer buffer;
-    @Option(names = "--label-drop", defaultValue = "0.1") float labelDrop;
-    @Option(names = "--dropout", defaultValue = "0.1", description = "attention and projection dropout") float dropout;
-    @Option(names = "--diffusion-batch-mul", defaultValue = "4") int mul;
-    @Option(names = "--batch", defaultValue = "8") int batch;
-    @Option(names = "--steps", defaultValue = "1000") long steps;
-    @Option(names = "--blr", defaultValue = "1e-4", description = "base lr; lr = blr * batch / 256") float blr;
-    @Option(names = "--warmup", defaultValue = "100", description = "warm-up steps") long warmup;
-    @Option(names = "--schedule", defaultValue = "constant", description = "constant or cosine") String schedule;
-    @Option(names = "--weight-decay", defaultValue = "0.02") float wd;
-    @Option(names = "--grad-clip", defaultValue = "3.0") float clip;
-    @Option(names = "--ema", defaultValue = "0.9999") float ema;
-    @Option(names = "--seed", defaultValue = "1") long seed;
-    @Option(names = "--log-every", defaultValue = "50") int logEvery;
-    @Option(names = "--checkpoint-every", defaultValue = "500") int ckptEvery;
-    @Option(names = "--resume", description = "continue from this generator checkpoint") Path resume;
+    @Option(names = "--label-drop", defaultValue = "0.1", description = "share of sequences trained as the null class, for "
+            + "guidance (default ${DEFAULT-VALUE}, the authors')") float labelDrop;
+    @Option(names = "--dropout", defaultValue = "0.1", description = "attention and projection dropout (default ${DEFAULT-VALUE}, "
+            + "the authors')") float dropout;
+    @Option(names = "--diffusion-batch-mul", defaultValue = "4", description = "flow-matching draws (noise, t) per token "
+            + "(default ${DEFAULT-VALUE}, the authors')") int mul;
+    @Option(names = "--batch", defaultValue = "8", description = "sequences per step (default ${DEFAULT-VALUE})") int batch;
+    @Option(names = "--steps", defaultValue = "1000", description = "optimizer steps in total (default ${DEFAULT-VALUE})") long steps;
+    @Option(names = "--blr", defaultValue = "1e-4", description = "base lr; lr = blr * batch / 256 (default ${DEFAULT-VALUE})") float blr;
+    @Option(names = "--warmup", defaultValue = "100", description = "warm-up steps (default ${DEFAULT-VALUE})") long warmup;
+    @Option(names = "--schedule", defaultValue = "constant", description = "constant or cosine (default ${DEFAULT-VALUE})") String schedule;
+    @Option(names = "--weight-decay", defaultValue = "0.02", description = "AdamW weight decay (default ${DEFAULT-VALUE}, the "
+            + "authors')") float wd;
+    @Option(names = "--grad-clip", defaultValue = "3.0", description = "gradient-norm clipping threshold, 0 = off (default "
+            + "${DEFAULT-VALUE}, the authors')") float clip;
+    @Option(names = "--ema", defaultValue = "0.9999", description = "EMA rate of the sampling weights (default ${DEFAULT-VALUE}, "
+            + "the authors')") float ema;
+    @Mixin SeedOption seed = new SeedOption(1);
+    @Option(names = "--log-every", defaultValue = "50", description = "steps between progress log lines (default ${DEFAULT-VALUE})") int logEvery;
+    @Option(names = "--checkpoint-every", defaultValue = "500", description = "steps between checkpoints (default ${DEFAULT-VALUE})")
+    int ckptEvery;
+    @Option(names = "--resume", description = "continue from this generator checkpoint (default: a fresh model)") Path resume;
     @Mixin DeviceOption device;
 
     @Override
@@ -70,9 +77,9 @@ final class TrainCommand implements Callable<Integer> {
         GeneratorConfig cfg = from != null ? from.config() : config(ds);
         EquivariantGenerator model = new EquivariantGenerator(cfg);
         if (from == null) {
-            model.initialize(seed);
+            model.initialize(seed.value);
         }
-        TrainOptions opt = new TrainOptions(batch, steps, blr, warmup, schedule, 0f, wd, clip, ema, seed, logEvery,
+        TrainOptions opt = new TrainOptions(batch, steps, blr, warmup, schedule, 0f, wd, clip, ema, seed.value, logEvery,
                 ckptEvery, out);
         log.info("generator: {} parameters, {} blocks, width {}, window {}; data: {}", model.params.count(), cfg.depth(),
                 cfg.width(), cfg.window(), ds.describe());

@@ -28,13 +28,20 @@ public final class ImageGenerator implements AutoCloseable {
     /**
      * How to sample.
      *
-     * @param tokens tokens per image (image width / the tokenizer's scale), at least 2
-     * @param cfg    classifier-free guidance scale (1 = none), ramped over positions as the authors do
-     * @param steps  Euler steps of the flow head per token
-     * @param mode   incremental (constant cost per token) or the authors' full recompute; same tokens
+     * @param tokens   tokens per image (image width / the tokenizer's scale), at least 2
+     * @param cfg      classifier-free guidance scale (1 = none)
+     * @param steps    Euler steps of the flow head per token
+     * @param mode     incremental (constant cost per token) or the authors' full recompute; same tokens
+     * @param schedule the guidance scale along the sequence: ramped linearly to cfg as the authors do, or constant
      */
-    public record Settings(int tokens, float cfg, int steps, Sampler.Mode mode) {
+    public record Settings(int tokens, float cfg, int steps, Sampler.Mode mode, Sampler.Schedule schedule) {
+        /** Settings with the authors' linear guidance schedule. */
+        public Settings(int tokens, float cfg, int steps, Sampler.Mode mode) {
+            this(tokens, cfg, steps, mode, Sampler.Schedule.LINEAR);
+        }
+
         public Settings {
+            java.util.Objects.requireNonNull(schedule, "schedule");
             if (tokens < 2) {
                 throw new IllegalArgumentException("an image needs at least 2 tokens (the decoder pads by reflection), got "
                         + tokens);
@@ -137,7 +144,7 @@ public final class ImageGenerator implements AutoCloseable {
         String key = batch + "/" + s;
         if (!key.equals(samplerKey)) {
             close();
-            sampler = new Sampler(generator, device, s.mode(), batch, s.tokens(), s.cfg(), s.steps());
+            sampler = new Sampler(generator, device, s.mode(), batch, s.tokens(), s.cfg(), s.schedule(), s.steps());
             samplerKey = key;
         }
         return sampler;

@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * A one-page HTML report (out/report.html): sections with headings, free text, images, tables of
  * timings and configuration. Self-contained apart from the images, which are referenced by paths
  * relative to the HTML file with their pixel sizes. All text is HTML-escaped; the file is written
- * atomically, so it can be rewritten while a browser shows it.
+ * atomically, so it can be rewritten while a browser shows it. Every figure fits the page column
+ * ({@link #COLUMN_WIDTH} px): an enlarged image is shown at the largest whole enlargement that fits,
+ * a wider one scaled down, and the CSS keeps images within narrower windows too.
  *
  * <pre>{@code
  * HtmlReport report = new HtmlReport("Equivariant Image Modeling demo");
@@ -33,6 +35,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class HtmlReport {
     private static final Logger log = LoggerFactory.getLogger(HtmlReport.class);
+    /** Width of the page column in CSS pixels (the body's max-width); no figure is shown wider. */
+    static final int COLUMN_WIDTH = 1100;
 
     private final String title;
     private final List<Block> blocks = new ArrayList<>();
@@ -78,7 +82,10 @@ public final class HtmlReport {
         return image(file, caption, 1);
     }
 
-    /** An image file shown enlarged {@code displayScale} times with crisp pixels (for tiny images). */
+    /**
+     * An image file shown enlarged {@code displayScale} times with crisp pixels (for tiny images), or
+     * the largest whole enlargement below it that fits the page column.
+     */
     public HtmlReport image(Path file, String caption, int displayScale) {
         if (displayScale < 1) {
             throw new IllegalArgumentException("display scale must be >= 1, got " + displayScale);
@@ -172,7 +179,8 @@ public final class HtmlReport {
             log.warn("report image {} is missing or unreadable", file);
             html.append("<p class=\"missing\">missing image: ").append(escape(src)).append("</p>\n");
         } else {
-            int w = size[0] * image.displayScale(), h = size[1] * image.displayScale();
+            int[] shown = displaySize(size[0], size[1], image.displayScale());
+            int w = shown[0], h = shown[1];
             html.append("<img src=\"").append(escape(src)).append("\" width=\"").append(w).append("\" height=\"").append(h)
                     .append("\" alt=\"").append(escape(image.caption())).append('"')
                     .append(image.displayScale() > 1 ? " class=\"pixelated\"" : "").append(">\n");
@@ -194,6 +202,21 @@ public final class HtmlReport {
             html.append("</tr>\n");
         }
         html.append("</table>\n");
+    }
+
+    /**
+     * The shown size of a {@code width x height} image asked to be enlarged {@code scale} times: the
+     * largest whole enlargement up to {@code scale} that fits {@link #COLUMN_WIDTH}, and an image wider
+     * than the column scaled down to it, keeping its aspect ratio.
+     */
+    static int[] displaySize(int width, int height, int scale) {
+        int s = Math.max(1, Math.min(scale, COLUMN_WIDTH / width));
+        int w = width * s, h = height * s;
+        if (w > COLUMN_WIDTH) {
+            h = Math.max(1, (int) Math.round((double) h * COLUMN_WIDTH / w));
+            w = COLUMN_WIDTH;
+        }
+        return new int[] {w, h};
     }
 
     /** Width and height from the image header, without decoding the pixels; null if unreadable. */
@@ -231,14 +254,15 @@ public final class HtmlReport {
         return out.toString();
     }
 
-    private static final String CSS = """
-            body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 1100px; margin: 2em auto;
+    static final String CSS = """
+            body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: %dpx; margin: 2em auto;
                    padding: 0 1em; color: #1d232b; background: #fbfbfa; line-height: 1.45; }
             h1 { font-size: 1.7em; margin-bottom: 0.1em; }
             h2 { font-size: 1.25em; border-bottom: 1px solid #d5d9de; padding-bottom: 0.2em; margin-top: 1.8em; }
             .stamp, .dim { color: #6b7480; font-size: 0.9em; }
-            figure { margin: 1em 0; overflow-x: auto; }
-            figure img { display: block; max-width: none; border: 1px solid #d5d9de; background: #fff; }
+            figure { margin: 1em 0; max-width: 100%%; }
+            figure img { display: block; box-sizing: border-box; max-width: 100%%; height: auto; border: 1px solid #d5d9de;
+                         background: #fff; }
             img.pixelated { image-rendering: pixelated; }
             figcaption { font-size: 0.92em; margin-top: 0.3em; }
             table { border-collapse: collapse; margin: 1em 0; font-size: 0.93em; }
@@ -248,5 +272,5 @@ public final class HtmlReport {
             td:last-child { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; }
             pre { background: #f0f2f4; padding: 0.8em; overflow-x: auto; font-size: 0.88em; }
             .missing { color: #b3261e; }
-            """;
+            """.formatted(COLUMN_WIDTH);
 }

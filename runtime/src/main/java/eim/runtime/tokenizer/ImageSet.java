@@ -33,7 +33,7 @@ public final class ImageSet {
     private final DataLoader loader;
     private final int resolution;
 
-    /** Images held in memory (synthetic scenes, a demo's panoramas). */
+    /** Images held in memory (procedural panoramas, a demo's training set). */
     public ImageSet(List<BufferedImage> images, int resolution) {
         this(new OneClass(images.size() + " images in memory", images.size(), i -> "image " + i,
                 i -> Images.toRgb(images.get(i))), resolution);

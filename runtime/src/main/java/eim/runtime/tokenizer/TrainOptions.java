@@ -13,7 +13,7 @@ package eim.runtime.tokenizer;
  * @param beta1           Adam β1 (authors: 0.5)
  * @param beta2           Adam β2 (authors: 0.9)
  * @param emaDecay        LitEma decay, warmed up as min(decay, (1+n)/(10+n)) (authors: 0.99)
- * @param clipNorm        global gradient-norm clipping (≤ 0: off)
+ * @param clipNorm        global gradient-norm clipping (≤ 0: off; authors: off)
  * @param klWeight        weight of the latent penalty 0.5·Σ mean² per image (authors: 0.01)
  * @param l2Mix           share of squared error in the per-pixel reconstruction term (0: the authors' pure L1)
  * @param learnLogvar     whether the log-variance is trained (the authors' optimizer leaves loss.logvar out, so it stays 0)
@@ -44,9 +44,9 @@ public record TrainOptions(int batch, int steps, float learningRate, int warmupS
         }
     }
 
-    /** The authors' recipe with a CPU-sized batch, step count and warm-up. */
+    /** The authors' recipe (no gradient clipping) with a CPU-sized batch, step count and warm-up. */
     public static TrainOptions defaults() {
-        return new TrainOptions(8, 1000, 1.92e-4f, 100, 30000, 0.2f, 0.5f, 0.9f, 0.99f, 1.0f, 0.01f, 0f, false, true,
+        return new TrainOptions(8, 1000, 1.92e-4f, 100, 30000, 0.2f, 0.5f, 0.9f, 0.99f, 0f, 0.01f, 0f, false, true,
                 0L, 0, 0);
     }
 

@@ -1,5 +1,6 @@
 package eim.runtime.report;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -72,6 +73,44 @@ class HtmlReportTest {
         try (Stream<Path> files = Files.list(out)) {
             assertFalse(files.anyMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary files left");
         }
+    }
+
+    /** No figure is wider than the page column: the CSS bounds every image and the sizes written fit. */
+    @Test
+    void everyFigureFitsThePageColumn() throws IOException {
+        // like the demo's training-data figure (394 px shown 3x) and wider ones
+        Images.writePng(out.resolve("data.png"), new BufferedImage(394, 170, BufferedImage.TYPE_INT_RGB));
+        Images.writePng(out.resolve("strip.png"), new BufferedImage(1500, 30, BufferedImage.TYPE_INT_RGB));
+        Images.writePng(out.resolve("small.png"), new BufferedImage(100, 20, BufferedImage.TYPE_INT_RGB));
+        Path html = out.resolve("report.html");
+        new HtmlReport("r").section("s").image(out.resolve("data.png"), "data", 3).image(out.resolve("strip.png"), "strip")
+                .image(out.resolve("small.png"), "small", 4).write(html);
+        String page = Files.readString(html);
+
+        String css = page.substring(page.indexOf("<style>"), page.indexOf("</style>"));
+        Matcher body = Pattern.compile("body \\{[^}]*max-width: (\\d+)px").matcher(css);
+        assertTrue(body.find(), "the page column has a width");
+        int column = Integer.parseInt(body.group(1));
+        Matcher rule = Pattern.compile("figure img \\{([^}]*)}").matcher(css);
+        assertTrue(rule.find(), "a CSS rule for figure images");
+        for (String property : List.of("max-width: 100%", "height: auto", "box-sizing: border-box")) {
+            assertTrue(rule.group(1).contains(property), "figure img lacks '" + property + "': " + rule.group(1));
+        }
+
+        Matcher img = Pattern.compile("<img [^>]*width=\"(\\d+)\" height=\"(\\d+)\"").matcher(page);
+        List<int[]> sizes = new ArrayList<>();
+        while (img.find()) {
+            assertTrue(page.lastIndexOf("<figure>", img.start()) > page.lastIndexOf("</figure>", img.start()),
+                    "every image is inside a figure");
+            sizes.add(new int[] {Integer.parseInt(img.group(1)), Integer.parseInt(img.group(2))});
+        }
+        assertEquals(3, sizes.size());
+        for (int[] s : sizes) {
+            assertTrue(s[0] <= column, "an image " + s[0] + " px wide in a " + column + " px column");
+        }
+        assertArrayEquals(new int[] {788, 340}, sizes.get(0), "3x does not fit: the largest whole enlargement that does, 2x");
+        assertArrayEquals(new int[] {column, 22}, sizes.get(1), "wider than the column: scaled down, aspect kept");
+        assertArrayEquals(new int[] {400, 80}, sizes.get(2), "fits: enlarged as asked");
     }
 
     @Test

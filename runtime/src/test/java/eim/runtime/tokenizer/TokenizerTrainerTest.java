@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import eim.model.tokenizer.Tokenizer;
 import eim.model.tokenizer.TokenizerConfig;
+import eim.runtime.data.panorama.PanoramaGenerator;
 import eim.tasks.backend.JavaDevice;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +18,8 @@ class TokenizerTrainerTest {
     static final JavaDevice DEVICE = new JavaDevice();
 
     static ImageSet scenes(int from, int count) {
-        // 24x16 scenes: random 16x16 crops move the content horizontally
-        return new ImageSet(SyntheticScenes.scenes(7, from, count, 24, 16), 16);
+        // 24x16 panoramas of every class: random 16x16 crops move the content horizontally
+        return new ImageSet(PanoramaGenerator.mixed(from, count, 24, 16, 7), 16);
     }
 
     static TrainOptions options(int steps) {

@@ -1,7 +1,5 @@
 package eim.runtime.train;
 
-import static eim.tasks.testing.KernelHarness.assertClose;
-
 import eim.model.Parameters;
 import eim.model.generator.EquivariantGenerator;
 import eim.model.generator.GeneratorConfig;
@@ -46,11 +44,14 @@ class AdamWGoldenTest {
                 }
                 pass.parametersToHost();
             }
-            assertClose(dev.name() + " grad norm at step 0", new float[] {(float) norm0}, g.f("grad_norm0"), 1e-4);
-            assertClose(dev.name() + " step losses", losses, g.f("step_losses"), 1e-4);
+            g.assertMatches(dev.name() + " grad norm at step 0", new float[] {(float) norm0}, "grad_norm0", 1e-4);
+            g.assertMatches(dev.name() + " step losses", losses, "step_losses", 1e-4);
             for (Parameters.Param p : m.params.all()) {
-                assertClose(dev.name() + " " + p.name() + " after 10 steps", p.value().array(),
-                        g.f("param_after." + p.name()), 1e-4);
+                // each tensor at its own scale; the cross-attention key bias has a zero true gradient, which our float32
+                // rounding (~1e-11) makes Adam (eps 1e-8) move by up to lr x 1e-3 a step: 1.3e-4 of its scale measured
+                double tol = p.name().endsWith(".attn2.k.bias") ? 1e-3 : 1e-4;
+                g.assertMatches(dev.name() + " " + p.name() + " after 10 steps", p.value().array(),
+                        "param_after." + p.name(), tol);
             }
         }
     }

@@ -64,22 +64,22 @@ class AdaLNTest {
         int[] range = {rows, w};
         FloatArray xn = of("xn", gold.f("xn")), mod = of("mod", gold.f("mod")), h = zeros("h", rows * w);
         run(java(), AdaLN.MODULATE_FORWARD, range, xn, mod, h, rows, w, stride, shift, scale);
-        assertClose("modulate h", h.array(), gold.f("h"), 1e-4);
+        Golden.assertMatches("modulate h", h.array(), gold.f("h"), 1e-4);
 
         FloatArray dxn = grad("dxn", rows * w), dmod = grad("dmod", rows * stride);
         run(java(), AdaLN.MODULATE_BACKWARD, range, xn, mod, of("dh", gold.f("modulate_dh")), dxn, dmod,
                 rows, w, stride, shift, scale);
-        assertClose("modulate dxn", dxn.array(), accumulated(gold.f("modulate_dxn")), 1e-4);
-        assertClose("modulate dmod", dmod.array(), accumulated(gold.f("modulate_dmod")), 1e-4);
+        Golden.assertMatches("modulate dxn", dxn.array(), accumulated(gold.f("modulate_dxn")), 1e-4);
+        Golden.assertMatches("modulate dmod", dmod.array(), accumulated(gold.f("modulate_dmod")), 1e-4);
 
         FloatArray x = of("x", gold.f("x")), hh = of("hh", gold.f("hh"));
         run(java(), AdaLN.GATE_ADD_FORWARD, range, x, hh, mod, rows, w, stride, gate);
-        assertClose("gate_add x", x.array(), gold.f("gate_out"), 1e-4);
+        Golden.assertMatches("gate_add x", x.array(), gold.f("gate_out"), 1e-4);
 
         FloatArray dh = grad("dh", rows * w), dmodGate = grad("dmod", rows * stride);
         run(java(), AdaLN.GATE_ADD_BACKWARD, range, of("dx", gold.f("gate_dx")), hh, mod, dh, dmodGate,
                 rows, w, stride, gate);
-        assertClose("gate_add dh", dh.array(), accumulated(gold.f("gate_dh")), 1e-4);
-        assertClose("gate_add dmod", dmodGate.array(), accumulated(gold.f("gate_dmod")), 1e-4);
+        Golden.assertMatches("gate_add dh", dh.array(), accumulated(gold.f("gate_dh")), 1e-4);
+        Golden.assertMatches("gate_add dmod", dmodGate.array(), accumulated(gold.f("gate_dmod")), 1e-4);
     }
 }

@@ -136,10 +136,10 @@ class Conv2dTest {
             run(device, Conv2d.BACKWARD_WEIGHT, new int[] {s.Cout() * s.Cin(), s.KH() * s.KW()},
                     args(new Object[] {dy, x, dw, db}, s));
             String at = device.name() + " " + p;
-            assertClose(at + "y", y.array(), gold.f(p + "y"), 1e-4);
-            assertClose(at + "dx", dx.array(), gold.f(p + "dx"), 1e-4);
-            assertClose(at + "dw", dw.array(), gold.f(p + "dw"), 1e-4);
-            assertClose(at + "db", db.array(), gold.f(p + "db"), 1e-4);
+            Golden.assertMatches(at + "y", y.array(), gold.f(p + "y"), 1e-4);
+            Golden.assertMatches(at + "dx", dx.array(), gold.f(p + "dx"), 1e-4);
+            Golden.assertMatches(at + "dw", dw.array(), gold.f(p + "dw"), 1e-4);
+            Golden.assertMatches(at + "db", db.array(), gold.f(p + "db"), 1e-4);
         }
     }
 }

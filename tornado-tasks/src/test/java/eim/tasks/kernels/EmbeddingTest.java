@@ -78,23 +78,23 @@ class EmbeddingTest {
         int n = ids.size(), v = gold.tensor("table").dim(0), d = gold.tensor("table").dim(1);
         FloatArray table = of("table", gold.f("table")), out = zeros("out", n * d);
         run(java(), Embedding.FORWARD, new int[] {n, d}, ids, table, out, n, d);
-        assertClose("embedding out", out.array(), gold.f("out"), 1e-4);
+        Golden.assertMatches("embedding out", out.array(), gold.f("out"), 1e-4);
         FloatArray dtable = grad("dtable", v * d);
         run(java(), Embedding.BACKWARD, new int[] {d}, ids, of("dout", gold.f("dout")), dtable, n, d, v);
-        assertClose("embedding dtable", dtable.array(), accumulated(gold.f("dtable")), 1e-4);
+        Golden.assertMatches("embedding dtable", dtable.array(), accumulated(gold.f("dtable")), 1e-4);
 
         IntArray labels = new IntArray("labels", gold.ints("labels")), drop = new IntArray("drop", gold.ints("drop"));
         int b = labels.size(), s = gold.tensor("pos").dim(0), classes = gold.tensor("class_emb").dim(0);
         FloatArray classEmb = of("classEmb", gold.f("class_emb")), fake = of("fake", gold.f("fake")), pos = of("pos", gold.f("pos"));
         FloatArray cc = zeros("out", b * s * d);
         run(java(), Embedding.CLASS_CONDITION_FORWARD, new int[] {b * s, d}, labels, drop, classEmb, fake, pos, cc, b, s, d);
-        assertClose("class_condition out", cc.array(), gold.f("cc_out"), 1e-4);
+        Golden.assertMatches("class_condition out", cc.array(), gold.f("cc_out"), 1e-4);
         FloatArray dClassEmb = grad("dClassEmb", classes * d), dFake = grad("dFake", d), dPos = grad("dPos", s * d);
         run(java(), Embedding.CLASS_CONDITION_BACKWARD, new int[] {d}, labels, drop, of("dout", gold.f("cc_dout")),
                 dClassEmb, dFake, dPos, b, s, d, classes);
-        assertClose("class_condition dClassEmb", dClassEmb.array(), accumulated(gold.f("cc_dclass_emb")), 1e-4);
-        assertClose("class_condition dFake", dFake.array(), accumulated(gold.f("cc_dfake")), 1e-4);
-        assertClose("class_condition dPos", dPos.array(), accumulated(gold.f("cc_dpos")), 1e-4);
+        Golden.assertMatches("class_condition dClassEmb", dClassEmb.array(), accumulated(gold.f("cc_dclass_emb")), 1e-4);
+        Golden.assertMatches("class_condition dFake", dFake.array(), accumulated(gold.f("cc_dfake")), 1e-4);
+        Golden.assertMatches("class_condition dPos", dPos.array(), accumulated(gold.f("cc_dpos")), 1e-4);
     }
 
     @Test

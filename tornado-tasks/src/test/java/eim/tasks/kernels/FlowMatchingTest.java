@@ -76,29 +76,29 @@ class FlowMatchingTest {
         FloatArray xt = zeros("xt", n * c), target = zeros("target", n * c);
         run(java(), FlowMatching.FLOW_INTERPOLATE, new int[] {n, c}, of("x0", gold.f("x0")), of("noise", gold.f("noise")),
                 of("t", gold.f("t")), xt, target, n, c);
-        assertClose("flow xt", xt.array(), gold.f("xt"), 1e-4);
-        assertClose("flow target", target.array(), gold.f("target"), 1e-4);
+        Golden.assertMatches("flow xt", xt.array(), gold.f("xt"), 1e-4);
+        Golden.assertMatches("flow target", target.array(), gold.f("target"), 1e-4);
 
         FloatArray pred = of("pred", gold.f("pred")), rowLoss = zeros("rowLoss", n);
         run(java(), FlowMatching.MSE_FORWARD, new int[] {n}, pred, target, rowLoss, n, c);
-        assertClose("mse rowLoss", rowLoss.array(), gold.f("row_loss"), 1e-4);
+        Golden.assertMatches("mse rowLoss", rowLoss.array(), gold.f("row_loss"), 1e-4);
         FloatArray dpred = grad("dpred", n * c);
         run(java(), FlowMatching.MSE_BACKWARD, new int[] {n, c}, pred, target, dpred, n, c, 1f / n); // loss = mean of rows
-        assertClose("mse dpred", dpred.array(), accumulated(gold.f("dpred")), 1e-4);
+        Golden.assertMatches("mse dpred", dpred.array(), accumulated(gold.f("dpred")), 1e-4);
 
         int rows = gold.tensor("rep_src").dim(0), d = gold.tensor("rep_src").dim(1);
         int times = gold.tensor("rep_dst").dim(0) / rows;
         FloatArray dst = zeros("dst", times * rows * d);
         run(java(), FlowMatching.REPEAT_ROWS, new int[] {times * rows, d}, of("src", gold.f("rep_src")), dst, rows, d, times);
-        assertClose("repeat_rows", dst.array(), gold.f("rep_dst"), 1e-4);
+        Golden.assertMatches("repeat_rows", dst.array(), gold.f("rep_dst"), 1e-4);
         FloatArray dsrc = grad("dsrc", rows * d);
         run(java(), FlowMatching.REPEAT_ROWS_BACKWARD, new int[] {rows, d}, of("ddst", gold.f("rep_ddst")), dsrc, rows, d, times);
-        assertClose("repeat_rows dsrc", dsrc.array(), accumulated(gold.f("rep_dsrc")), 1e-4);
+        Golden.assertMatches("repeat_rows dsrc", dsrc.array(), accumulated(gold.f("rep_dsrc")), 1e-4);
 
         int b = gold.tensor("cfg_v").dim(0) / 2;
         FloatArray v = of("v", gold.f("cfg_v"));
         run(java(), FlowMatching.CFG_COMBINE, new int[] {b, c}, v, b, c, gold.scalar("cfg_scale"));
-        assertClose("cfg_combine", v.array(), gold.f("cfg_out"), 1e-4);
+        Golden.assertMatches("cfg_combine", v.array(), gold.f("cfg_out"), 1e-4);
     }
 
     @Test

@@ -67,18 +67,18 @@ class LayerNormTest {
             FloatArray w = affine ? of("w", gold.f(p + "w")) : zeros("w", 1), b = affine ? of("b", gold.f(p + "b")) : zeros("b", 1);
             FloatArray y = zeros("y", rows * d), mean = zeros("mean", rows), rstd = zeros("rstd", rows);
             run(java(), LayerNorm.FORWARD, new int[] {rows}, x, w, b, y, mean, rstd, rows, d, eps, affine ? 1 : 0);
-            assertClose(p + "y", y.array(), gold.f(p + "y"), 1e-4);
-            assertClose(p + "mean", mean.array(), gold.f(p + "mean"), 1e-4);
-            assertClose(p + "rstd", rstd.array(), gold.f(p + "rstd"), 1e-4);
+            Golden.assertMatches(p + "y", y.array(), gold.f(p + "y"), 1e-4);
+            Golden.assertMatches(p + "mean", mean.array(), gold.f(p + "mean"), 1e-4);
+            Golden.assertMatches(p + "rstd", rstd.array(), gold.f(p + "rstd"), 1e-4);
 
             FloatArray dy = of("dy", gold.f(p + "dy")), dx = grad("dx", rows * d);
             run(java(), LayerNorm.BACKWARD_INPUT, new int[] {rows}, dy, x, w, mean, rstd, dx, rows, d, affine ? 1 : 0);
-            assertClose(p + "dx", dx.array(), accumulated(gold.f(p + "dx")), 1e-4);
+            Golden.assertMatches(p + "dx", dx.array(), accumulated(gold.f(p + "dx")), 1e-4);
             if (affine) {
                 FloatArray dw = grad("dw", d), db = grad("db", d);
                 run(java(), LayerNorm.BACKWARD_PARAMS, new int[] {d}, dy, x, mean, rstd, dw, db, rows, d);
-                assertClose(p + "dw", dw.array(), accumulated(gold.f(p + "dw")), 1e-4);
-                assertClose(p + "db", db.array(), accumulated(gold.f(p + "db")), 1e-4);
+                Golden.assertMatches(p + "dw", dw.array(), accumulated(gold.f(p + "dw")), 1e-4);
+                Golden.assertMatches(p + "db", db.array(), accumulated(gold.f(p + "db")), 1e-4);
             }
         }
     }

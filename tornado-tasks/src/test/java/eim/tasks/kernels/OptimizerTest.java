@@ -89,15 +89,15 @@ class OptimizerTest {
                         beta2, eps, p.wd, bc1, bc2, gscale);
                 run(device, Optimizer.EMA_UPDATE, new int[] {p.n}, p.ema, p.value, p.n, rate);
             }
-            assertClose("w after step " + (s + 1) + where, w.value.array(), slice(gold.f("w"), s, w.n), 1e-5);
-            assertClose("b after step " + (s + 1) + where, b.value.array(), slice(gold.f("b"), s, b.n), 1e-5);
-            assertClose("ema w after step " + (s + 1) + where, w.ema.array(), slice(gold.f("ema_w"), s, w.n), 1e-5);
-            assertClose("ema b after step " + (s + 1) + where, b.ema.array(), slice(gold.f("ema_b"), s, b.n), 1e-5);
+            Golden.assertMatches("w after step " + (s + 1) + where, w.value.array(), slice(gold.f("w"), s, w.n), 1e-5);
+            Golden.assertMatches("b after step " + (s + 1) + where, b.value.array(), slice(gold.f("b"), s, b.n), 1e-5);
+            Golden.assertMatches("ema w after step " + (s + 1) + where, w.ema.array(), slice(gold.f("ema_w"), s, w.n), 1e-5);
+            Golden.assertMatches("ema b after step " + (s + 1) + where, b.ema.array(), slice(gold.f("ema_b"), s, b.n), 1e-5);
         }
-        assertClose("m w" + where, w.m.array(), gold.f("m_w"), 1e-5);
-        assertClose("v w" + where, w.v.array(), gold.f("v_w"), 1e-5);
-        assertClose("m b" + where, b.m.array(), gold.f("m_b"), 1e-5);
-        assertClose("v b" + where, b.v.array(), gold.f("v_b"), 1e-5);
+        Golden.assertMatches("m w" + where, w.m.array(), gold.f("m_w"), 1e-5);
+        Golden.assertMatches("v w" + where, w.v.array(), gold.f("v_w"), 1e-5);
+        Golden.assertMatches("m b" + where, b.m.array(), gold.f("m_b"), 1e-5);
+        Golden.assertMatches("v b" + where, b.v.array(), gold.f("v_b"), 1e-5);
     }
 
     private static float[] slice(float[] stacked, int step, int n) {

@@ -85,8 +85,8 @@ class PixelShuffleTest {
                 FloatArray y = zeros("y", op.out()), dx = zeros("dx", op.in());
                 run(device, op.fwd(), op.fwdRange(), cat(new FloatArray("x", gold.f(p + "x")), y, op.fwdScalars()));
                 run(device, op.bwd(), op.bwdRange(), cat(new FloatArray("g", gold.f(p + "g")), dx, op.bwdScalars()));
-                assertClose(device.name() + " " + op.name() + " y", y.array(), gold.f(p + "y"), 1e-5);
-                assertClose(device.name() + " " + op.name() + " dx", dx.array(), gold.f(p + "dx"), 1e-5);
+                Golden.assertMatches(device.name() + " " + op.name() + " y", y.array(), gold.f(p + "y"), 1e-5);
+                Golden.assertMatches(device.name() + " " + op.name() + " dx", dx.array(), gold.f(p + "dx"), 1e-5);
             }
         }
     }

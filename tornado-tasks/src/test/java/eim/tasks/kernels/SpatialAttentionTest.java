@@ -69,10 +69,10 @@ class SpatialAttentionTest {
             FloatArray[] res = forwardBackward(device, new FloatArray("q", gold.f("sa_q")),
                     new FloatArray("k", gold.f("sa_k")), new FloatArray("v", gold.f("sa_v")),
                     new FloatArray("g", gold.f("sa_g")));
-            assertClose(device.name() + " out", res[0].array(), gold.f("sa_y"), 1e-4);
-            assertClose(device.name() + " dq", res[2].array(), gold.f("sa_dq"), 1e-4);
-            assertClose(device.name() + " dk", res[3].array(), gold.f("sa_dk"), 1e-4);
-            assertClose(device.name() + " dv", res[4].array(), gold.f("sa_dv"), 1e-4);
+            Golden.assertMatches(device.name() + " out", res[0].array(), gold.f("sa_y"), 1e-4);
+            Golden.assertMatches(device.name() + " dq", res[2].array(), gold.f("sa_dq"), 1e-4);
+            Golden.assertMatches(device.name() + " dk", res[3].array(), gold.f("sa_dk"), 1e-4);
+            Golden.assertMatches(device.name() + " dv", res[4].array(), gold.f("sa_dv"), 1e-4);
         }
     }
 }

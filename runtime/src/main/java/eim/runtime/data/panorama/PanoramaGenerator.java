@@ -95,6 +95,21 @@ public final class PanoramaGenerator {
     }
 
     /**
+     * Image {@code index} of the sequence that cycles through the classes (dunes, forest, mountains,
+     * night city, sea, dunes, ...): image {@code index / classes} of class {@code index % classes}.
+     * Unlabelled stand-in data for tools and tests that want varied scenes (tokenizer training).
+     */
+    public static BufferedImage mixed(int index, int width, int height, long seed) {
+        Scene[] scenes = Scene.values();
+        return render(scenes[index % scenes.length], index / scenes.length, width, height, seed);
+    }
+
+    /** Images {@code from .. from + count - 1} of {@link #mixed(int, int, int, long)}'s sequence. */
+    public static List<BufferedImage> mixed(int from, int count, int width, int height, long seed) {
+        return IntStream.range(from, from + count).mapToObj(i -> mixed(i, width, height, seed)).toList();
+    }
+
+    /**
      * Ground truth for ultra-wide sampling: image {@code index} of every class rendered
      * {@code width} wide (e.g. 8x the training width), stacked top to bottom in label order.
      */

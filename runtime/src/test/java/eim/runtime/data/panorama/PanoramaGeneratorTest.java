@@ -19,6 +19,20 @@ import org.junit.jupiter.api.io.TempDir;
 class PanoramaGeneratorTest {
     private static final int H = 24;
 
+    /** The unlabelled sequence (tokenizer train --synthetic, tokenizer scenes) takes every class in turn. */
+    @Test
+    void mixedCyclesThroughTheClasses() {
+        Scene[] scenes = Scene.values();
+        for (int i = 0; i < 2 * scenes.length + 1; i++) {
+            assertArrayEquals(pixels(PanoramaGenerator.render(scenes[i % scenes.length], i / scenes.length, 40, H, 3)),
+                    pixels(PanoramaGenerator.mixed(i, 40, H, 3)), "image " + i);
+        }
+        java.util.List<BufferedImage> run = PanoramaGenerator.mixed(4, 3, 40, H, 3);
+        assertEquals(3, run.size());
+        assertArrayEquals(pixels(PanoramaGenerator.mixed(5, 40, H, 3)), pixels(run.get(1)));
+        assertFalse(Arrays.equals(pixels(run.get(0)), pixels(run.get(1))), "consecutive images are different classes");
+    }
+
     @Test
     void deterministicPerSeed() {
         for (Scene scene : Scene.values()) {
