@@ -29,6 +29,7 @@ final class ForwardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        eim.tasks.io.OutputPaths.requireWritableFile(out, 0);
         EquivariantGenerator m = GeneratorImport.load(ckpt, !noEma, heads, window);
         Tensor t = SafeTensors.read(tokens).tensors().get("tokens");
         if (t == null || t.shape().length != 3) {

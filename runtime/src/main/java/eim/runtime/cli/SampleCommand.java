@@ -33,9 +33,14 @@ final class SampleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (count <= 0 || steps <= 0 || (length != null && length <= 0)) {
-            throw new IllegalArgumentException("--count, --steps and --length must be > 0");
-        }
+        UsageError.check(count > 0 && steps > 0 && (length == null || length > 0), "--count, --steps and --length must be > 0");
+        UsageError.checkOption("--cfg", () -> Sampler.checkGuidance(cfg));
+        Sampler.Mode mode = switch (sampler) {
+            case "incremental" -> Sampler.Mode.INCREMENTAL;
+            case "full" -> Sampler.Mode.FULL_RECOMPUTE;
+            default -> throw new UsageError("--sampler must be incremental or full, got " + sampler);
+        };
+        eim.tasks.io.OutputPaths.requireWritableFile(out, 0);
         GeneratorCheckpoint.Loaded ck = GeneratorCheckpoint.load(checkpoint);
         EquivariantGenerator m = ck.model(!noEma);
         int len = length != null ? length : m.cfg.seqLen();
@@ -43,11 +48,7 @@ final class SampleCommand implements Callable<Integer> {
         for (int i = 0; i < all.length; i++) {
             all[i] = labels[i / count];
         }
-        Sampler.Mode mode = switch (sampler) {
-            case "incremental" -> Sampler.Mode.INCREMENTAL;
-            case "full" -> Sampler.Mode.FULL_RECOMPUTE;
-            default -> throw new IllegalArgumentException("--sampler must be incremental or full, got " + sampler);
-        };
+        eim.tasks.io.OutputPaths.requireWritableFile(out, 4L * all.length * len * m.cfg.tokenChannels()); // room, now known
         float[] tokens;
         long t0 = System.nanoTime();
         try (Device dev = device.open();

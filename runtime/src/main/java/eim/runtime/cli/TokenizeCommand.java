@@ -51,15 +51,17 @@ public final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        UsageError.check(batch > 0, "--batch must be > 0, got " + batch);
         try (Device dev = device.open();
              Tokenizer tokenizer = TokenizerCheckpoint.loadForInference(checkpoint, dev, !noEma)) {
             TokenizerConfig cfg = tokenizer.config();
             int w = width != null ? width : cfg.resolution(), h = cfg.resolution();
-            int length = cfg.tokensForWidth(w), channels = cfg.embedDim();
+            int length = UsageError.option("--width", () -> cfg.tokensForWidth(w)), channels = cfg.embedDim();
             List<Path> files = new ArrayList<>();
             for (Path p : inputs) {
                 files.addAll(ImageSet.list(p));
             }
+            eim.tasks.io.OutputPaths.requireWritableFile(out, 4L * files.size() * length * channels);
             float scale = noScale ? 1f : cfg.vaeNorm();
             float[] tokens = new float[files.size() * length * channels];
             int plane = 3 * h * w;

@@ -57,6 +57,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        eim.tasks.io.OutputPaths.requireWritableFolder(out, 0);
         TokenDataset ds = TokenDataset.load(data);
         GeneratorCheckpoint.Loaded from = resume == null ? null : GeneratorCheckpoint.load(resume);
         GeneratorConfig cfg = from != null ? from.config() : config(ds);
@@ -64,8 +65,8 @@ final class TrainCommand implements Callable<Integer> {
         if (from == null) {
             model.initialize(seed);
         }
-        TrainOptions opt = new TrainOptions(batch, steps, blr, warmup, schedule, 0f, wd, clip, ema, seed, logEvery,
-                ckptEvery, out);
+        TrainOptions opt = UsageError.options(() -> new TrainOptions(batch, steps, blr, warmup, schedule, 0f, wd, clip, ema,
+                seed, logEvery, ckptEvery, out));
         log.info("generator: {} parameters, {} blocks, width {}, window {}, {} sequences of {} tokens x {} channels",
                 model.params.count(), cfg.depth(), cfg.width(), cfg.window(), ds.size(), ds.length(), ds.channels());
         Files.createDirectories(out);
@@ -80,7 +81,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private GeneratorConfig config(TokenDataset ds) {
-        GeneratorConfig p = GeneratorConfig.preset(preset);
+        GeneratorConfig p = UsageError.option("--preset", () -> GeneratorConfig.preset(preset));
         int nClasses = classes != null ? classes : ds.maxLabel() + 1;
         return new GeneratorConfig(ds.channels(), width != null ? width : p.width(), depth != null ? depth : p.depth(),
                 heads != null ? heads : p.heads(), p.mlpRatio(), buffer != null ? buffer : p.bufferSize(),
