@@ -168,7 +168,7 @@ public final class SafeTensors {
                 }
                 out[i] = x.getAsBigDecimal().longValueExact();
             } catch (ArithmeticException | NumberFormatException e) {
-                throw badHeader(file, where + " has " + key + " " + v + ": " + x + " is not an integer");
+                throw badHeader(file, where + " has " + key + " " + v + ": " + x + " is not a 64-bit integer");
             }
             if (out[i] < 0) {
                 throw badHeader(file, where + " has " + key + " " + v + ": " + x + " is negative");
