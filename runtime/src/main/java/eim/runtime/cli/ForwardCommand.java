@@ -35,6 +35,7 @@ final class ForwardCommand implements Callable<Integer> {
         if (t == null || t.shape().length != 3) {
             throw new IllegalArgumentException(tokens + ": expected a tensor 'tokens' of shape (B, L, C)");
         }
+        t.requireFinite(tokens + ": tensor 'tokens'");
         if (t.dim(0) != labels.length) {
             throw new IllegalArgumentException(tokens + " has " + t.dim(0) + " sequences but " + labels.length + " labels were given");
         }

@@ -46,13 +46,13 @@ public final class Main implements Runnable {
         return cl;
     }
 
-    /** A picocli parameter error in one line naming where help is; the usage too when a command needs a subcommand. */
+    /** A picocli parameter error in one line naming where help is; the usage too when a command was left out. */
     private static int usageError(CommandLine.ParameterException ex, String[] args) {
         CommandLine c = ex.getCommandLine();
         PrintWriter err = c.getErr();
         err.println("error: " + String.valueOf(ex.getMessage()) + " (see '" + c.getCommandSpec().qualifiedName() + " --help')");
-        if (!c.getSubcommands().isEmpty() && (c.getParseResult() == null || !c.getParseResult().hasSubcommand())) {
-            c.usage(err);
+        if (!c.getSubcommands().isEmpty() && String.valueOf(ex.getMessage()).startsWith("missing ")) {
+            c.usage(err); // "eim" or "eim tokenizer" alone (their run() says "missing command"): list the commands
         }
         err.flush();
         return UsageError.EXIT;

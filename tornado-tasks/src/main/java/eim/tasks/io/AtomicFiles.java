@@ -41,7 +41,7 @@ public final class AtomicFiles {
                 long free = Files.getFileStore(dir).getUsableSpace();
                 if (free < bytes) {
                     throw new IOException(target + ": cannot write: it needs " + OutputPaths.size(bytes) + " but only "
-                            + OutputPaths.size(free) + " are free on " + Files.getFileStore(dir) + " (" + dir + ")");
+                            + OutputPaths.size(free) + " are free in " + dir);
                 }
             }
             tmp = Files.createTempFile(dir, "." + absolute.getFileName(), ".tmp");

@@ -78,7 +78,7 @@ public final class OutputPaths {
                 long free = store.getUsableSpace();
                 if (free < bytes + SLACK) {
                     throw new IOException(target + ": cannot write: it needs " + size(bytes) + " but only " + size(free)
-                            + " are free on " + store + " (" + existing + ")");
+                            + " are free in " + existing);
                 }
             }
         } catch (IOException e) {

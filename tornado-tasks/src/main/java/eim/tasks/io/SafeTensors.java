@@ -50,15 +50,15 @@ public final class SafeTensors {
     public static Contents read(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            if (size >= 8) {
-                readFully(ch, lenBuf, 0);
+            ByteBuffer head = ByteBuffer.allocate((int) Math.min(size, 9)).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, head, 0);
+            long headerLen = size >= 8 ? head.getLong(0) : -1;
+            if (!(headerLen > 0 && headerLen <= MAX_HEADER && size >= 9 && head.get(8) == '{')) {
+                rejectTorchCheckpoint(file, head.array(), head.capacity()); // not safetensors: perhaps a .ckpt
             }
-            rejectTorchCheckpoint(file, lenBuf.array(), (int) Math.min(size, 8));
             if (size < 8) {
                 throw new IOException(file + ": not a safetensors file (only " + size + " bytes)");
             }
-            long headerLen = lenBuf.flip().getLong();
             if (headerLen <= 0 || headerLen > MAX_HEADER || 8 + headerLen > size) {
                 throw new IOException(file + ": not a safetensors file (header length " + headerLen
                         + " in a file of " + size + " bytes" + (headerLen > MAX_HEADER ? "; at most " + MAX_HEADER

@@ -70,7 +70,7 @@ class OutputPathsTest {
             Path target = small.resolve("tokens.safetensors");
             // a known size larger than the disk: refused up front, and by AtomicFiles before writing
             String m = fails(() -> OutputPaths.requireWritableFile(target, 1 << 20));
-            assertTrue(m.startsWith(target + ": cannot write: it needs 1.0 MiB but only ") && m.contains(" are free on "), m);
+            assertTrue(m.startsWith(target + ": cannot write: it needs 1.0 MiB but only ") && m.contains(" are free in "), m);
             m = fails(() -> AtomicFiles.write(target, 1 << 20, out -> out.write(new byte[1 << 20])));
             assertTrue(m.startsWith(target + ": cannot write: it needs 1.0 MiB"), m);
             // an unknown size that does not fit: the disk fills mid-write; the old file survives, no temporary is left

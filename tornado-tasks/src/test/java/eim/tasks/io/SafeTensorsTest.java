@@ -44,6 +44,10 @@ class SafeTensorsTest {
         SafeTensors.Contents c = SafeTensors.read(f);
         assertArrayEquals(new float[2], c.get("t").data());
         assertEquals(Map.of("k", "v"), c.metadata());
+        // a header of 0x280 bytes starts the file with 80 02, as a pickle does: still read as safetensors
+        String json = "{\"t\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
+        Path padded = file("padded.safetensors", json + " ".repeat(0x280 - json.length()), 8);
+        assertArrayEquals(new float[2], SafeTensors.read(padded).get("t").data());
     }
 
     @Test
