@@ -47,7 +47,8 @@ public final class Images {
         BufferedImage decoded;
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
             if (in == null) {
-                throw new IOException("cannot decode image " + file + ": cannot open it");
+                throw new IOException("cannot decode image " + file + ": cannot open it"
+                        + (Files.isReadable(file) ? "" : " (permission denied)"));
             }
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
