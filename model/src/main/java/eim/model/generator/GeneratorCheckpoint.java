@@ -1,5 +1,7 @@
 package eim.model.generator;
 
+import eim.model.io.GeneratorShapes;
+import eim.model.io.ShapeReport;
 import eim.tasks.io.SafeTensors;
 import eim.tasks.io.Tensor;
 import java.io.IOException;
@@ -83,18 +85,46 @@ public final class GeneratorCheckpoint {
         if (!Files.isRegularFile(file)) {
             throw new IOException(file + ": no such checkpoint file");
         }
-        SafeTensors.Contents c;
-        try {
-            c = SafeTensors.read(file);
-        } catch (IOException e) {
-            throw new IOException(file + ": not a readable safetensors checkpoint: " + e.getMessage(), e);
-        }
+        SafeTensors.Contents c = SafeTensors.read(file); // its errors name the file
         String kind = c.metadata().get("kind");
         if (!"eim-generator".equals(kind)) {
             throw new IOException(file + ": not a generator checkpoint (metadata kind = " + kind
                     + "; expected eim-generator). For the authors' .ckpt files use 'eim import' first.");
         }
         GeneratorConfig cfg = GeneratorConfig.fromMetadata(c.metadata(), file.toString());
+        requireShapes(cfg, c.tensors(), "model.", file);
+        if (c.tensors().keySet().stream().anyMatch(k -> k.startsWith("model_ema."))) {
+            requireShapes(cfg, c.tensors(), "model_ema.", file);
+        }
         return new Loaded(cfg, c.tensors(), c.metadata(), file);
+    }
+
+    /**
+     * Checks the metadata's sizes against the weights under {@code prefix} before a model of that
+     * config is allocated, so a corrupt or hand-edited config (width 10^9, depth 10^6) fails with one
+     * line naming the first disagreeing tensor instead of running out of memory.
+     */
+    static void requireShapes(GeneratorConfig cfg, Map<String, Tensor> tensors, String prefix, Path file) throws IOException {
+        Map<String, long[]> found = new LinkedHashMap<>();
+        tensors.forEach((k, t) -> {
+            if (k.startsWith(prefix)) {
+                found.put(k.substring(prefix.length()), t.shape());
+            }
+        });
+        // the expected key list grows with depth: bound it by what the file holds before building it
+        if (cfg.depth() > found.size() || cfg.headDepth() > found.size()) {
+            throw new IOException(file + ": the metadata says " + cfg.depth() + " blocks and a " + cfg.headDepth()
+                    + "-block head, but the file holds only " + found.size() + " '" + prefix + "*' tensors");
+        }
+        ShapeReport r = ShapeReport.compare(file.toString(), GeneratorShapes.expected(cfg), found);
+        if (!r.ok()) {
+            String first = !r.mismatched().isEmpty() ? "tensor " + prefix + r.mismatched().get(0)
+                    : !r.missing().isEmpty() ? "no tensor " + prefix + r.missing().get(0)
+                    : "an unexpected tensor " + prefix + r.unexpected().get(0);
+            throw new IOException(file + ": the metadata's config (width " + cfg.width() + ", depth " + cfg.depth()
+                    + ", " + cfg.tokenChannels() + "-channel tokens, " + cfg.numClasses() + " classes, head "
+                    + cfg.headWidth() + "x" + cfg.headDepth() + ") does not match the weights: " + first + " ("
+                    + (r.mismatched().size() + r.missing().size() + r.unexpected().size()) + " differences)");
+        }
     }
 }

@@ -130,9 +130,17 @@ public record GeneratorConfig(int tokenChannels, int width, int depth, int heads
         return m;
     }
 
+    /** The longest training sequence a checkpoint's metadata may claim (sampling may still ask for more). */
+    public static final int MAX_SEQ_LEN = 1 << 20;
+
     /** Reads {@link #toMetadata()} back, naming the missing or malformed field. */
     public static GeneratorConfig fromMetadata(Map<String, String> m, String source) {
         try {
+            // the one size no tensor pins down; it sets sampling's default length, so bound it here
+            if (i(m, "seq_len", source) > MAX_SEQ_LEN) {
+                throw new IllegalArgumentException(source + ": generator config metadata says seq_len " + m.get("seq_len")
+                        + ", more than the " + MAX_SEQ_LEN + " tokens any training run could use: the metadata is corrupt");
+            }
             return new GeneratorConfig(i(m, "token_channels", source), i(m, "width", source), i(m, "depth", source),
                     i(m, "heads", source), i(m, "mlp_ratio", source), i(m, "buffer_size", source),
                     i(m, "window", source), i(m, "shift_range", source), i(m, "num_classes", source),

@@ -91,7 +91,16 @@ final class Pickle {
     private final Hooks hooks;
     private final ArrayList<Object> stack = new ArrayList<>();
     private final Map<Long, Object> memo = new HashMap<>();
+    /** Nesting depth of each container built so far (absent: 0, a leaf); see {@link #MAX_DEPTH}. */
+    private final Map<Object, Integer> depths = new java.util.IdentityHashMap<>();
     private int opcodeAt;
+
+    /**
+     * How deeply containers may nest. Python's own pickler stops near 1000 (its recursion limit) and a
+     * torch state_dict nests a handful of levels; deeper data is refused here so that walking it
+     * (hashing a tuple key, listing tensors, printing) cannot overflow the Java stack.
+     */
+    static final int MAX_DEPTH = 1000;
 
     private Pickle(byte[] data, Hooks hooks) {
         this.in = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
@@ -120,6 +129,8 @@ final class Pickle {
             throw error("the pickle ends inside an opcode's argument (truncated)");
         } catch (PickleException e) {
             throw e;
+        } catch (StackOverflowError e) { // a self-referencing container hashed as a dict key
+            throw error("data that refers to itself too deeply to build");
         } catch (RuntimeException e) { // malformed arguments: bad numbers, wrong kinds, missing items
             throw error("malformed pickle (" + e + ")");
         }
@@ -181,32 +192,45 @@ final class Pickle {
                 Object a = pop();
                 push(tuple(Arrays.asList(a, b, c)));
             }
-            case 'l' -> push(new ArrayList<>(popMark()));
+            case 'l' -> {
+                List<Object> items = popMark();
+                push(nest(new ArrayList<>(items), items));
+            }
             case 'd' -> {
+                List<Object> items = popMark();
                 Map<Object, Object> d = new LinkedHashMap<>();
-                putPairs(d, popMark());
+                nest(d, items);
+                putPairs(d, items);
                 push(d);
             }
-            case 0x91 -> push(Collections.unmodifiableSet(new LinkedHashSet<>(popMark()))); // FROZENSET
+            case 0x91 -> { // FROZENSET
+                List<Object> items = popMark();
+                push(nest(Collections.unmodifiableSet(new LinkedHashSet<>(items)), items));
+            }
             case 'a' -> {
                 Object v = pop();
+                nest(peek(), Collections.singletonList(v));
                 asList(peek()).add(v);
             }
             case 'e' -> {
                 List<Object> items = popMark();
+                nest(peek(), items);
                 asList(peek()).addAll(items);
             }
             case 's' -> {
                 Object v = pop();
                 Object k = pop();
+                nest(peek(), Arrays.asList(k, v));
                 asMap(peek()).put(k, v);
             }
             case 'u' -> {
                 List<Object> items = popMark();
+                nest(peek(), items);
                 putPairs(asMap(peek()), items);
             }
             case 0x90 -> { // ADDITEMS
                 List<Object> items = popMark();
+                nest(peek(), items);
                 asSet(peek()).addAll(items);
             }
             // stack
@@ -238,12 +262,12 @@ final class Pickle {
             case 'R' -> { // REDUCE
                 Object args = pop();
                 Object callable = pop();
-                push(call(callable, asTuple(args, "REDUCE arguments")));
+                push(nest(call(callable, asTuple(args, "REDUCE arguments")), Collections.singletonList(args)));
             }
             case 0x81 -> { // NEWOBJ: cls.__new__(cls, *args)
                 Object args = pop();
                 Object cls = pop();
-                push(call(cls, asTuple(args, "NEWOBJ arguments")));
+                push(nest(call(cls, asTuple(args, "NEWOBJ arguments")), Collections.singletonList(args)));
             }
             case 0x92 -> { // NEWOBJ_EX: keyword arguments are kept with the positional ones
                 Object kwargs = pop();
@@ -251,10 +275,11 @@ final class Pickle {
                 Object cls = pop();
                 List<Object> all = new ArrayList<>(asTuple(args, "NEWOBJ_EX arguments"));
                 all.add(kwargs);
-                push(call(cls, all));
+                push(nest(call(cls, all), all));
             }
             case 'b' -> { // BUILD: obj.__setstate__(state)
                 Object state = pop();
+                nest(peek(), Collections.singletonList(state));
                 build(peek(), state);
             }
             case 'Q' -> push(hooks.persistentLoad(pop())); // BINPERSID
@@ -313,8 +338,29 @@ final class Pickle {
 
     // ------------------------------------------------------------ helpers
 
-    private static List<Object> tuple(List<Object> items) {
-        return Collections.unmodifiableList(new ArrayList<>(items));
+    private List<Object> tuple(List<Object> items) {
+        return nest(Collections.unmodifiableList(new ArrayList<>(items)), items);
+    }
+
+    /**
+     * Records that {@code container} now holds {@code items}: its depth becomes at least one more than
+     * theirs. Refuses data nested deeper than {@link #MAX_DEPTH}. Returns {@code container}.
+     */
+    private <T> T nest(T container, List<?> items) {
+        if (container == null || container instanceof String || container instanceof Number
+                || container instanceof Boolean || container instanceof byte[] || container instanceof Global) {
+            return container;
+        }
+        int d = depths.getOrDefault(container, 0);
+        for (Object item : items) {
+            d = Math.max(d, (item == null ? 0 : depths.getOrDefault(item, 0)) + 1);
+        }
+        if (d > MAX_DEPTH) {
+            throw error("containers nested more than " + MAX_DEPTH + " levels deep (a torch checkpoint nests a few): "
+                    + "refusing the pickle");
+        }
+        depths.put(container, d);
+        return container;
     }
 
     private void putPairs(Map<Object, Object> d, List<Object> items) {

@@ -134,9 +134,9 @@ public record TokenFile(float[] tokens, int count, int length, int channels, int
 
     /** Writes the file atomically; refuses tokens or views holding NaN or infinity (nothing is written). */
     public void write(Path file) throws IOException {
-        requireFinite(tokens, TOKENS, file.toString());
+        Tensor.requireFinite(tokens, new long[] {count, length, channels}, file + ": tensor '" + TOKENS + "'");
         if (views != null) {
-            requireFinite(views, VIEWS, file.toString());
+            Tensor.requireFinite(views, new long[] {count, viewCount, length, channels}, file + ": tensor '" + VIEWS + "'");
         }
         Map<String, Tensor> t = new LinkedHashMap<>();
         t.put(TOKENS, Tensor.of(tokens, count, length, channels));
@@ -182,7 +182,7 @@ public record TokenFile(float[] tokens, int count, int length, int channels, int
                     + (t.isInt() ? "an integer tensor " : "shape ") + t.shapeString());
         }
         int n = t.dim(0), l = t.dim(1), ch = t.dim(2);
-        requireFinite(t.floats(), TOKENS, file.toString(), IOException::new);
+        requireFinite(t.floats(), t.shape(), file, TOKENS);
 
         int[] labels = null;
         Tensor lt = c.tensors().get(LABELS);
@@ -213,7 +213,7 @@ public record TokenFile(float[] tokens, int count, int length, int channels, int
             }
             views = vt.floats();
             viewCount = vt.dim(1);
-            requireFinite(views, VIEWS, file.toString(), IOException::new);
+            requireFinite(views, vt.shape(), file, VIEWS);
         }
 
         Float vaeNorm = null;
@@ -271,20 +271,12 @@ public record TokenFile(float[] tokens, int count, int length, int channels, int
                 || key.startsWith(META_TOKENIZER);
     }
 
-    private interface Failure<E extends Exception> {
-        E make(String message);
-    }
-
-    private static void requireFinite(float[] v, String what, String file) {
-        requireFinite(v, what, file, IllegalArgumentException::new);
-    }
-
-    private static <E extends Exception> void requireFinite(float[] v, String what, String file, Failure<E> fail) throws E {
-        for (int i = 0; i < v.length; i++) {
-            if (!Float.isFinite(v[i])) {
-                throw fail.make(file + ": '" + what + "' holds " + v[i] + " at element " + i
-                        + "; a token file must hold finite numbers only");
-            }
+    /** Tensor.requireFinite's one-line message, as the IOException of a bad file. */
+    private static void requireFinite(float[] values, long[] shape, Path file, String tensor) throws IOException {
+        try {
+            Tensor.requireFinite(values, shape, file + ": tensor '" + tensor + "'");
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage());
         }
     }
 

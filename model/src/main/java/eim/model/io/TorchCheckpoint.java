@@ -54,7 +54,7 @@ public final class TorchCheckpoint implements AutoCloseable {
     /** Opens {@code file} and reads its pickle; storages stay on disk until loaded. */
     public static TorchCheckpoint open(Path file) throws IOException {
         if (!java.nio.file.Files.isRegularFile(file)) {
-            throw new java.nio.file.NoSuchFileException(file + ": no such file");
+            throw new java.nio.file.NoSuchFileException(file.toString(), null, "no such file");
         }
         checkSignature(file);
         ZipFile zip;

@@ -71,4 +71,57 @@ class PickleTest {
         e = assertThrows(Pickle.PickleException.class, () -> load(0x80, 2, 'h', 7, '.'));
         assertEquals("memo key 7 was never stored at byte 2", e.getMessage());
     }
+
+    /** {@code n} empty lists nested by APPEND: [[[...]]], {@code n} levels deep. */
+    static byte[] nestedLists(int n) {
+        byte[] b = new byte[3 + n + (n - 1) + 1];
+        int i = 0;
+        b[i++] = (byte) 0x80;
+        b[i++] = 2;
+        for (int k = 0; k < n; k++) {
+            b[i++] = ']';
+        }
+        for (int k = 0; k < n - 1; k++) {
+            b[i++] = 'a';
+        }
+        b[i++] = '.';
+        return java.util.Arrays.copyOf(b, i);
+    }
+
+    /** {@code n} nested 1-tuples ((((None,),),),) built with TUPLE1, {@code n} levels deep. */
+    static byte[] nestedTuples(int n) {
+        byte[] b = new byte[2 + 1 + n + 1];
+        int i = 0;
+        b[i++] = (byte) 0x80;
+        b[i++] = 2;
+        b[i++] = 'N';
+        for (int k = 0; k < n; k++) {
+            b[i++] = (byte) 0x85;
+        }
+        b[i++] = '.';
+        return b;
+    }
+
+    @Test
+    void deeplyNestedDataIsRefusedNotAStackOverflow() {
+        // as deep as Python pickles at all: accepted, and hashing/printing it stays within the stack
+        Object ok = Pickle.load(nestedTuples(Pickle.MAX_DEPTH), NO_TORCH);
+        ok.hashCode(); // recursive: would overflow the stack if the limit were far too high
+        assertEquals(Pickle.MAX_DEPTH, String.valueOf(ok).chars().filter(c -> c == '[').count());
+        for (byte[] deep : new byte[][] {nestedTuples(200_000), nestedLists(200_000), nestedTuples(Pickle.MAX_DEPTH + 1)}) {
+            Pickle.PickleException e = assertThrows(Pickle.PickleException.class, () -> Pickle.load(deep, NO_TORCH));
+            assertTrue(e.getMessage().startsWith("containers nested more than 1000 levels deep"), e.getMessage());
+        }
+        // a deep tuple used as a dict key is refused before it is hashed
+        byte[] t = nestedTuples(5000);
+        byte[] keyed = new byte[t.length + 3];
+        keyed[0] = (byte) 0x80;
+        keyed[1] = 2;
+        keyed[2] = '}';
+        System.arraycopy(t, 2, keyed, 3, t.length - 3);
+        keyed[t.length] = 'N';
+        keyed[t.length + 1] = 's';
+        keyed[t.length + 2] = '.';
+        assertThrows(Pickle.PickleException.class, () -> Pickle.load(keyed, NO_TORCH));
+    }
 }

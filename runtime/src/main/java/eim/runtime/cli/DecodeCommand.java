@@ -59,7 +59,12 @@ public final class DecodeCommand implements Callable<Integer> {
                         + "'s, " + cfg.vaeNorm());
             }
             if (index != null && (index < 0 || index >= tf.count())) {
-                throw new IllegalArgumentException("--index " + index + " is outside the " + tf.count() + " items of " + tokens);
+                throw new UsageError("--index " + index + " is outside the " + tf.count() + " items of " + tokens);
+            }
+            if (concat || index != null || tf.count() == 1) {
+                eim.tasks.io.OutputPaths.requireWritableFile(out, 0);
+            } else {
+                eim.tasks.io.OutputPaths.requireWritableFolder(out, 0);
             }
             List<float[]> sequences = new ArrayList<>();
             List<Path> files = new ArrayList<>();

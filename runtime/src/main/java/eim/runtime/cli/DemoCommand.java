@@ -25,6 +25,8 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        UsageError.check(minutes > 0 && Double.isFinite(minutes), "--minutes must be a finite number > 0, got " + minutes);
+        eim.tasks.io.OutputPaths.requireWritableFolder(out.path, 0);
         DemoConfig base = toy ? DemoConfig.toy() : DemoConfig.standard();
         new DemoPipeline(base.withOut(out.path).withRun(device.name, seed.value, minutes, retrain)).run(); // logs the report's path
         return 0;

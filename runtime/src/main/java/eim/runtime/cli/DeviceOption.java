@@ -12,8 +12,11 @@ public final class DeviceOption {
                     + "(default: ${DEFAULT-VALUE})")
     String name;
 
-    /** Opens the named device; an unknown or unavailable name fails with a message listing the valid ones. */
+    /**
+     * Opens the named device. An unknown name is a usage error (exit 2) listing the valid ones; a
+     * known device that cannot start (no TornadoVM, no driver) is a runtime failure (exit 1).
+     */
     Device open() {
-        return Devices.open(name);
+        return UsageError.option("--device", () -> Devices.open(name));
     }
 }

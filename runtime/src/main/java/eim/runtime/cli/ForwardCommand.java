@@ -26,6 +26,7 @@ final class ForwardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        eim.tasks.io.OutputPaths.requireWritableFile(out, 0);
         EquivariantGenerator m = checkpoint.load().model();
         TokenFile t = TokenFile.read(tokens);
         if (t.count() != labels.length) {

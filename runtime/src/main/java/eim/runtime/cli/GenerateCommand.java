@@ -80,15 +80,25 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (count <= 0 || batch <= 0) {
-            throw new IllegalArgumentException("--count and --batch must be > 0");
-        }
+        UsageError.check(count > 0 && batch > 0 && steps > 0, "--count, --batch and --steps must be > 0");
+        UsageError.check(width == null || width >= 2, "--width must be at least 2 tokens, got " + width);
+        UsageError.checkOption("--cfg", () -> Sampler.checkGuidance(cfg));
         Sampler.Mode mode = switch (sampler) {
             case "incremental" -> Sampler.Mode.INCREMENTAL;
             case "full" -> Sampler.Mode.FULL_RECOMPUTE;
-            default -> throw new IllegalArgumentException("--sampler must be incremental or full, got " + sampler);
+            default -> throw new UsageError("--sampler must be incremental or full, got " + sampler);
         };
-        Sampler.Schedule schedule = Sampler.Schedule.parse(cfgSchedule);
+        Sampler.Schedule schedule = UsageError.option("--cfg-schedule", () -> Sampler.Schedule.parse(cfgSchedule));
+        if (models.random != null) {
+            int made = UsageError.option("--generator-preset", () -> GeneratorConfig.preset(models.random.generatorPreset))
+                    .tokenChannels();
+            int decoded = UsageError.option("--tokenizer-preset", () -> TokenizerConfig.preset(models.random.tokenizerPreset))
+                    .embedDim();
+            UsageError.check(made == decoded, "--generator-preset " + models.random.generatorPreset + " makes " + made
+                    + "-channel tokens but --tokenizer-preset " + models.random.tokenizerPreset + " decodes " + decoded
+                    + "-channel tokens");
+        }
+        eim.tasks.io.OutputPaths.requireWritableFolder(out.path, 0);
         long t0 = System.nanoTime();
         GeneratorImport.Opened opened = loadGenerator();
         EquivariantGenerator generator = opened.model();

@@ -34,6 +34,7 @@ final class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        eim.tasks.io.OutputPaths.requireWritableFile(out, 0); // the size is checked when writing starts
         long t0 = System.nanoTime();
         Kind k = kind != null ? kind : detect(in);
         if (k == Kind.generator) {
@@ -71,8 +72,8 @@ final class ImportCommand implements Callable<Integer> {
     private static void rejectOptions(String kind, Object... values) {
         for (Object v : values) {
             if (v != null) {
-                throw new IllegalArgumentException("an option for " + kind + " checkpoints was given, but the input is not one "
-                        + "(--heads/--window are for generators; --preset/--resolution/--groups for tokenizers)");
+                throw new UsageError("an option for " + kind + " checkpoints was given, but the input is not one "
+                        + "(--heads/--window are for generators; --preset/--resolution/--groups/--vae-norm for tokenizers)");
             }
         }
     }

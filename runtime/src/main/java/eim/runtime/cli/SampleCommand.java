@@ -39,15 +39,15 @@ final class SampleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (count <= 0 || steps <= 0 || (length != null && length <= 0)) {
-            throw new IllegalArgumentException("--count, --steps and --length must be > 0");
-        }
-        Sampler.Schedule schedule = Sampler.Schedule.parse(cfgSchedule);
+        UsageError.check(count > 0 && steps > 0 && (length == null || length > 0), "--count, --steps and --length must be > 0");
+        UsageError.checkOption("--cfg", () -> Sampler.checkGuidance(cfg));
+        Sampler.Schedule schedule = UsageError.option("--cfg-schedule", () -> Sampler.Schedule.parse(cfgSchedule));
         Sampler.Mode mode = switch (sampler) {
             case "incremental" -> Sampler.Mode.INCREMENTAL;
             case "full" -> Sampler.Mode.FULL_RECOMPUTE;
-            default -> throw new IllegalArgumentException("--sampler must be incremental or full, got " + sampler);
+            default -> throw new UsageError("--sampler must be incremental or full, got " + sampler);
         };
+        eim.tasks.io.OutputPaths.requireWritableFile(out, 0);
         GeneratorImport.Opened g = checkpoint.load();
         var m = g.model();
         int len = length != null ? length : m.cfg.seqLen();
@@ -55,6 +55,7 @@ final class SampleCommand implements Callable<Integer> {
         for (int i = 0; i < all.length; i++) {
             all[i] = labels[i / count];
         }
+        eim.tasks.io.OutputPaths.requireWritableFile(out, 4L * all.length * len * m.cfg.tokenChannels()); // room, now known
         float[] tokens;
         long t0 = System.nanoTime();
         try (Device dev = device.open();

@@ -66,13 +66,18 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try {
-            Tokenization.Settings check = new Tokenization.Settings(1, 1, crops, cropMargin, seed, batch); // options first
+            // options first
+            UsageError.check(batch > 0, "--batch must be > 0, got " + batch);
+            Tokenization.Settings check = UsageError.options(() -> new Tokenization.Settings(1, 1, crops, cropMargin, seed, batch));
             Inputs in = inputs();
+            eim.tasks.io.OutputPaths.requireWritableFile(out, 0);
             try (Device dev = device.open();
                  Tokenizer tokenizer = checkpoint.load(dev)) {
                 TokenizerConfig cfg = tokenizer.config();
                 int w = width != null ? width : cfg.resolution();
-                cfg.tokensForWidth(w);
+                int length = UsageError.option("--width", () -> cfg.tokensForWidth(w));
+                eim.tasks.io.OutputPaths.requireWritableFile(out,
+                        4L * in.files.size() * length * cfg.embedDim() * (1 + 2L * check.crops())); // room, now known
                 float scale = noScale ? 1f : cfg.vaeNorm();
                 Tokenization.Settings s = new Tokenization.Settings(cfg.resolution(), w, check.crops(), check.margin(),
                         seed, batch);
@@ -126,7 +131,7 @@ public final class TokenizeCommand implements Callable<Integer> {
         List<Path> files = new ArrayList<>();
         for (Path p : inputs) {
             if (ImageFolderDataset.isClassLayout(p)) {
-                throw new IllegalArgumentException(p + " holds class sub-folders: give it alone (its sub-folders are the "
+                throw new UsageError(p + " holds class sub-folders: give it alone (its sub-folders are the "
                         + "classes), not with other inputs");
             }
             files.addAll(ImageSet.list(p));

@@ -34,7 +34,7 @@ public final class TokenizerCommand implements Runnable {
 
     /** Runs the tokenizer tools on their own (the eim Main command registers this class too). */
     public static void main(String[] args) {
-        System.exit(new CommandLine(new TokenizerCommand()).execute(args));
+        System.exit(Main.configure(new CommandLine(new TokenizerCommand())).execute(args));
     }
 
     @Override
@@ -42,10 +42,10 @@ public final class TokenizerCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: train, tokenize, decode or scenes");
     }
 
-    /** Prints "error: ..." for the user's mistakes (bad files, mismatched checkpoints) instead of a stack trace. */
+    /** Prints "error: ..." for the user's mistakes instead of a stack trace; exit 2 for usage errors, else 1. */
     static int fail(Exception e) {
-        System.err.println("error: " + e.getMessage());
-        return 1;
+        System.err.println("error: " + Main.describe(e));
+        return UsageError.exitCode(e);
     }
 
     @Command(name = "train", mixinStandardHelpOptions = true,
@@ -103,11 +103,13 @@ public final class TokenizerCommand implements Runnable {
         @Override
         public Integer call() {
             try (Device dev = device.open()) {
+                TrainOptions opts = UsageError.options(() -> new TrainOptions(batch, steps, lr, warmup, decayEvery, decay,
+                        0.5f, 0.9f, ema, clip, klWeight, l2Mix, learnLogvar, !noNoise, seed.value, evalEvery, checkpointEvery));
+                eim.tasks.io.OutputPaths.requireWritableFile(out, 0);
                 boolean resuming = resume && Files.exists(out);
-                TokenizerConfig cfg = resuming ? TokenizerCheckpoint.config(out) : TokenizerConfig.preset(preset);
+                TokenizerConfig cfg = resuming ? TokenizerCheckpoint.config(out)
+                        : UsageError.option("--preset", () -> TokenizerConfig.preset(preset));
                 ImageSet[] sets = images(cfg.resolution());
-                TrainOptions opts = new TrainOptions(batch, steps, lr, warmup, decayEvery, decay, 0.5f, 0.9f, ema, clip,
-                        klWeight, l2Mix, learnLogvar, !noNoise, seed.value, evalEvery, checkpointEvery);
                 try (TokenizerTrainer trainer = resuming ? TokenizerTrainer.resume(out, dev, opts)
                         : new TokenizerTrainer(cfg, dev, opts);
                      Progress bar = Progress.start("train", steps, "step")) {
@@ -149,7 +151,7 @@ public final class TokenizerCommand implements Runnable {
                         new ImageSet(PanoramaGenerator.mixed(synthetic, held, w, resolution, seed.value), resolution)};
             }
             if (data == null) {
-                throw new IllegalArgumentException("give --data FOLDER (images) or --synthetic N");
+                throw new UsageError("give --data FOLDER (images) or --synthetic N");
             }
             List<Path> files = ImageSet.list(data);
             int held = holdout != null ? holdout : Math.max(1, files.size() / 10);
@@ -159,12 +161,11 @@ public final class TokenizerCommand implements Runnable {
             }
             ImageSet[] sets = {ImageSet.load(files.subList(0, files.size() - held), resolution),
                     ImageSet.load(files.subList(files.size() - held, files.size()), resolution)};
-            for (ImageSet s : sets) {
-                List<String> skipped = s.preload();
-                if (!skipped.isEmpty()) {
-                    System.err.printf("warning: skipping %d unreadable images: %s%n", skipped.size(), skipped);
-                }
+            List<String> skipped = sets[0].preload();
+            if (!skipped.isEmpty()) {
+                System.err.printf("warning: skipping %d unreadable images: %s%n", skipped.size(), skipped);
             }
+            sets[1].preloadAll("held-out images"); // a skipped one would change what the PSNR measures
             return sets;
         }
     }
@@ -182,7 +183,9 @@ public final class TokenizerCommand implements Runnable {
 
         @Override
         public Integer call() {
+            UsageError.check(count > 0 && width > 0 && height > 0, "--count, --width and --height must be > 0");
             try {
+                eim.tasks.io.OutputPaths.requireWritableFolder(out.path, 0);
                 for (int i = first; i < first + count; i++) {
                     Images.writePng(out.path.resolve(String.format("scene_%04d.png", i)),
                             PanoramaGenerator.mixed(i, width, height, seed.value));

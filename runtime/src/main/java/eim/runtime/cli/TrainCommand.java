@@ -69,6 +69,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        eim.tasks.io.OutputPaths.requireWritableFolder(out, 0);
         TokenDataset ds = TokenDataset.load(data, classes);
         if (posteriorStd != null) {
             ds = ds.withPosteriorStd(posteriorStd);
@@ -79,8 +80,8 @@ final class TrainCommand implements Callable<Integer> {
         if (from == null) {
             model.initialize(seed.value);
         }
-        TrainOptions opt = new TrainOptions(batch, steps, blr, warmup, schedule, 0f, wd, clip, ema, seed.value, logEvery,
-                ckptEvery, out);
+        TrainOptions opt = UsageError.options(() -> new TrainOptions(batch, steps, blr, warmup, schedule, 0f, wd, clip, ema,
+                seed.value, logEvery, ckptEvery, out));
         log.info("generator: {} parameters, {} blocks, width {}, window {}; data: {}", model.params.count(), cfg.depth(),
                 cfg.width(), cfg.window(), ds.describe());
         Files.createDirectories(out);
@@ -95,7 +96,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private GeneratorConfig config(TokenDataset ds) {
-        GeneratorConfig p = GeneratorConfig.preset(preset);
+        GeneratorConfig p = UsageError.option("--preset", () -> GeneratorConfig.preset(preset));
         int nClasses = ds.numClasses();
         return new GeneratorConfig(ds.channels(), width != null ? width : p.width(), depth != null ? depth : p.depth(),
                 heads != null ? heads : p.heads(), p.mlpRatio(), buffer != null ? buffer : p.bufferSize(),

@@ -83,6 +83,11 @@ public final class DataLoader {
         return unreadable.keySet().stream().map(dataset::describe).toList();
     }
 
+    /** Why each skipped image failed (the decoder's messages, which name the file), in index order. */
+    public List<String> skippedReasons() {
+        return List.copyOf(unreadable.values());
+    }
+
     /** Random crop (and flip) of image {@code index}; empty when the image is unreadable. */
     public Optional<Sample> trainSample(int index, RandomGenerator rng) {
         return resized(index).map(img -> new Sample(ImageTensor.fromImage(transform.train(img, rng)), dataset.label(index)));

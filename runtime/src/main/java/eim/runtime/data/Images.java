@@ -6,6 +6,12 @@ import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBuffer;
+import java.awt.image.Raster;
+import eim.tasks.io.Tensor;
+import java.util.Iterator;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,26 +27,85 @@ public final class Images {
     private Images() {}
 
     /**
+     * The largest image {@link #read} decodes: 64 Mpixel (8192 x 8192), 256 MiB as INT_RGB. Larger
+     * files are refused from their header, before any pixel is decoded.
+     */
+    public static final long MAX_PIXELS = 64L << 20;
+
+    /**
      * Decodes a JPEG/PNG (anything javax.imageio reads) to INT_RGB. Transparent pixels are composited
-     * over black.
+     * over black. The size is read from the header first: images over {@link #MAX_PIXELS} are refused
+     * before decoding. Images with floating-point samples (a float TIFF) must hold only finite values.
      *
-     * @throws IOException naming the file when it cannot be read or decoded
+     * @throws IOException naming the file when it cannot be read or decoded, is too large, or holds NaN/Inf
      */
     public static BufferedImage read(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("cannot decode image " + file + ": " + (Files.exists(file) ? "not a regular file"
+                    : "file does not exist"));
+        }
         BufferedImage decoded;
-        try {
-            decoded = ImageIO.read(file.toFile());
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            if (in == null) {
+                throw new IOException("cannot decode image " + file + ": cannot open it"
+                        + (Files.isReadable(file) ? "" : " (permission denied)"));
+            }
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new IOException("cannot decode image " + file + ": no javax.imageio reader recognises its format"
+                        + " (expected JPEG or PNG)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long w = reader.getWidth(0), h = reader.getHeight(0);
+                if (w * h > MAX_PIXELS) {
+                    throw new IOException(file + ": image of " + w + " x " + h + " pixels (" + (w * h + (1 << 19)) / (1 << 20)
+                            + " Mpixel) is over the " + (MAX_PIXELS >> 20) + " Mpixel limit: scale it down first");
+                }
+                decoded = reader.read(0, reader.getDefaultReadParam());
+            } finally {
+                reader.dispose();
+            }
         } catch (IOException e) {
+            if (e.getMessage() != null && (e.getMessage().startsWith("cannot decode image " + file)
+                    || e.getMessage().startsWith(file + ": "))) {
+                throw e;
+            }
             throw new IOException("cannot decode image " + file + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             // Some decoders throw unchecked exceptions on truncated or malformed data.
             throw new IOException("cannot decode image " + file + ": " + e, e);
         }
         if (decoded == null) {
-            throw new IOException("cannot decode image " + file + ": no javax.imageio reader recognises its format"
-                    + (Files.exists(file) ? " (expected JPEG or PNG)" : " (file does not exist)"));
+            throw new IOException("cannot decode image " + file + ": the reader returned no image");
         }
+        requireFiniteSamples(decoded, file);
         return toRgb(decoded);
+    }
+
+    /** Float and double rasters (float TIFFs) may hold NaN or infinities, which would silently become black pixels. */
+    private static void requireFiniteSamples(BufferedImage image, Path file) throws IOException {
+        Raster r = image.getRaster();
+        int type = r.getDataBuffer().getDataType();
+        if (type != DataBuffer.TYPE_FLOAT && type != DataBuffer.TYPE_DOUBLE) {
+            return;
+        }
+        int w = r.getWidth(), h = r.getHeight(), bands = r.getNumBands();
+        float[] row = new float[w * bands];
+        for (int y = 0; y < h; y++) {
+            r.getPixels(r.getMinX(), r.getMinY() + y, w, 1, row);
+            for (int i = 0; i < row.length; i++) {
+                if (!Float.isFinite(row[i])) {
+                    try {
+                        Tensor.requireFinite(row, new long[] {w, bands}, file + " (row " + y + " of a " + w + "x" + h
+                                + " float image, index [x, channel])");
+                    } catch (IllegalArgumentException e) {
+                        throw new IOException(e.getMessage(), e);
+                    }
+                }
+            }
+        }
     }
 
     /** {@code image} itself when already INT_RGB, else a converted copy. */

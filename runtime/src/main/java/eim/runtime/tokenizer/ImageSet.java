@@ -92,6 +92,25 @@ public final class ImageSet {
         return loader.skippedNames();
     }
 
+    /**
+     * Decodes every image now and fails unless all of them are readable, naming the first unreadable
+     * file and why. For held-out images: skipping one would silently change what is evaluated.
+     *
+     * @param what the set, for the message ("held-out images")
+     */
+    public void preloadAll(String what) throws IOException {
+        try {
+            loader.preload();
+        } catch (IllegalStateException e) {
+            // none readable: reported below, with the first file's reason
+        }
+        List<String> reasons = loader.skippedReasons();
+        if (!reasons.isEmpty()) {
+            throw new IOException(what + " must all be readable, but " + reasons.size() + " of "
+                    + loader.dataset().size() + " are not: " + reasons.get(0));
+        }
+    }
+
     /** Images, unreadable ones found so far excluded. */
     public int size() {
         return loader.dataset().size() - loader.skippedCount();

@@ -2,6 +2,7 @@ package eim.runtime.tokenizer;
 
 import eim.model.tokenizer.Tokenizer;
 import eim.model.tokenizer.TokenizerConfig;
+import eim.model.tokenizer.TokenizerImport;
 import eim.runtime.train.AdamW;
 import eim.tasks.Device;
 import eim.tasks.io.SafeTensors;
@@ -43,7 +44,7 @@ public final class TokenizerCheckpoint {
 
     /** The config stored in {@code file}, with a clear error when it is not a tokenizer checkpoint. */
     public static TokenizerConfig config(Path file) throws IOException {
-        return TokenizerConfig.fromMetadata(read(file).metadata(), file.toString());
+        return checkedConfig(read(file), file);
     }
 
     /**
@@ -52,7 +53,7 @@ public final class TokenizerCheckpoint {
      */
     public static Tokenizer loadForInference(Path file, Device device, boolean useEma) throws IOException {
         SafeTensors.Contents c = read(file);
-        TokenizerConfig cfg = TokenizerConfig.fromMetadata(c.metadata(), file.toString());
+        TokenizerConfig cfg = checkedConfig(c, file);
         Tokenizer t = new Tokenizer(cfg, device, 0);
         boolean hasEma = c.tensors().keySet().stream().anyMatch(k -> k.startsWith(EMA));
         Map<String, Tensor> weights = useEma && hasEma ? strip(c.tensors(), EMA) : c.tensors();
@@ -80,7 +81,7 @@ public final class TokenizerCheckpoint {
     /** Loads the weights into {@code model}; returns the rest, for resuming. */
     static TrainingState loadInto(Path file, Tokenizer model) throws IOException {
         SafeTensors.Contents c = read(file);
-        TokenizerConfig cfg = TokenizerConfig.fromMetadata(c.metadata(), file.toString());
+        TokenizerConfig cfg = checkedConfig(c, file);
         if (!cfg.equals(model.config())) {
             throw new IllegalArgumentException(file + ": checkpoint config " + cfg.toMetadata()
                     + " does not match the requested " + model.config().toMetadata());
@@ -107,6 +108,35 @@ public final class TokenizerCheckpoint {
             throw new IllegalArgumentException(file + ": checkpoint metadata lacks '" + key + "' (not a training checkpoint)");
         }
         return Long.parseLong(v.trim());
+    }
+
+    /**
+     * The metadata's config, checked against the sizes the weights imply before any model of it is
+     * allocated: a corrupt or hand-edited config (ch 10^6, resolution 10^5) fails with one line
+     * instead of running out of memory.
+     */
+    private static TokenizerConfig checkedConfig(SafeTensors.Contents c, Path file) throws IOException {
+        TokenizerConfig cfg = TokenizerConfig.fromMetadata(c.metadata(), file.toString());
+        Map<String, long[]> weights = new LinkedHashMap<>();
+        c.tensors().forEach((k, t) -> {
+            if (!k.startsWith(EMA) && !k.startsWith(ADAM_M) && !k.startsWith(ADAM_V) && !k.equals(LOGVAR)) {
+                weights.put(k, t.shape());
+            }
+        });
+        TokenizerConfig implied;
+        try {
+            implied = TokenizerImport.infer(weights, file.toString(),
+                    new TokenizerImport.Options(null, null, cfg.groups(), cfg.vaeNorm()));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        if (implied.resolution() != cfg.resolution() || implied.inChannels() != cfg.inChannels() || implied.ch() != cfg.ch()
+                || !java.util.Arrays.equals(implied.chMult(), cfg.chMult()) || implied.numResBlocks() != cfg.numResBlocks()
+                || implied.zChannels() != cfg.zChannels() || implied.embedDim() != cfg.embedDim()) {
+            throw new IOException(file + ": the metadata's config (" + TokenizerImport.describe(cfg)
+                    + ") does not match the weights, which imply " + TokenizerImport.describe(implied));
+        }
+        return cfg;
     }
 
     private static SafeTensors.Contents read(Path file) throws IOException {

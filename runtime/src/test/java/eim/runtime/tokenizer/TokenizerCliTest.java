@@ -146,11 +146,11 @@ class TokenizerCliTest {
         // a class folder among other inputs is ambiguous
         Run mixed = eim("tokenize", "--checkpoint", ckpt.toString(), "--out", dir.resolve("m.safetensors").toString(),
                 data.toString(), data.resolve("a-sea").toString());
-        assertEquals(1, mixed.code());
+        assertEquals(2, mixed.code(), "a usage error");
         assertTrue(mixed.err().contains("holds class sub-folders: give it alone"), mixed.err());
         Run badCrops = eim("tokenize", "--checkpoint", ckpt.toString(), "--out", dir.resolve("m.safetensors").toString(),
                 "--crops", "-1", data.toString());
-        assertEquals(1, badCrops.code());
+        assertEquals(2, badCrops.code(), "a usage error");
         assertTrue(badCrops.err().contains("--crops must be >= 0"), badCrops.err());
         assertFalse(Files.exists(dir.resolve("m.safetensors")));
     }

@@ -40,18 +40,29 @@ public final class SafeTensors {
 
     private SafeTensors() {}
 
+    /**
+     * Reads every tensor. The header is checked before anything is allocated: its length, that it is
+     * a JSON object whose entries each have a string dtype, a shape of non-negative integers and two
+     * integer data offsets inside the file matching the shape's size, and string metadata. A
+     * PyTorch checkpoint given by mistake is named as one. Every failure is an IOException naming the
+     * file and the bad field.
+     */
     public static Contents read(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
+            ByteBuffer head = ByteBuffer.allocate((int) Math.min(size, 9)).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, head, 0);
+            long headerLen = size >= 8 ? head.getLong(0) : -1;
+            if (!(headerLen > 0 && headerLen <= MAX_HEADER && size >= 9 && head.get(8) == '{')) {
+                rejectTorchCheckpoint(file, head.array(), head.capacity()); // not safetensors: perhaps a .ckpt
+            }
             if (size < 8) {
                 throw new IOException(file + ": not a safetensors file (only " + size + " bytes)");
             }
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lenBuf, 0);
-            long headerLen = lenBuf.flip().getLong();
             if (headerLen <= 0 || headerLen > MAX_HEADER || 8 + headerLen > size) {
                 throw new IOException(file + ": not a safetensors file (header length " + headerLen
-                        + " in a file of " + size + " bytes)");
+                        + " in a file of " + size + " bytes" + (headerLen > MAX_HEADER ? "; at most " + MAX_HEADER
+                        + " is read" : "") + ")");
             }
             ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
             readFully(ch, hb, 8);
@@ -62,48 +73,140 @@ public final class SafeTensors {
                 throw new IOException(file + ": safetensors header is not a JSON object: " + e.getMessage());
             }
             long dataStart = 8 + headerLen;
-            Map<String, Tensor> tensors = new LinkedHashMap<>();
             Map<String, String> meta = new TreeMap<>();
-            // file order = order of data offsets
-            var entries = new java.util.ArrayList<Map.Entry<String, JsonElement>>(header.entrySet());
-            entries.removeIf(e -> {
-                if (e.getKey().equals("__metadata__")) {
-                    for (var m : e.getValue().getAsJsonObject().entrySet()) {
-                        meta.put(m.getKey(), m.getValue().getAsString());
-                    }
-                    return true;
-                }
-                return false;
-            });
-            entries.sort(java.util.Comparator.comparingLong(
-                    e -> e.getValue().getAsJsonObject().getAsJsonArray("data_offsets").get(0).getAsLong()));
-            for (var e : entries) {
-                String name = e.getKey();
-                JsonObject d = e.getValue().getAsJsonObject();
-                String dtype = d.get("dtype").getAsString();
-                var sh = d.getAsJsonArray("shape");
-                long[] shape = new long[sh.size()];
-                for (int i = 0; i < shape.length; i++) {
-                    shape[i] = sh.get(i).getAsLong();
-                }
-                long begin = d.getAsJsonArray("data_offsets").get(0).getAsLong();
-                long end = d.getAsJsonArray("data_offsets").get(1).getAsLong();
-                long n = Tensor.numel(shape);
-                int width = width(dtype, file, name);
-                if (end - begin != n * width || dataStart + end > size || begin < 0) {
-                    throw new IOException(file + ": tensor '" + name + "' (" + dtype + " " + java.util.Arrays.toString(shape)
-                            + ") needs " + n * width + " bytes at [" + begin + ", " + end + ") but the file has "
-                            + (size - dataStart) + " data bytes");
-                }
-                if (n > Integer.MAX_VALUE) {
-                    throw new IOException(file + ": tensor '" + name + "' has " + n + " elements, more than one array holds");
-                }
-                ByteBuffer buf = ByteBuffer.allocate((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
-                readFully(ch, buf, dataStart + begin);
+            java.util.List<Entry> entries = entries(header, file, size - dataStart, meta);
+            entries.sort(java.util.Comparator.comparingLong(Entry::begin)); // file order
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            for (Entry e : entries) {
+                ByteBuffer buf = ByteBuffer.allocate((int) (e.end() - e.begin())).order(ByteOrder.LITTLE_ENDIAN);
+                readFully(ch, buf, dataStart + e.begin());
                 buf.flip();
-                tensors.put(name, decode(dtype, buf, (int) n, shape));
+                try {
+                    tensors.put(e.name(), decode(e.dtype(), buf, (int) Tensor.numel(e.shape()), e.shape()));
+                } catch (ArithmeticException x) {
+                    throw new IOException(file + ": tensor '" + e.name() + "' (" + e.dtype()
+                            + ") holds a value outside the 32-bit integer range");
+                }
             }
             return new Contents(tensors, meta);
+        }
+    }
+
+    /** One tensor's header entry, checked. */
+    private record Entry(String name, String dtype, long[] shape, long begin, long end) {}
+
+    /** The header's tensor entries (checked against {@code dataBytes}); fills {@code meta} from {@code __metadata__}. */
+    private static java.util.List<Entry> entries(JsonObject header, Path file, long dataBytes, Map<String, String> meta)
+            throws IOException {
+        java.util.List<Entry> out = new java.util.ArrayList<>();
+        for (var e : header.entrySet()) {
+            if (e.getKey().equals("__metadata__")) {
+                if (!e.getValue().isJsonObject()) {
+                    throw badHeader(file, "__metadata__ is " + kind(e.getValue()) + ", not an object");
+                }
+                for (var m : e.getValue().getAsJsonObject().entrySet()) {
+                    if (!(m.getValue().isJsonPrimitive() && m.getValue().getAsJsonPrimitive().isString())) {
+                        throw badHeader(file, "__metadata__ '" + m.getKey() + "' is " + kind(m.getValue()) + ", not a string");
+                    }
+                    meta.put(m.getKey(), m.getValue().getAsString());
+                }
+                continue;
+            }
+            String name = e.getKey(), where = "tensor '" + name + "'";
+            if (!e.getValue().isJsonObject()) {
+                throw badHeader(file, where + " is " + kind(e.getValue()) + ", not an object");
+            }
+            JsonObject d = e.getValue().getAsJsonObject();
+            JsonElement dt = d.get("dtype");
+            if (dt == null || !dt.isJsonPrimitive() || !dt.getAsJsonPrimitive().isString()) {
+                throw badHeader(file, where + " has " + (dt == null ? "no dtype" : "dtype " + dt + ", not a string"));
+            }
+            String dtype = dt.getAsString();
+            int width = width(dtype, file, name);
+            long[] shape = longs(d, "shape", -1, file, where);
+            long[] offsets = longs(d, "data_offsets", 2, file, where);
+            long begin = offsets[0], end = offsets[1];
+            long n, bytes;
+            try {
+                n = 1;
+                for (long s : shape) {
+                    n = Math.multiplyExact(n, s);
+                }
+                bytes = Math.multiplyExact(n, (long) width);
+            } catch (ArithmeticException x) {
+                throw badHeader(file, where + " has shape " + java.util.Arrays.toString(shape) + ", whose size overflows");
+            }
+            if (begin > end || end > dataBytes || end - begin != bytes) {
+                throw new IOException(file + ": tensor '" + name + "' (" + dtype + " " + java.util.Arrays.toString(shape)
+                        + ") needs " + bytes + " bytes at [" + begin + ", " + end + ") but the file has " + dataBytes
+                        + " data bytes");
+            }
+            if (n > Integer.MAX_VALUE - 8) {
+                throw new IOException(file + ": tensor '" + name + "' has " + n + " elements, more than one array holds");
+            }
+            out.add(new Entry(name, dtype, shape, begin, end));
+        }
+        return out;
+    }
+
+    /** The non-negative integers of array field {@code key} ({@code count} of them unless negative). */
+    private static long[] longs(JsonObject d, String key, int count, Path file, String where) throws IOException {
+        JsonElement v = d.get(key);
+        if (v == null || !v.isJsonArray()) {
+            throw badHeader(file, where + " has " + (v == null ? "no " + key : key + " " + v + ", not an array"));
+        }
+        var a = v.getAsJsonArray();
+        if (count >= 0 && a.size() != count) {
+            throw badHeader(file, where + " has " + key + " " + v + ", expected " + count + " integers");
+        }
+        long[] out = new long[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            JsonElement x = a.get(i);
+            try {
+                if (!x.isJsonPrimitive() || !x.getAsJsonPrimitive().isNumber()) {
+                    throw new ArithmeticException();
+                }
+                out[i] = x.getAsBigDecimal().longValueExact();
+            } catch (ArithmeticException | NumberFormatException e) {
+                throw badHeader(file, where + " has " + key + " " + v + ": " + x + " is not a 64-bit integer");
+            }
+            if (out[i] < 0) {
+                throw badHeader(file, where + " has " + key + " " + v + ": " + x + " is negative");
+            }
+        }
+        return out;
+    }
+
+    private static IOException badHeader(Path file, String what) {
+        return new IOException(file + ": bad safetensors header: " + what);
+    }
+
+    private static String kind(JsonElement e) {
+        return e.isJsonObject() ? "an object" : e.isJsonArray() ? "an array" : e.isJsonNull() ? "null" : e.toString();
+    }
+
+    /**
+     * A PyTorch checkpoint (a torch.save zip archive, or a legacy pickle stream) where a safetensors
+     * file is expected is a common mix-up: say so and what to do instead of "bad header length".
+     */
+    private static void rejectTorchCheckpoint(Path file, byte[] head, int got) throws IOException {
+        boolean zip = got >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
+        boolean pickle = got >= 2 && (head[0] & 0xff) == 0x80 && head[1] >= 2 && head[1] <= 5;
+        if (zip && !isTorchZip(file)) {
+            throw new IOException(file + ": a zip archive, not a safetensors file");
+        }
+        if (zip || pickle) {
+            throw new IOException(file + " is a PyTorch checkpoint, not a safetensors file: convert it with 'eim import "
+                    + file + " OUT.safetensors' (generate also accepts the authors' .ckpt files as they are)");
+        }
+    }
+
+    /** Whether the zip archive holds a torch.save pickle ({@code <name>/data.pkl}). */
+    private static boolean isTorchZip(Path file) {
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(file.toFile())) {
+            return z.stream().anyMatch(e -> e.getName().endsWith("/data.pkl"));
+        } catch (IOException e) {
+            return true; // a truncated archive: most likely a checkpoint cut short; the advice still applies
         }
     }
 
@@ -198,7 +301,7 @@ public final class SafeTensors {
         byte[] hdr = new byte[json.length + pad];
         System.arraycopy(json, 0, hdr, 0, json.length);
         java.util.Arrays.fill(hdr, json.length, hdr.length, (byte) ' ');
-        AtomicFiles.write(file, raw -> {
+        AtomicFiles.write(file, 8L + hdr.length + off, raw -> {
             OutputStream out = new java.io.BufferedOutputStream(raw, 1 << 20);
             ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(hdr.length);
             out.write(len.array());

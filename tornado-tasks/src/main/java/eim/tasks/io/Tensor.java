@@ -60,4 +60,47 @@ public record Tensor(long[] shape, float[] data, int[] ints) {
     public String shapeString() {
         return Arrays.toString(shape);
     }
+
+    /**
+     * This tensor, after checking that every value is finite (integer tensors always are): readers
+     * call it on what they read, so NaN or infinite values are refused with the file named instead
+     * of spreading into training or pictures.
+     *
+     * @param where what the tensor is, for the message, e.g. {@code "tokens.safetensors: tensor 'tokens'"}
+     * @throws IllegalArgumentException naming {@code where}, how many values are bad, and the first one's index
+     */
+    public Tensor requireFinite(String where) {
+        if (data != null) {
+            requireFinite(data, shape, where);
+        }
+        return this;
+    }
+
+    /** {@link #requireFinite(String)} for raw values laid out row-major in {@code shape} (e.g. an image's samples). */
+    public static void requireFinite(float[] values, long[] shape, String where) {
+        int bad = 0, first = -1;
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                bad++;
+                if (first < 0) {
+                    first = i;
+                }
+            }
+        }
+        if (bad > 0) {
+            throw new IllegalArgumentException(where + ": " + bad + " of " + values.length + " values are NaN or infinite "
+                    + "(the first, " + values[first] + ", at index " + Arrays.toString(unravel(first, shape)) + ")");
+        }
+    }
+
+    /** The multi-index of flat position {@code i} in a row-major {@code shape}. */
+    private static long[] unravel(long i, long[] shape) {
+        long[] idx = new long[shape.length];
+        for (int d = shape.length - 1; d >= 0; d--) {
+            long n = Math.max(1, shape[d]);
+            idx[d] = i % n;
+            i /= n;
+        }
+        return idx;
+    }
 }
