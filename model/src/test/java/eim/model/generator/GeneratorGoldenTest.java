@@ -47,7 +47,7 @@ class GeneratorGoldenTest {
             GeneratorConfig cfg = config("generator_train");
             EquivariantGenerator m = model(g, cfg);
             int b = g.ints("labels").length;
-            try (TrainingPass pass = m.trainingPass(dev, b, cfg.seqLen(), List.of())) {
+            try (TrainingPass pass = m.trainingPass(dev, b, cfg.seqLen())) {
                 float loss = pass.forward(batch(g));
                 assertClose(dev.name() + " conditions z", pass.conditions(), g.f("z"), 1e-4);
                 assertClose(dev.name() + " loss", new float[] {loss}, g.f("loss"), 1e-5);

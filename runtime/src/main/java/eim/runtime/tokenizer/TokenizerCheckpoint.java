@@ -2,7 +2,7 @@ package eim.runtime.tokenizer;
 
 import eim.model.tokenizer.Tokenizer;
 import eim.model.tokenizer.TokenizerConfig;
-import eim.runtime.train.AdamW;
+import eim.model.train.AdamW;
 import eim.tasks.Device;
 import eim.tasks.io.SafeTensors;
 import eim.tasks.io.Tensor;
