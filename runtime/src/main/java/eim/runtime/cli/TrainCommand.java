@@ -4,11 +4,11 @@ import eim.model.generator.EquivariantGenerator;
 import eim.model.generator.GeneratorCheckpoint;
 import eim.model.generator.GeneratorConfig;
 import eim.runtime.train.GeneratorTrainer;
+import eim.runtime.train.RunDirectory;
 import eim.runtime.train.TokenDataset;
 import eim.runtime.train.TrainOptions;
 import eim.tasks.Device;
 import eim.tasks.Devices;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -24,8 +24,12 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--data", required = true, description = "token file or folder of token files")
     Path data;
-    @Option(names = "--out", defaultValue = "out/generator", description = "output folder (checkpoint, loss.csv)")
+    @Option(names = "--out", description = "output folder (generator.safetensors, loss.csv); default: a fresh "
+            + "out/generator/run-YYYYMMDD-HHMMSS, or with --resume the resumed checkpoint's folder. A folder holding "
+            + "another run's generator.safetensors is refused unless --resume names that file or --force is given")
     Path out;
+    @Option(names = "--force", description = "replace the generator.safetensors in --out that this run did not create")
+    boolean force;
     @Option(names = "--preset", defaultValue = "tiny", description = "tiny, small, S, B, L, H")
     String preset;
     @Option(names = "--classes", description = "class count (default: from the data)")
@@ -65,17 +69,24 @@ final class TrainCommand implements Callable<Integer> {
             model.initialize(seed);
         }
         TrainOptions opt = new TrainOptions(batch, steps, blr, warmup, schedule, 0f, wd, clip, ema, seed, logEvery,
-                ckptEvery, out);
+                ckptEvery, null);
         log.info("generator: {} parameters, {} blocks, width {}, window {}, {} sequences of {} tokens x {} channels",
                 model.params.count(), cfg.depth(), cfg.width(), cfg.window(), ds.size(), ds.length(), ds.channels());
-        Files.createDirectories(out);
-        try (Device dev = device.open();
-             GeneratorTrainer tr = new GeneratorTrainer(model, ds, opt, dev, from);
-             eim.runtime.Progress pb = eim.runtime.Progress.start("train", steps, "step")) {
-            pb.stepTo(tr.step());
-            tr.run(pb::stepTo);
+        Path dir = out != null ? out : resume != null ? resume.toAbsolutePath().getParent()
+                : RunDirectory.fresh(RunDirectory.defaultRoot().resolve("generator"));
+        try (RunDirectory run = RunDirectory.open(dir, GeneratorTrainer.CHECKPOINT, resume, force,
+                "give --resume " + dir.resolve(GeneratorTrainer.CHECKPOINT), GeneratorTrainer.LOSS_LOG)) {
+            System.out.println("run directory: " + dir + (from != null ? " (resuming at step " + from.step() + ")" : ""));
+            try (Device dev = device.open();
+                 GeneratorTrainer tr = new GeneratorTrainer(model, ds, opt.withOutDir(dir), dev, from);
+                 eim.runtime.Progress pb = eim.runtime.Progress.start("train", steps, "step", tr.step())) {
+                tr.run(pb::stepTo);
+            }
+        } catch (RunDirectory.Refused e) {
+            System.err.println("error: " + e.getMessage());
+            return e.exitCode();
         }
-        log.info("checkpoint: {}", out.resolve("generator.safetensors"));
+        System.out.println("checkpoint: " + dir.resolve(GeneratorTrainer.CHECKPOINT));
         return 0;
     }
 

@@ -34,6 +34,9 @@ import org.slf4j.LoggerFactory;
 public final class GeneratorTrainer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GeneratorTrainer.class);
 
+    /** The checkpoint and the loss log that {@link #run} writes in the output directory. */
+    public static final String CHECKPOINT = "generator.safetensors", LOSS_LOG = "loss.csv";
+
     /** One logged step. */
     public record StepLog(long step, float loss, float lr, double gradNorm) {}
 
@@ -140,14 +143,14 @@ public final class GeneratorTrainer implements AutoCloseable {
 
     /**
      * Trains until {@code opt.steps()}, logging, appending to {@code loss.csv} and checkpointing in
-     * {@code opt.outDir()}. {@code onStep} sees each finished step (progress bars).
+     * {@code opt.outDir()}. {@code onStep} sees each finished step (progress bars). A resumed run's
+     * {@code loss.csv} keeps the rows before its first step and gets its own appended (each step
+     * once, see {@link RunDirectory#trimLossLog}); the rows are on disk whenever a checkpoint is.
      */
     public void run(LongConsumer onStep) throws IOException {
         Files.createDirectories(opt.outDir());
-        Path csv = opt.outDir().resolve("loss.csv");
-        if (step == 0) {
-            Files.writeString(csv, "step,loss,lr,grad_norm\n", StandardCharsets.UTF_8);
-        }
+        Path csv = opt.outDir().resolve(LOSS_LOG);
+        RunDirectory.trimLossLog(csv, step, "step,loss,lr,grad_norm");
         long t0 = System.nanoTime(), tokensSeen = 0;
         try (Writer w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND)) {
@@ -162,7 +165,8 @@ public final class GeneratorTrainer implements AutoCloseable {
                     w.flush();
                 }
                 if (step % opt.checkpointEvery() == 0 || step == opt.steps()) {
-                    saveCheckpoint(opt.outDir().resolve("generator.safetensors"));
+                    w.flush();
+                    saveCheckpoint(opt.outDir().resolve(CHECKPOINT));
                 }
                 if (onStep != null) {
                     onStep.accept(step);
