@@ -183,6 +183,7 @@ public final class GeneratorTrainer implements AutoCloseable {
         meta.put("train.batch", "" + opt.batch());
         meta.put("train.steps", "" + opt.steps());
         meta.put("train.blr", "" + opt.blr());
+        meta.put("train.lr", "" + opt.peakLr());
         meta.put("train.seed", "" + opt.seed());
         meta.put("train.schedule", opt.schedule());
         meta.put("train.ema", "" + opt.emaRate());

@@ -205,6 +205,27 @@ class TrainOutputSafetyTest {
         assertFalse(Files.exists(tokStale));
     }
 
+    /** The default peak rate is 1e-3; --blr gives the authors' lr = blr * batch / 256; not both. */
+    @Test
+    void learningRateDefaultAndTheAuthorsRecipe(@TempDir Path dir) throws Exception {
+        Path data = tokens(dir);
+        assertEquals(0, eim(train(data, "--steps", "1", "--out", dir.resolve("a").toString())).code());
+        var meta = SafeTensors.read(dir.resolve("a/generator.safetensors")).metadata();
+        assertEquals(1e-3f, Float.parseFloat(meta.get("train.lr")), 1e-9f);
+        assertEquals(0, eim(train(data, "--steps", "1", "--blr", "1e-4", "--out", dir.resolve("b").toString())).code());
+        meta = SafeTensors.read(dir.resolve("b/generator.safetensors")).metadata();
+        assertEquals(1e-4f * 2 / 256, Float.parseFloat(meta.get("train.lr")), 1e-12f, "batch 2");
+        Run both = eim(train(data, "--steps", "1", "--lr", "1e-3", "--blr", "1e-4", "--out", dir.resolve("c").toString()));
+        assertEquals(2, both.code());
+        assertTrue(both.err().contains("--lr") && both.err().contains("--blr"), both.err());
+        Run zero = eim(train(data, "--steps", "1", "--lr", "0", "--out", dir.resolve("c").toString()));
+        assertEquals(2, zero.code());
+        assertTrue(zero.err().startsWith("error: --lr:"), zero.err());
+        assertFalse(Files.exists(dir.resolve("c")), "nothing written for a usage error");
+        Run help = eim("train", "--help");
+        assertTrue(help.out().replaceAll("\\s+", " ").contains("(default 0.001:"), help.out());
+    }
+
     /** A run stopped after its checkpoint at step 2 had logged steps 2 and 3; the resumed run logs them again. */
     @Test
     void afterAResumeTheLossLogHasEachStepOnce(@TempDir Path dir) throws Exception {
