@@ -12,7 +12,7 @@ import java.util.Map;
  * trainer hands it a batch and a learning rate and gets the loss and the gradient norm back:
  *
  * <pre>{@code
- * try (GeneratorTraining t = model.training(device, batch, length, GeneratorTraining.Recipe.authors(0.02f, 3f, 0.9999f))) {
+ * try (GeneratorTraining t = model.training(device, batch, length, new GeneratorTraining.Recipe(0.02f, 3f, 0.9999f))) {
  *     GeneratorTraining.Result r = t.step(batch, lr);
  * }
  * }</pre>
