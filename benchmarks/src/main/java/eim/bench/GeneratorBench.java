@@ -2,9 +2,9 @@ package eim.bench;
 
 import eim.model.generator.EquivariantGenerator;
 import eim.model.generator.GeneratorConfig;
+import eim.model.generator.GeneratorTraining;
 import eim.model.generator.Sampler;
 import eim.model.generator.TrainingPass;
-import eim.runtime.train.AdamW;
 import eim.tasks.Device;
 import eim.tasks.Devices;
 import java.io.IOException;
@@ -107,7 +107,6 @@ public final class GeneratorBench {
     static double[] trainStep(Device dev, String preset, int steps) {
         GeneratorConfig cfg = config(preset);
         EquivariantGenerator m = new EquivariantGenerator(cfg).initialize(1);
-        AdamW opt = new AdamW(m.params, n -> AdamW.authorsDecay(m.params, n), 0.02f, 0.9f, 0.95f, 1e-8f, 3f, 0.9999f);
         int b = 8, l = 16, c = 16, rows = cfg.diffusionBatchMul() * b * l;
         SplittableRandom r = new SplittableRandom(3);
         float[] tokens = new float[b * l * c], noise = new float[rows * c], t = new float[rows];
@@ -119,12 +118,10 @@ public final class GeneratorBench {
         TrainingPass.Batch batch = new TrainingPass.Batch(tokens, labels, new int[b], 3, noise, t, 7);
         double[] ms = new double[steps];
         double first = 0;
-        try (TrainingPass pass = m.trainingPass(dev, b, l, opt.graphs())) {
+        try (GeneratorTraining training = m.training(dev, b, l, new GeneratorTraining.Recipe(0.02f, 3f, 0.9999f))) {
             for (int i = -1; i < steps; i++) {
                 long t0 = System.nanoTime();
-                pass.forward(batch);
-                pass.backward();
-                opt.step(pass.plan(), 1e-4f);
+                training.step(batch, 1e-4f);
                 double stepMs = (System.nanoTime() - t0) / 1e6;
                 if (i >= 0) {
                     ms[i] = stepMs;

@@ -1,5 +1,6 @@
 package eim.runtime;
 
+import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.function.Consumer;
 import me.tongfei.progressbar.DelegatingProgressBarConsumer;
@@ -15,6 +16,10 @@ import org.slf4j.LoggerFactory;
  * renders in ASCII and logs one plain line every {@link #PLAIN_INTERVAL_MS} ms, with no carriage
  * returns or colour codes. Set system property {@code eim.progress} to {@code plain} or
  * {@code terminal} to override the detection.
+ *
+ * <p>Rate and ETA count only the units done since the bar started: a resumed run that starts at
+ * step 900 of 1000 passes {@code 900} as the bar's starting point ({@link #start(String, long, String, long)}),
+ * so the 900 earlier steps, done in another run, neither inflate the rate nor shrink the ETA.
  *
  * <pre>{@code
  * try (Progress p = Progress.start("training", steps, "step")) {
@@ -36,7 +41,17 @@ public final class Progress implements AutoCloseable {
 
     /** Starts a bar for {@code total} units named {@code unit} (e.g. "img", "step"); shown on a terminal, logged otherwise. */
     public static Progress start(String task, long total, String unit) {
-        return isTerminal() ? startTerminal(task, total, unit) : startPlain(task, total, unit, line -> log.info(line));
+        return start(task, total, unit, 0);
+    }
+
+    /**
+     * As {@link #start(String, long, String)} for work of which {@code done} units were done before
+     * (a resumed run): the bar shows {@code done/total} at once, and its rate and ETA come from
+     * the units done after this call only.
+     */
+    public static Progress start(String task, long total, String unit, long done) {
+        return isTerminal() ? startTerminal(task, total, unit, done)
+                : startPlain(task, total, unit, line -> log.info(line), PLAIN_INTERVAL_MS, done);
     }
 
     /** A bar that hands plain lines (no control characters) to {@code lines} every {@code intervalMs}. */
@@ -46,27 +61,38 @@ public final class Progress implements AutoCloseable {
 
     /** As {@link #startPlain(String, long, String, Consumer)} with a chosen interval between lines. */
     public static Progress startPlain(String task, long total, String unit, Consumer<String> lines, int intervalMs) {
-        ProgressBarBuilder builder = builder(task, total, unit)
+        return startPlain(task, total, unit, lines, intervalMs, 0);
+    }
+
+    /** As {@link #startPlain(String, long, String, Consumer, int)} for work of which {@code done} units were done before. */
+    public static Progress startPlain(String task, long total, String unit, Consumer<String> lines, int intervalMs,
+                                      long done) {
+        ProgressBarBuilder builder = builder(task, total, unit, done)
                 .setStyle(ProgressBarStyle.ASCII)
                 .setUpdateIntervalMillis(intervalMs)
                 .setConsumer(new DelegatingProgressBarConsumer(new NoRepeats(lines), PLAIN_WIDTH));
         return new Progress(builder.build());
     }
 
-    private static Progress startTerminal(String task, long total, String unit) {
-        return new Progress(builder(task, total, unit)
+    private static Progress startTerminal(String task, long total, String unit, long done) {
+        return new Progress(builder(task, total, unit, done)
                 .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
                 .setUpdateIntervalMillis(TERMINAL_INTERVAL_MS)
                 .build());
     }
 
-    private static ProgressBarBuilder builder(String task, long total, String unit) {
+    /**
+     * The bar starts at {@code done} with no time spent: the library's rate and ETA are
+     * (current - start) / time since start, so units done before do not count.
+     */
+    private static ProgressBarBuilder builder(String task, long total, String unit, long done) {
         return new ProgressBarBuilder()
                 .setTaskName(task)
                 .setInitialMax(total)
                 .setUnit(" " + unit, 1)
                 .showSpeed()
-                .setSpeedUnit(ChronoUnit.SECONDS);
+                .setSpeedUnit(ChronoUnit.SECONDS)
+                .startsFrom(Math.clamp(done, 0, Math.max(0, total)), Duration.ZERO);
     }
 
     /** Passes on plain lines, dropping a line equal to the one before (closing renders the last state again). */

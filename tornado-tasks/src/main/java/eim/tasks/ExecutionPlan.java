@@ -56,6 +56,21 @@ public final class ExecutionPlan implements AutoCloseable {
     }
 
     /**
+     * Runs {@code graphs}, in the given order; each must be one of this plan's graphs (the same
+     * object), so a caller holds the graphs it built instead of looking them up by name.
+     */
+    public ExecutionPlan execute(TaskGraph... graphs) {
+        for (TaskGraph g : graphs) {
+            if (this.graphs.get(g.name()) != g) {
+                throw new IllegalArgumentException("graph " + g.name() + " is not part of this plan; have "
+                        + this.graphs.keySet());
+            }
+            device.execute(g);
+        }
+        return this;
+    }
+
+    /**
      * Makes the host copies of {@code arrays} current. Every device here keeps host arrays current
      * after each graph, so this costs nothing today; model code calls it where it reads results
      * (checkpoints, gradients for tests), the places a device-resident backend must copy.

@@ -174,8 +174,13 @@ public final class EquivariantGenerator {
         return z.array().clone();
     }
 
-    public TrainingPass trainingPass(eim.tasks.Device device, int batch, int length,
-                                     java.util.List<TaskGraph> extraGraphs) {
-        return new TrainingPass(this, device, batch, length, extraGraphs);
+    /** Forward and backward for batches of {@code batch} sequences of {@code length} tokens (no update). */
+    public TrainingPass trainingPass(eim.tasks.Device device, int batch, int length) {
+        return new TrainingPass(this, device, batch, length, java.util.List.of());
+    }
+
+    /** The whole training step (forward, backward, clipping, AdamW, EMA) for this batch shape. */
+    public GeneratorTraining training(eim.tasks.Device device, int batch, int length, GeneratorTraining.Recipe recipe) {
+        return new GeneratorTraining(this, device, batch, length, recipe);
     }
 }

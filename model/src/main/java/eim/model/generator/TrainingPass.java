@@ -35,7 +35,7 @@ public final class TrainingPass implements AutoCloseable {
     private final FloatArray rowLoss;
     private FloatArray conditions;
     private final List<TransformerBlock.TrainState> states = new ArrayList<>();
-    private final List<String> forwardGraphs = new ArrayList<>(), backwardGraphs = new ArrayList<>();
+    private final List<TaskGraph> forwardGraphs = new ArrayList<>(), backwardGraphs = new ArrayList<>();
 
     TrainingPass(EquivariantGenerator m, Device device, int b, int l, List<TaskGraph> extra) {
         this.m = m;
@@ -124,13 +124,14 @@ public final class TrainingPass implements AutoCloseable {
         m.embedBufferBackward(g, labels, drop, bufEmb, lnBuf, dxc, dBufEmb, b);
         graphs.add(g);
         for (TaskGraph tg : graphs) {
-            (tg.name().contains("backward") ? backwardGraphs : forwardGraphs).add(tg.name());
+            (tg.name().contains("backward") ? backwardGraphs : forwardGraphs).add(tg);
         }
         graphs.addAll(extra);
         this.plan = new ExecutionPlan(device, graphs);
     }
 
-    public ExecutionPlan plan() {
+    /** The plan, for the optimiser graphs built into it ({@link GeneratorTraining}). */
+    ExecutionPlan plan() {
         return plan;
     }
 
@@ -162,7 +163,7 @@ public final class TrainingPass implements AutoCloseable {
                 p.set(Rng.hash(bt.seed(), site++));
             }
         }
-        plan.execute(forwardGraphs.toArray(String[]::new));
+        plan.execute(forwardGraphs.toArray(TaskGraph[]::new));
         double sum = 0;
         for (float v : rowLoss.array()) {
             sum += v;
@@ -172,7 +173,7 @@ public final class TrainingPass implements AutoCloseable {
 
     /** Fills every parameter gradient (overwriting) for the last forward. */
     public void backward() {
-        plan.execute(backwardGraphs.toArray(String[]::new));
+        plan.execute(backwardGraphs.toArray(TaskGraph[]::new));
     }
 
     /**

@@ -49,7 +49,7 @@ class GeneratorGoldenTest {
             GeneratorConfig cfg = config("generator_train");
             EquivariantGenerator m = model(g, cfg);
             int b = g.ints("labels").length;
-            try (TrainingPass pass = m.trainingPass(dev, b, cfg.seqLen(), List.of())) {
+            try (TrainingPass pass = m.trainingPass(dev, b, cfg.seqLen())) {
                 float loss = pass.forward(batch(g));
                 g.assertMatches(dev.name() + " conditions z", pass.conditions(), "z", 1e-4);
                 g.assertMatches(dev.name() + " loss", new float[] {loss}, "loss", 1e-5);

@@ -71,7 +71,7 @@ class GoldenSensitivityTest {
         GeneratorConfig cfg = GeneratorGoldenTest.config("generator_train");
         EquivariantGenerator m = GeneratorGoldenTest.model(g, cfg);
         WithoutTask device = new WithoutTask(DROPPED_TASK, 1);
-        try (TrainingPass pass = m.trainingPass(device, g.ints("labels").length, cfg.seqLen(), List.of())) {
+        try (TrainingPass pass = m.trainingPass(device, g.ints("labels").length, cfg.seqLen())) {
             pass.forward(GeneratorGoldenTest.batch(g));
             pass.backward();
             pass.gradientsToHost();

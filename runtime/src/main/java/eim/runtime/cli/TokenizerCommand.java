@@ -10,6 +10,7 @@ import eim.runtime.tokenizer.Tokenization;
 import eim.runtime.tokenizer.TokenizerCheckpoint;
 import eim.runtime.tokenizer.TokenizerTrainer;
 import eim.runtime.tokenizer.TrainOptions;
+import eim.runtime.train.RunDirectory;
 import eim.tasks.Device;
 import eim.tasks.Devices;
 import java.io.IOException;
@@ -55,6 +56,9 @@ public final class TokenizerCommand implements Runnable {
         /** Training images whose posterior means measure vae_norm. */
         static final int VAE_NORM_IMAGES = 256;
 
+        /** The checkpoint's name in a fresh run directory. */
+        static final String CHECKPOINT = "tokenizer.safetensors";
+
         @Option(names = "--data", description = "folder of PNG/JPEG images, or of class sub-folders of them (the last "
                 + "--holdout ones are held out); required unless --synthetic is given")
         Path data;
@@ -69,11 +73,15 @@ public final class TokenizerCommand implements Runnable {
         @Option(names = "--preset", defaultValue = "mini", description = "tiny, mini, small or official (default: ${DEFAULT-VALUE})")
         String preset;
 
-        @Option(names = "--out", defaultValue = "tokenizer.safetensors", description = "checkpoint file (default: ${DEFAULT-VALUE})")
+        @Option(names = "--out", description = "checkpoint file (default: tokenizer.safetensors in a fresh folder "
+                + "out/tokenizer/run-YYYYMMDD-HHMMSS); an existing file is refused unless --resume or --force is given")
         Path out;
 
         @Option(names = "--resume", description = "continue the run saved in --out (its config wins)")
         boolean resume;
+
+        @Option(names = "--force", description = "replace the --out checkpoint that this run did not create")
+        boolean force;
 
         @Mixin DeviceOption device;
 
@@ -102,41 +110,52 @@ public final class TokenizerCommand implements Runnable {
 
         @Override
         public Integer call() {
+            if (resume && out == null) {
+                System.err.println("error: --resume: continues the run saved in --out; give --out FILE");
+                return 2;
+            }
             try (Device dev = device.open()) {
                 TrainOptions opts = UsageError.options(() -> new TrainOptions(batch, steps, lr, warmup, decayEvery, decay,
                         0.5f, 0.9f, ema, clip, klWeight, l2Mix, learnLogvar, !noNoise, seed.value, evalEvery, checkpointEvery));
-                eim.tasks.io.OutputPaths.requireWritableFile(out, 0);
+                if (out != null) {
+                    eim.tasks.io.OutputPaths.requireWritableFile(out, 0);
+                }
                 boolean resuming = resume && Files.exists(out);
                 TokenizerConfig cfg = resuming ? TokenizerCheckpoint.config(out)
                         : UsageError.option("--preset", () -> TokenizerConfig.preset(preset));
                 ImageSet[] sets = images(cfg.resolution());
-                try (TokenizerTrainer trainer = resuming ? TokenizerTrainer.resume(out, dev, opts)
+                Path file = out != null ? out : RunDirectory.fresh(RunDirectory.defaultRoot().resolve("tokenizer")).resolve(CHECKPOINT);
+                try (RunDirectory run = RunDirectory.open(file.toAbsolutePath().getParent(), file.getFileName().toString(),
+                        resuming ? file : null, force, "add --resume");
+                     TokenizerTrainer trainer = resuming ? TokenizerTrainer.resume(file, dev, opts)
                         : new TokenizerTrainer(cfg, dev, opts);
-                     Progress bar = Progress.start("train", steps, "step")) {
-                    System.out.printf("tokenizer %s: %s, %,d parameters; %d training and %d held-out images; device %s%n",
-                            resuming ? "(resumed)" : preset, cfg.toMetadata(), trainer.model().parameters().count(),
-                            sets[0].size(), sets[1].size(), dev.name());
-                    bar.stepTo(trainer.step());
-                    TokenizerTrainer.Evaluation e = trainer.train(sets[0], sets[1], out, s -> {
+                     Progress bar = Progress.start("train", steps, "step", trainer.step())) {
+                    System.out.printf("tokenizer %s: %s, %,d parameters; %d training and %d held-out images; device %s; "
+                            + "checkpoint %s%n", resuming ? "(resumed)" : preset, cfg.toMetadata(),
+                            trainer.model().parameters().count(), sets[0].size(), sets[1].size(), dev.name(), file);
+                    TokenizerTrainer.Evaluation e = trainer.train(sets[0], sets[1], file, s -> {
                         bar.stepTo(s.step());
                         bar.message(String.format("loss %.4g L1 %.4f", s.loss(), s.meanAbsError()));
                     });
                     bar.close();
                     if (e != null) {
                         System.out.printf("held-out PSNR %.2f dB over %d images (per-column mean-colour baseline %.2f dB) "
-                                + "after %d steps; checkpoint %s%n", e.psnr(), e.images(), e.baselinePsnr(), trainer.step(), out);
+                                + "after %d steps; checkpoint %s%n", e.psnr(), e.images(), e.baselinePsnr(), trainer.step(), file);
                     }
-                }
-                if (Files.isRegularFile(out)) {
-                    // the latents' scale for the generator: 1 / std of the EMA posterior means, recorded in the checkpoint
-                    try (Tokenizer t = TokenizerCheckpoint.loadForInference(out, dev, true)) {
-                        float v = Tokenization.measureVaeNorm(t, sets[0], VAE_NORM_IMAGES);
-                        TokenizerCheckpoint.recordVaeNorm(out, v);
-                        System.out.printf("vae_norm %.5g (1 / std of the posterior means of up to %d training images), "
-                                + "recorded in %s%n", v, VAE_NORM_IMAGES, out);
+                    if (Files.isRegularFile(file)) {
+                        // the latents' scale for the generator: 1 / std of the EMA posterior means, recorded in the checkpoint
+                        try (Tokenizer t = TokenizerCheckpoint.loadForInference(file, dev, true)) {
+                            float v = Tokenization.measureVaeNorm(t, sets[0], VAE_NORM_IMAGES);
+                            TokenizerCheckpoint.recordVaeNorm(file, v);
+                            System.out.printf("vae_norm %.5g (1 / std of the posterior means of up to %d training images), "
+                                    + "recorded in %s%n", v, VAE_NORM_IMAGES, file);
+                        }
                     }
                 }
                 return 0;
+            } catch (RunDirectory.Refused e) {
+                System.err.println("error: " + e.getMessage());
+                return e.exitCode();
             } catch (IOException | IllegalArgumentException | IllegalStateException e) {
                 return fail(e);
             }

@@ -50,8 +50,7 @@ final class BudgetedTraining {
             log.info(String.format(Locale.ROOT, "%s: %.2f s/step, %d steps fit in the budget", task, perStep, total));
             int segmentFrom = done;
             double segmentStart = seconds(start);
-            try (Progress progress = Progress.start(task, total, "step")) {
-                progress.stepTo(done);
+            try (Progress progress = Progress.start(task, total, "step", done)) {
                 while (done < total && seconds(start) < budgetSeconds) {
                     String message = step.run();
                     done++;

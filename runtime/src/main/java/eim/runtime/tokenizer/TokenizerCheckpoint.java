@@ -3,7 +3,8 @@ package eim.runtime.tokenizer;
 import eim.model.tokenizer.Tokenizer;
 import eim.model.tokenizer.TokenizerConfig;
 import eim.model.tokenizer.TokenizerImport;
-import eim.runtime.train.AdamW;
+import eim.model.tokenizer.TokenizerTraining;
+import eim.model.train.AdamW;
 import eim.tasks.Device;
 import eim.tasks.io.SafeTensors;
 import eim.tasks.io.Tensor;
@@ -21,7 +22,7 @@ import java.util.Map;
  */
 public final class TokenizerCheckpoint {
     public static final String EMA = "ema.";
-    static final String ADAM_M = "adam.m.", ADAM_V = "adam.v.", LOGVAR = "loss.logvar";
+    static final String ADAM_M = "adam.m.", ADAM_V = "adam.v.", LOGVAR = TokenizerTraining.LOGVAR;
     /** Where the optimizer's EMA and moments go (the EMA of loss.logvar, when learnt, is saved but unused). */
     static final AdamW.Keys OPTIMIZER_KEYS = new AdamW.Keys(EMA, ADAM_M, ADAM_V);
 
@@ -30,14 +31,18 @@ public final class TokenizerCheckpoint {
 
     private TokenizerCheckpoint() {}
 
-    /** Writes the weights, the optimizer's state under {@link #OPTIMIZER_KEYS} and the counters (host copies current). */
-    static void save(Path file, Tokenizer model, AdamW adam, float logvar, long step, long emaUpdates) throws IOException {
+    /**
+     * Writes the weights, the optimizer's state (tensors under {@link #OPTIMIZER_KEYS}) and the
+     * counters (host copies current).
+     */
+    static void save(Path file, Tokenizer model, Map<String, Tensor> optimizer, long adamSteps, float logvar, long step,
+                     long emaUpdates) throws IOException {
         Map<String, Tensor> t = new LinkedHashMap<>(model.parameters().toTensors());
-        t.putAll(adam.toTensors(OPTIMIZER_KEYS));
+        t.putAll(optimizer);
         t.put(LOGVAR, Tensor.of(new float[] {logvar}));
         Map<String, String> meta = new LinkedHashMap<>(model.config().toMetadata());
         meta.put("step", "" + step);
-        meta.put("adam_steps", "" + adam.step());
+        meta.put("adam_steps", "" + adamSteps);
         meta.put("ema_updates", "" + emaUpdates);
         SafeTensors.write(file, t, meta);
     }

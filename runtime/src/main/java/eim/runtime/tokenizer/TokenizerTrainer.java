@@ -1,21 +1,18 @@
 package eim.runtime.tokenizer;
 
-import eim.model.Parameters;
-import eim.model.tokenizer.Network;
 import eim.model.tokenizer.PosteriorNoise;
 import eim.model.tokenizer.Tokenizer;
 import eim.model.tokenizer.TokenizerConfig;
-import eim.model.tokenizer.TokenizerParameters;
+import eim.model.tokenizer.TokenizerTraining;
 import eim.runtime.data.Batch;
-import eim.runtime.train.AdamW;
 import eim.tasks.Device;
-import eim.tasks.ExecutionPlan;
-import eim.tasks.FloatArray;
+import eim.tasks.io.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,12 +24,12 @@ import org.slf4j.LoggerFactory;
  * and step decay, global-norm clipping and an EMA of the weights. Further terms plug in through
  * {@link AuxiliaryLoss}.
  *
- * <p>Each step: encode a batch of random crops (device), add the posterior noise, decode
- * (device), evaluate the loss and its gradient w.r.t. the reconstruction and the means (host),
- * backward through decoder and encoder (device), then clip, Adam and EMA on the device with
- * {@link AdamW} (weight decay 0: torch Adam), so the weights stay there. The host copies of the
- * weights are brought back by {@link #save} and at the end of {@link #train}. Randomness of step n
- * comes from (seed, n) alone, so a resumed run continues exactly.
+ * <p>Each step is the model's {@link TokenizerTraining#step}: encode a batch of random crops
+ * (device), add the posterior noise drawn here, decode (device), the loss and its gradient w.r.t.
+ * the reconstruction and the means (host, {@link TokenizerLoss} and the auxiliary terms), backward
+ * through decoder and encoder (device), then clip, Adam and EMA on the device, so the weights stay
+ * there. The host copies of the weights are brought back by {@link #save} and at the end of
+ * {@link #train}. Randomness of step n comes from (seed, n) alone, so a resumed run continues exactly.
  */
 public final class TokenizerTrainer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TokenizerTrainer.class);
@@ -44,38 +41,22 @@ public final class TokenizerTrainer implements AutoCloseable {
     /** Held-out reconstruction quality with the EMA weights and posterior means. */
     public record Evaluation(int images, double psnr, double baselinePsnr) {}
 
-    /** PyTorch's Adam default. */
-    static final float ADAM_EPS = 1e-8f;
-
     private final Tokenizer model;
     /** The EMA weights, copied from the optimizer's EMA for evaluation. */
     private final Tokenizer emaModel;
     private final TrainOptions opts;
-    private final AdamW adam;
-    private final ExecutionPlan optimizer;
+    private final TokenizerTraining training;
     private final TokenizerLoss loss;
     private final List<AuxiliaryLoss> auxiliary = new ArrayList<>();
-    /** The loss's log-variance, a host scalar; Adam updates it beside the weights when it is learnt. */
-    private final FloatArray logvar = new FloatArray(TokenizerCheckpoint.LOGVAR, 1),
-            dLogvar = new FloatArray(TokenizerCheckpoint.LOGVAR + ".grad", 1);
-    private long step, emaUpdates;
-    /** Whether the optimizer has run, so that the device holds newer weights than the host. */
-    private boolean stepped;
+    private long step;
 
     /** A fresh run: weights initialised from the options' seed. */
     public TokenizerTrainer(TokenizerConfig config, Device device, TrainOptions opts) {
         this.opts = opts;
         this.model = new Tokenizer(config, device, opts.seed());
         this.emaModel = new Tokenizer(config, device, opts.seed());
-        model.parameters().enableGradients();
-        List<Parameters.Param> trained = new ArrayList<>(model.parameters().asParams());
-        if (opts.learnLogvar()) {
-            trained.add(new Parameters.Param(TokenizerCheckpoint.LOGVAR, new long[] {1}, logvar, dLogvar));
-        }
-        // torch.optim.Adam is AdamW without weight decay; the EMA rate follows LitEma's warm-up per step
-        this.adam = new AdamW(trained, name -> false, 0f, opts.beta1(), opts.beta2(), ADAM_EPS, opts.clipNorm(),
-                opts.emaDecay());
-        this.optimizer = new ExecutionPlan(device, adam.graphs());
+        this.training = new TokenizerTraining(model, new TokenizerTraining.Recipe(opts.beta1(), opts.beta2(),
+                opts.clipNorm(), opts.emaDecay(), opts.learnLogvar()));
         this.loss = new TokenizerLoss(opts.klWeight(), opts.l2Mix());
     }
 
@@ -84,9 +65,8 @@ public final class TokenizerTrainer implements AutoCloseable {
         TokenizerTrainer t = new TokenizerTrainer(TokenizerCheckpoint.config(checkpoint), device, opts);
         TokenizerCheckpoint.TrainingState s = TokenizerCheckpoint.loadInto(checkpoint, t.model);
         t.step = s.step();
-        t.adam.load(s.tensors(), s.adamSteps(), checkpoint.toString(), TokenizerCheckpoint.OPTIMIZER_KEYS);
-        t.emaUpdates = s.emaUpdates();
-        t.logvar.set(0, s.logvar());
+        t.training.restore(s.tensors(), TokenizerCheckpoint.OPTIMIZER_KEYS, s.adamSteps(), s.emaUpdates(), s.logvar(),
+                checkpoint.toString());
         log.info("resumed {} at step {}", checkpoint, t.step);
         return t;
     }
@@ -109,77 +89,41 @@ public final class TokenizerTrainer implements AutoCloseable {
     }
 
     public float logvar() {
-        return logvar.get(0);
+        return training.logvar();
     }
 
     /** One optimizer step on a random batch of {@code data}. */
     public StepResult step(ImageSet data) {
         TokenizerConfig cfg = model.config();
-        int B = opts.batch(), res = cfg.resolution(), tokens = cfg.tokensForWidth(res);
+        int B = opts.batch(), res = cfg.resolution();
         if (data.resolution() != res) {
             throw new IllegalArgumentException("images are prepared at " + data.resolution() + " px, the tokenizer needs " + res);
         }
         SplittableRandom r = new SplittableRandom(opts.seed() * 0x9E3779B97F4A7C15L + step);
         float[] x = data.randomBatch(B, r);
-        Network enc = model.encoder(B, res, true), dec = model.decoder(B, tokens, true);
-        enc.input().copyFrom(x);
-        enc.forward();
-        float[] mean = enc.output().array().clone();                       // (B, embed, L)
-        dec.input().copyFrom(opts.noise() ? PosteriorNoise.sample(mean, B, cfg.std(), r) : mean);
-        dec.forward();
-        float[] recon = dec.output().array();
-        float[] dRecon = new float[recon.length], dMean = new float[mean.length];
-        TokenizerLoss.Terms terms = loss.evaluate(x, recon, dRecon, mean, dMean, B, logvar.get(0));
-        double total = terms.total();
-        for (AuxiliaryLoss a : auxiliary) {
-            total += a.addTo(x, recon, dRecon, B, step);
-        }
-        dec.outputGrad().copyFrom(dRecon);
-        dec.backward();
-        float[] dz = dec.inputGrad().array();                               // z = mean + noise: dz/dmean = 1
-        for (int i = 0; i < dMean.length; i++) {
-            dMean[i] += dz[i];
-        }
-        enc.outputGrad().copyFrom(dMean);
-        enc.backward();
+        TokenizerLoss.Terms[] terms = new TokenizerLoss.Terms[1];
+        double[] total = new double[1];
         float lr = opts.learningRate(step);
-        double norm = optimizerStep(lr, (float) terms.dLogvar());
+        double norm = training.step(x, B, mean -> opts.noise() ? PosteriorNoise.sample(mean, B, cfg.std(), r) : mean,
+                (images, recon, dRecon, mean, dMean, logvar) -> {
+                    terms[0] = loss.evaluate(images, recon, dRecon, mean, dMean, B, logvar);
+                    total[0] = terms[0].total();
+                    for (AuxiliaryLoss a : auxiliary) {
+                        total[0] += a.addTo(images, recon, dRecon, B, step);
+                    }
+                    return (float) terms[0].dLogvar();
+                }, lr);
         step++;
-        return new StepResult(step, total, terms.nll(), terms.kl(), terms.meanAbsError(), lr, norm, logvar.get(0));
+        TokenizerLoss.Terms t = terms[0];
+        return new StepResult(step, total[0], t.nll(), t.kl(), t.meanAbsError(), lr, norm, training.logvar());
     }
 
     /**
-     * Clipping, Adam and EMA on the device over the gradients backward left there (and the
-     * log-variance's, sent from the host when it is learnt); returns the norm before clipping.
+     * Brings the weights, moments and EMA to the host; copies the EMA into {@link #emaModel()};
+     * returns the optimizer's state as checkpoint tensors.
      */
-    private double optimizerStep(float lr, float logvarGrad) {
-        if (opts.learnLogvar()) {
-            dLogvar.set(0, logvarGrad);
-            optimizer.transferToDevice(logvar, dLogvar);
-        }
-        emaUpdates++;
-        adam.setEmaRate(Math.min(opts.emaDecay(), (1f + emaUpdates) / (10f + emaUpdates))); // LitEma's warm-up
-        double norm = adam.step(optimizer, lr);
-        stepped = true;
-        if (opts.learnLogvar()) {
-            optimizer.transferToHost(logvar);
-        }
-        return norm;
-    }
-
-    /** Brings the weights, moments and EMA to the host; copies the EMA into {@link #emaModel()}. */
-    private void toHost() {
-        if (stepped) {
-            optimizer.transferToHost(model.parameters().entries().stream().map(TokenizerParameters.Entry::value)
-                    .toArray(FloatArray[]::new));
-            adam.toHost(optimizer);
-        }
-        for (AdamW.State s : adam.states()) {
-            if (!s.param().name().equals(TokenizerCheckpoint.LOGVAR)) {
-                emaModel.parameters().get(s.param().name()).value().copyFrom(s.ema().array());
-            }
-        }
-        emaModel.parametersChanged();
+    private Map<String, Tensor> toHost() {
+        return training.toHost(emaModel, TokenizerCheckpoint.OPTIMIZER_KEYS);
     }
 
     /** PSNR of the EMA weights on (up to {@code maxImages}) centre crops of {@code heldOut}, and the baseline's. */
@@ -211,8 +155,9 @@ public final class TokenizerTrainer implements AutoCloseable {
 
     /** Saves weights, EMA, optimizer state and counters atomically. */
     public void save(Path file) throws IOException {
-        toHost();
-        TokenizerCheckpoint.save(file, model, adam, logvar.get(0), step, emaUpdates);
+        Map<String, Tensor> optimizer = toHost();
+        TokenizerCheckpoint.save(file, model, optimizer, training.adamSteps(), training.logvar(), step,
+                training.emaUpdates());
     }
 
     /**
@@ -249,7 +194,7 @@ public final class TokenizerTrainer implements AutoCloseable {
 
     @Override
     public void close() {
-        optimizer.close();
+        training.close();
         model.close();
         emaModel.close();
     }

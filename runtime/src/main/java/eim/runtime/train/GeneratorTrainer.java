@@ -2,8 +2,10 @@ package eim.runtime.train;
 
 import eim.model.generator.EquivariantGenerator;
 import eim.model.generator.GeneratorCheckpoint;
+import eim.model.generator.GeneratorTraining;
 import eim.model.generator.TrainingPass;
 import eim.tasks.Device;
+import eim.tasks.io.Tensor;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -20,9 +22,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The joint training loop of the generator (transformer + flow head, one loss): AdamW with the
- * authors' no-decay groups, warm-up then constant or cosine lr, gradient clipping, EMA, label
- * dropout, diffusion_batch_mul, periodic atomic checkpoints and exact resume.
+ * The joint training loop of the generator (transformer + flow head, one loss): batches with label
+ * dropout and every random draw explicit, warm-up then constant or cosine lr, periodic atomic
+ * checkpoints and exact resume. The step itself (forward, backward, clipping, AdamW with the
+ * authors' no-decay groups, EMA) is the model's {@link GeneratorTraining#step}.
  *
  * <p>Every random draw of step s (batch indices, label drops, RoPE shift, t, noise, dropout seeds)
  * is a function of (seed, s), so a run resumed from a checkpoint at step s follows the same loss
@@ -31,14 +34,16 @@ import org.slf4j.LoggerFactory;
 public final class GeneratorTrainer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GeneratorTrainer.class);
 
+    /** The checkpoint and the loss log that {@link #run} writes in the output directory. */
+    public static final String CHECKPOINT = "generator.safetensors", LOSS_LOG = "loss.csv";
+
     /** One logged step. */
     public record StepLog(long step, float loss, float lr, double gradNorm) {}
 
     private final EquivariantGenerator model;
     private final TokenDataset data;
     private final TrainOptions opt;
-    private final AdamW adamw;
-    private final TrainingPass pass;
+    private final GeneratorTraining training;
     private final List<StepLog> history = new ArrayList<>();
     private long step;
 
@@ -60,13 +65,12 @@ public final class GeneratorTrainer implements AutoCloseable {
         if (resume != null) {
             model.params.load(resume.tensors(), "model.", resume.file().toString());
         }
-        this.adamw = new AdamW(model.params, n -> AdamW.authorsDecay(model.params, n), opt.weightDecay(), 0.9f, 0.95f,
-                1e-8f, opt.gradClip(), opt.emaRate());
+        this.training = model.training(device, opt.batch(), data.length(),
+                new GeneratorTraining.Recipe(opt.weightDecay(), opt.gradClip(), opt.emaRate()));
         if (resume != null) {
-            adamw.load(resume.tensors(), resume.step(), resume.file().toString());
+            training.restore(resume.tensors(), resume.step(), resume.file().toString());
             this.step = resume.step();
         }
-        this.pass = model.trainingPass(device, opt.batch(), data.length(), adamw.graphs());
     }
 
     public long step() {
@@ -137,13 +141,8 @@ public final class GeneratorTrainer implements AutoCloseable {
     /** One optimisation step; returns its log. */
     public StepLog trainStep() {
         float lr = opt.lr(step);
-        float loss = pass.forward(batch(step));
-        if (!Float.isFinite(loss)) {
-            throw new IllegalStateException("loss became " + loss + " at step " + step + " (lr " + lr + ")");
-        }
-        pass.backward();
-        double norm = adamw.step(pass.plan(), lr);
-        StepLog sl = new StepLog(step, loss, lr, norm);
+        GeneratorTraining.Result r = training.step(batch(step), lr);
+        StepLog sl = new StepLog(step, r.loss(), lr, r.gradNorm());
         history.add(sl);
         step++;
         return sl;
@@ -151,14 +150,14 @@ public final class GeneratorTrainer implements AutoCloseable {
 
     /**
      * Trains until {@code opt.steps()}, logging, appending to {@code loss.csv} and checkpointing in
-     * {@code opt.outDir()}. {@code onStep} sees each finished step (progress bars).
+     * {@code opt.outDir()}. {@code onStep} sees each finished step (progress bars). A resumed run's
+     * {@code loss.csv} keeps the rows before its first step and gets its own appended (each step
+     * once, see {@link RunDirectory#trimLossLog}); the rows are on disk whenever a checkpoint is.
      */
     public void run(LongConsumer onStep) throws IOException {
         Files.createDirectories(opt.outDir());
-        Path csv = opt.outDir().resolve("loss.csv");
-        if (step == 0) {
-            Files.writeString(csv, "step,loss,lr,grad_norm\n", StandardCharsets.UTF_8);
-        }
+        Path csv = opt.outDir().resolve(LOSS_LOG);
+        RunDirectory.trimLossLog(csv, step, "step,loss,lr,grad_norm");
         long t0 = System.nanoTime(), tokensSeen = 0;
         try (Writer w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND)) {
@@ -173,7 +172,8 @@ public final class GeneratorTrainer implements AutoCloseable {
                     w.flush();
                 }
                 if (step % opt.checkpointEvery() == 0 || step == opt.steps()) {
-                    saveCheckpoint(opt.outDir().resolve("generator.safetensors"));
+                    w.flush();
+                    saveCheckpoint(opt.outDir().resolve(CHECKPOINT));
                 }
                 if (onStep != null) {
                     onStep.accept(step);
@@ -184,23 +184,23 @@ public final class GeneratorTrainer implements AutoCloseable {
 
     /** Model, EMA, optimiser moments, step and options, written atomically. */
     public void saveCheckpoint(Path file) throws IOException {
-        pass.parametersToHost();
-        adamw.toHost(pass.plan());
+        Map<String, Tensor> optimizer = training.optimizerState();
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("step", Long.toString(step));
         meta.put("train.batch", "" + opt.batch());
         meta.put("train.steps", "" + opt.steps());
         meta.put("train.blr", "" + opt.blr());
+        meta.put("train.lr", "" + opt.peakLr());
         meta.put("train.seed", "" + opt.seed());
         meta.put("train.schedule", opt.schedule());
         meta.put("train.ema", "" + opt.emaRate());
         meta.putAll(data.checkpointMetadata());
-        GeneratorCheckpoint.save(file, model, adamw.toTensors(), meta);
+        GeneratorCheckpoint.save(file, model, optimizer, meta);
         log.debug("checkpoint {} at step {}", file, step);
     }
 
     @Override
     public void close() {
-        pass.close();
+        training.close();
     }
 }

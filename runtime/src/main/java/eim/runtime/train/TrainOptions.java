@@ -24,6 +24,12 @@ public record TrainOptions(int batch, long steps, float blr, long warmupSteps, S
         if (logEvery <= 0 || checkpointEvery <= 0) throw new IllegalArgumentException("intervals must be > 0");
     }
 
+    /** The same recipe writing to {@code dir}. */
+    public TrainOptions withOutDir(Path dir) {
+        return new TrainOptions(batch, steps, blr, warmupSteps, schedule, minLr, weightDecay, gradClip, emaRate, seed,
+                logEvery, checkpointEvery, dir);
+    }
+
     public float peakLr() {
         return blr * batch / 256f;
     }

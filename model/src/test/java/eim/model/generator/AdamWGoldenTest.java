@@ -1,9 +1,6 @@
-package eim.runtime.train;
+package eim.model.generator;
 
 import eim.model.Parameters;
-import eim.model.generator.EquivariantGenerator;
-import eim.model.generator.GeneratorConfig;
-import eim.model.generator.TrainingPass;
 import eim.tasks.Device;
 import eim.tasks.io.Tensor;
 import eim.tasks.testing.Golden;
@@ -14,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Ten AdamW steps of the whole generator against PyTorch (scripts/golden/generator_golden.py):
- * the authors' weight-decay groups, clip_grad_norm_(3.0), lr 1e-3, the same batch every step.
+ * the authors' weight-decay groups, clip_grad_norm_(3.0), lr 1e-3, the same batch every step, through
+ * the model's own training step ({@link GeneratorTraining#step}).
  */
 class AdamWGoldenTest {
     @Test
@@ -28,21 +26,20 @@ class AdamWGoldenTest {
             Map<String, Tensor> t = new LinkedHashMap<>();
             g.keys().stream().filter(k -> k.startsWith("param.")).forEach(k -> t.put(k, g.tensor(k)));
             m.params.load(t, "param.", "golden");
-            AdamW opt = new AdamW(m.params, n -> AdamW.authorsDecay(m.params, n), 0.02f, 0.9f, 0.95f, 1e-8f, 3f, 0.9999f);
             TrainingPass.Batch batch = new TrainingPass.Batch(g.f("tokens"), g.ints("labels"), g.ints("drop_mask"),
                     g.integer("shift"), g.f("noise"), g.f("t"), 0);
             float[] losses = new float[10];
             double norm0 = 0;
-            try (TrainingPass pass = m.trainingPass(dev, g.ints("labels").length, cfg.seqLen(), opt.graphs())) {
+            try (GeneratorTraining training = m.training(dev, g.ints("labels").length, cfg.seqLen(),
+                    new GeneratorTraining.Recipe(0.02f, 3f, 0.9999f))) {
                 for (int s = 0; s < 10; s++) {
-                    losses[s] = pass.forward(batch);
-                    pass.backward();
-                    double n = opt.step(pass.plan(), lr);
+                    GeneratorTraining.Result r = training.step(batch, lr);
+                    losses[s] = r.loss();
                     if (s == 0) {
-                        norm0 = n;
+                        norm0 = r.gradNorm();
                     }
                 }
-                pass.parametersToHost();
+                training.optimizerState(); // brings the weights to the host
             }
             g.assertMatches(dev.name() + " grad norm at step 0", new float[] {(float) norm0}, "grad_norm0", 1e-4);
             g.assertMatches(dev.name() + " step losses", losses, "step_losses", 1e-4);

@@ -1,4 +1,4 @@
-package eim.runtime.train;
+package eim.model.train;
 
 import eim.model.Parameters;
 import eim.tasks.DataTransferMode;
@@ -19,6 +19,8 @@ import java.util.function.Predicate;
  * torch.optim.AdamW with per-parameter weight decay, global gradient-norm clipping
  * (clip_grad_norm_) and an EMA of the weights, as task graphs on the training device:
  * {@code grad_norm} (partial sums of squares, read back) then {@code optimizer} (AdamW + EMA).
+ * The model that trains with it adds {@link #graphs()} to its training plan and calls
+ * {@link #step}, which runs these two graphs (held here, not looked up by name).
  */
 public final class AdamW {
     /** Moments and EMA of one parameter. */
@@ -32,6 +34,7 @@ public final class AdamW {
     private final float beta1, beta2, eps, maxGradNorm;
     private final FloatParam lr = new FloatParam(0), bc1 = new FloatParam(1), bc2 = new FloatParam(1),
             gscale = new FloatParam(1), emaRate;
+    private final TaskGraph norm = new TaskGraph("grad_norm"), update = new TaskGraph("optimizer");
     private long step;
 
     /** Checkpoint key prefixes of the EMA and the two moments. */
@@ -64,6 +67,17 @@ public final class AdamW {
             states.add(new State(p, decays.test(p.name()) ? weightDecay : 0f, new FloatArray("adam_m." + p.name(), n),
                     new FloatArray("adam_v." + p.name(), n), ema, new FloatArray("norm." + p.name(), chunks), chunks));
         }
+        for (State s : states) {
+            norm.task("sumsq." + s.param().name(), Optimizer.SUM_SQUARES, s.chunks(), s.param().grad(), s.partial(),
+                    s.param().size(), s.chunks());
+            norm.transferToHost(DataTransferMode.EVERY_EXECUTION, s.partial());
+            update.transferToDevice(DataTransferMode.FIRST_EXECUTION, s.m(), s.v(), s.ema());
+            update.task("adamw." + s.param().name(), Optimizer.ADAMW_STEP, s.param().size(), s.param().value(),
+                    s.param().grad(), s.m(), s.v(), s.param().size(), lr, beta1, beta2, eps, s.weightDecay(), bc1, bc2,
+                    gscale);
+            update.task("ema." + s.param().name(), Optimizer.EMA_UPDATE, s.param().size(), s.ema(), s.param().value(),
+                    s.param().size(), emaRate);
+        }
     }
 
     /** The authors' groups (misc.add_weight_decay): no decay for 1-D tensors, biases and the flow head. */
@@ -79,27 +93,17 @@ public final class AdamW {
         return step;
     }
 
-    /** The graphs to add to the training plan. */
+    /** The graphs to add to the training plan (the same two objects at every call). */
     public List<TaskGraph> graphs() {
-        TaskGraph norm = new TaskGraph("grad_norm");
-        TaskGraph upd = new TaskGraph("optimizer");
-        for (State s : states) {
-            norm.task("sumsq." + s.param().name(), Optimizer.SUM_SQUARES, s.chunks(), s.param().grad(), s.partial(),
-                    s.param().size(), s.chunks());
-            norm.transferToHost(DataTransferMode.EVERY_EXECUTION, s.partial());
-            upd.transferToDevice(DataTransferMode.FIRST_EXECUTION, s.m(), s.v(), s.ema());
-            upd.task("adamw." + s.param().name(), Optimizer.ADAMW_STEP, s.param().size(), s.param().value(),
-                    s.param().grad(), s.m(), s.v(), s.param().size(), lr, beta1, beta2, eps, s.weightDecay(), bc1, bc2,
-                    gscale);
-            upd.task("ema." + s.param().name(), Optimizer.EMA_UPDATE, s.param().size(), s.ema(), s.param().value(),
-                    s.param().size(), emaRate);
-        }
-        return List.of(norm, upd);
+        return List.of(norm, update);
     }
 
-    /** One update with learning rate {@code learningRate}; returns the gradient norm before clipping. */
+    /**
+     * One update with learning rate {@code learningRate} on {@code plan} (which holds {@link #graphs()});
+     * returns the gradient norm before clipping.
+     */
     public double step(ExecutionPlan plan, float learningRate) {
-        plan.execute("grad_norm");
+        plan.execute(norm);
         float[][] partials = new float[states.size()][];
         for (int i = 0; i < partials.length; i++) {
             partials[i] = states.get(i).partial().array();
@@ -110,7 +114,7 @@ public final class AdamW {
         lr.set(learningRate);
         bc1.set((float) (1 - Math.pow(beta1, step)));
         bc2.set((float) (1 - Math.pow(beta2, step)));
-        plan.execute("optimizer");
+        plan.execute(update);
         return norm;
     }
 
