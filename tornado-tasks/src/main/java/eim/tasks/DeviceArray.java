@@ -27,6 +27,9 @@ public abstract sealed class DeviceArray permits FloatArray, IntArray {
     /** Number of elements. */
     public abstract int size();
 
+    /** The host copy ({@code float[]} or {@code int[]}): what kernels are bound to. */
+    public abstract Object host();
+
     /** Bytes per element on every device (both types are 4 bytes). */
     public final long bytes() {
         return 4L * size();

@@ -1,18 +1,30 @@
 package eim.tasks;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Graphs bound to one device, compiled once and executed many times (TornadoVM's
  * {@code TornadoExecutionPlan}): a model builds its plan when it is created and reuses it for every
  * training step or sampled token.
+ *
+ * <p>Arrays that any graph of the plan declares {@link DataTransferMode#FIRST_EXECUTION} are the
+ * plan's resident arrays (weights of a sampler, optimiser moments): a device may send them once
+ * and keep them; {@link #transferToHost} and {@link #transferToDevice} move them on request. With
+ * {@code -Deim.checkTransfers=true} (on in the tests) every execution on the java backend checks
+ * the rules of that declaration (see {@link DataTransferMode#FIRST_EXECUTION}).
  */
 public final class ExecutionPlan implements AutoCloseable {
     private final Device device;
     private final Map<String, TaskGraph> graphs = new LinkedHashMap<>();
+    /** Host arrays of the FIRST_EXECUTION declarations (identity set). */
+    private final Set<Object> sentOnce = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final TransferCheck check;
 
     public ExecutionPlan(Device device, TaskGraph... graphs) {
         this(device, List.of(graphs));
@@ -25,6 +37,17 @@ public final class ExecutionPlan implements AutoCloseable {
                 throw new IllegalArgumentException("two graphs named " + g.name());
             }
         }
+        Set<DeviceArray> once = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (TaskGraph g : graphs) {
+            for (TaskGraph.Transfer t : g.toDevice()) {
+                if (t.mode() == DataTransferMode.FIRST_EXECUTION) {
+                    once.add(t.array());
+                    sentOnce.add(t.array().host());
+                }
+            }
+        }
+        // checked where kernels work on the host arrays (the java backend), which every test also runs
+        this.check = TransferCheck.ENABLED && device.hostMemory() ? new TransferCheck(String.join(",", this.graphs.keySet()), once) : null;
     }
 
     public Device device() {
@@ -38,9 +61,19 @@ public final class ExecutionPlan implements AutoCloseable {
     /** Runs every graph in declaration order. */
     public ExecutionPlan execute() {
         for (TaskGraph g : graphs.values()) {
-            device.execute(g);
+            run(g);
         }
         return this;
+    }
+
+    private void run(TaskGraph g) {
+        if (check != null) {
+            check.before(g);
+        }
+        device.execute(g, sentOnce);
+        if (check != null) {
+            check.after(g);
+        }
     }
 
     /** Runs the named graphs in the given order. */
@@ -50,7 +83,7 @@ public final class ExecutionPlan implements AutoCloseable {
             if (g == null) {
                 throw new IllegalArgumentException("no graph named " + n + " in this plan; have " + graphs.keySet());
             }
-            device.execute(g);
+            run(g);
         }
         return this;
     }
@@ -65,23 +98,45 @@ public final class ExecutionPlan implements AutoCloseable {
                 throw new IllegalArgumentException("graph " + g.name() + " is not part of this plan; have "
                         + this.graphs.keySet());
             }
-            device.execute(g);
+            run(g);
         }
         return this;
     }
 
     /**
-     * Makes the host copies of {@code arrays} current. Every device here keeps host arrays current
-     * after each graph, so this costs nothing today; model code calls it where it reads results
-     * (checkpoints, gradients for tests), the places a device-resident backend must copy.
+     * Makes the host copies of {@code arrays} current: resident arrays come back from the device;
+     * any other array already is current after each graph, so it costs nothing.
      */
-    public void transferToHost(DeviceArray... arrays) {}
+    public void transferToHost(DeviceArray... arrays) {
+        List<Object> resident = resident(arrays);
+        if (!resident.isEmpty()) {
+            device.transferToHost(resident);
+        }
+    }
 
     /**
-     * Makes the device see host changes to {@code arrays} (weights loaded or edited on the host).
-     * Every device here reads host arrays at each graph, so this costs nothing today.
+     * Makes the device see host changes to {@code arrays} (weights loaded or edited on the host):
+     * resident arrays are sent again before their next use; any other array is read at each graph.
      */
-    public void transferToDevice(DeviceArray... arrays) {}
+    public void transferToDevice(DeviceArray... arrays) {
+        List<Object> resident = resident(arrays);
+        if (!resident.isEmpty()) {
+            device.transferToDevice(resident);
+            if (check != null) {
+                resident.forEach(check::refreshed);
+            }
+        }
+    }
+
+    private List<Object> resident(DeviceArray[] arrays) {
+        List<Object> out = new ArrayList<>();
+        for (DeviceArray a : arrays) {
+            if (sentOnce.contains(a.host())) {
+                out.add(a.host());
+            }
+        }
+        return out;
+    }
 
     @Override
     public void close() {}

@@ -22,6 +22,11 @@ public final class FloatArray extends DeviceArray {
     }
 
     @Override
+    public Object host() {
+        return data;
+    }
+
+    @Override
     public int size() {
         return data.length;
     }

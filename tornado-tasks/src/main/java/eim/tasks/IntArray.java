@@ -21,6 +21,11 @@ public final class IntArray extends DeviceArray {
     }
 
     @Override
+    public Object host() {
+        return data;
+    }
+
+    @Override
     public int size() {
         return data.length;
     }

@@ -75,8 +75,9 @@ public final class TrainingPass implements AutoCloseable {
 
         List<TaskGraph> graphs = new ArrayList<>();
         TaskGraph g = new TaskGraph("embed.forward");
+        // the weights change at every optimiser step (another graph of the training plan): not resident
         for (Parameters.Param p : m.params.all()) {
-            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, p.value());
+            g.transferToDevice(DataTransferMode.EVERY_EXECUTION, p.value());
         }
         g.transferToDevice(DataTransferMode.EVERY_EXECUTION, tokens, labels, drop, noise, t);
         m.embedTokens(g, tokens, projected, lnTok, ri);

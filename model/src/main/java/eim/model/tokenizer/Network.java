@@ -41,7 +41,8 @@ public final class Network implements AutoCloseable {
         for (int i = 0; i < layers.size(); i++) {
             TaskGraph g = new TaskGraph(name + ".forward." + i + "." + layers.get(i).name());
             if (i == 0) {
-                g.transferToDevice(DataTransferMode.FIRST_EXECUTION, values);
+                // inference: the weights are sent once and stay on the device; training changes them every step
+                g.transferToDevice(training ? DataTransferMode.EVERY_EXECUTION : DataTransferMode.FIRST_EXECUTION, values);
                 g.transferToDevice(DataTransferMode.EVERY_EXECUTION, input.value);
             }
             layers.get(i).forward(g);

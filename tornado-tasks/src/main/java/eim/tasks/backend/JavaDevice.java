@@ -64,6 +64,11 @@ public final class JavaDevice implements Device {
     }
 
     @Override
+    public boolean hostMemory() {
+        return true;
+    }
+
+    @Override
     public void execute(eim.tasks.TaskGraph graph) {
         for (Task t : graph.tasks()) {
             launch(t);

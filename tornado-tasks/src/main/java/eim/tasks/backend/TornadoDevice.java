@@ -5,13 +5,16 @@ import eim.tasks.DeviceInfo;
 import eim.tasks.Invoker;
 import eim.tasks.Task;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 
 /**
@@ -20,13 +23,15 @@ import uk.ac.manchester.tornado.api.enums.DataTransferMode;
  * or SPIR-V with those drivers) and kept in a {@code TornadoExecutionPlan} built once and reused
  * at every execution. Inside a graph, activations pass from task to task on the device.
  *
- * <p>Between graphs the host arrays are the point of coherence in this first version: a graph
- * copies every array it uses to the device at each execution and every array back after it. That
- * makes any order of graphs and any sharing between plans correct (training, samplers, the
- * tokenizer's networks and optimiser), at the cost of transfers at graph boundaries. Keeping
- * arrays resident across graphs with TornadoVM's persist/consume works for any graph order only if
- * every graph carries every shared array, which a training plan's thousands of arrays exceed
- * (TornadoVM's graphs hold at most 1024 nodes); see KERNELS.md.
+ * <p>Arrays the plan declares {@code FIRST_EXECUTION} (a sampler's or tokenizer's weights, the
+ * optimiser's moments and EMA) are sent once, at the first execution of each graph that uses them,
+ * and stay on the device: they come back only when the plan asks ({@code UNDER_DEMAND}), and a
+ * host change announced with {@code plan.transferToDevice} rebuilds the graphs that hold them. For
+ * every other array the host is the point of coherence between graphs: a graph copies it in at
+ * each execution and back after it, so any order of graphs and any sharing between plans is
+ * correct. Keeping those activations resident across graphs with TornadoVM's persist/consume works
+ * for any graph order only if every graph carries every shared array, which a training plan's
+ * thousands of arrays exceed (TornadoVM's graphs hold at most 1024 nodes); see KERNELS.md.
  *
  * <p>TornadoVM drops the host-to-device copy of an array that a graph's kernels only write (then
  * unwritten elements come back as garbage), so each graph starts with {@link Keep} tasks: reads
@@ -39,9 +44,22 @@ public final class TornadoDevice implements Device {
     private final DeviceInfo info;
     /** Each of our graphs, once run: its TornadoVM plans, in order (one unless the graph is long). */
     private final Map<eim.tasks.TaskGraph, List<Part>> plans = new IdentityHashMap<>();
+    /** Each resident host array -> the part that last ran with it (whose device copy is newest). */
+    private final Map<Object, Part> newest = new IdentityHashMap<>();
 
-    /** One TornadoVM plan and the kernels it runs (for error messages). */
-    private record Part(TornadoExecutionPlan plan, List<String> kernels) {}
+    /** One TornadoVM plan, the kernels it runs (for error messages), its resident arrays, its last result. */
+    private static final class Part {
+        final TornadoExecutionPlan plan;
+        final List<String> kernels;
+        final List<Object> resident;
+        TornadoExecutionResult last;
+
+        Part(TornadoExecutionPlan plan, List<String> kernels, List<Object> resident) {
+            this.plan = plan;
+            this.kernels = kernels;
+            this.resident = resident;
+        }
+    }
 
     private TornadoDevice(uk.ac.manchester.tornado.api.common.TornadoDevice d, String id) {
         this.device = d;
@@ -117,25 +135,76 @@ public final class TornadoDevice implements Device {
     static final int MAX_ARRAYS_PER_PART = 96;
 
     @Override
-    public synchronized void execute(eim.tasks.TaskGraph graph) {
+    public void execute(eim.tasks.TaskGraph graph) {
+        execute(graph, Set.of());
+    }
+
+    @Override
+    public synchronized void execute(eim.tasks.TaskGraph graph, Set<Object> sentOnce) {
         if (graph.tasks().isEmpty()) {
             return; // transfers only: the host arrays already are the coherent copy
         }
-        for (Part p : plans.computeIfAbsent(graph, this::compile)) {
+        for (Part p : plans.computeIfAbsent(graph, g -> compile(g, sentOnce))) {
             try {
-                p.plan().execute();
+                p.last = p.plan.execute();
             } catch (RuntimeException | Error e) {
-                throw new IllegalStateException("TornadoVM failed on graph " + graph.name() + " (kernels " + p.kernels()
+                throw new IllegalStateException("TornadoVM failed on graph " + graph.name() + " (kernels " + p.kernels
                         + "): " + e.getMessage(), e);
+            }
+            p.resident.forEach(a -> newest.put(a, p));
+        }
+    }
+
+    @Override
+    public synchronized void transferToHost(List<Object> hostArrays) {
+        for (Object a : hostArrays) {
+            Part p = newest.get(a);
+            if (p != null && p.last != null) {
+                p.last.transferToHost(a);
             }
         }
     }
 
-    /** Our graph as TornadoVM graphs (one, unless it is long): keep-reads, the portable bodies, arrays in and out. */
-    private List<Part> compile(eim.tasks.TaskGraph graph) {
+    /**
+     * TornadoVM sends a FIRST_EXECUTION array once per plan, so a graph holding a changed array is
+     * rebuilt (and recompiled) at its next execution; its other resident arrays come home first.
+     */
+    @Override
+    public synchronized void transferToDevice(List<Object> hostArrays) {
+        Set<Object> changed = Collections.newSetFromMap(new IdentityHashMap<>());
+        changed.addAll(hostArrays);
+        List<eim.tasks.TaskGraph> stale = new ArrayList<>();
+        plans.forEach((g, parts) -> {
+            if (parts.stream().anyMatch(p -> p.resident.stream().anyMatch(changed::contains))) {
+                stale.add(g);
+            }
+        });
+        for (eim.tasks.TaskGraph g : stale) {
+            for (Part p : plans.remove(g)) {
+                for (Object a : p.resident) {
+                    if (!changed.contains(a) && newest.get(a) == p && p.last != null) {
+                        p.last.transferToHost(a);
+                    }
+                    newest.remove(a, p);
+                }
+                closeQuietly(p);
+            }
+        }
+        changed.forEach(newest::remove);
+    }
+
+    /**
+     * Our graph as TornadoVM graphs (one, unless it is long): keep-reads, the portable bodies, arrays
+     * in and out. A resident array that two parts of one graph share goes through the host like the
+     * others (the first part may write it).
+     */
+    private List<Part> compile(eim.tasks.TaskGraph graph, Set<Object> sentOnce) {
         String base = "g" + GRAPH_IDS.incrementAndGet() + "_" + graph.name().replaceAll("[^A-Za-z0-9_]", "_");
         List<Part> parts = new ArrayList<>();
         List<Task> tasks = graph.tasks();
+        List<List<Object[]>> bounds = new ArrayList<>();
+        List<Map<Object, Boolean>> arraySets = new ArrayList<>();
+        List<Integer> starts = new ArrayList<>();
         int start = 0;
         while (start < tasks.size()) {
             Map<Object, Boolean> arrays = new LinkedHashMap<>(); // host array -> is float
@@ -156,18 +225,36 @@ public final class TornadoDevice implements Device {
                 bound.add(a);
                 end++;
             }
-            List<Task> part = tasks.subList(start, end);
-            parts.add(new Part(compilePart(base + "_" + parts.size(), part, bound, arrays),
-                    part.stream().map(t -> t.kernel().name()).toList()));
+            bounds.add(bound);
+            arraySets.add(arrays);
+            starts.add(start);
             start = end;
+        }
+        Map<Object, Integer> partsUsing = new IdentityHashMap<>();
+        arraySets.forEach(set -> set.keySet().forEach(a -> partsUsing.merge(a, 1, Integer::sum)));
+        for (int i = 0; i < bounds.size(); i++) {
+            int from = starts.get(i), to = i + 1 < starts.size() ? starts.get(i + 1) : tasks.size();
+            List<Task> part = tasks.subList(from, to);
+            List<Object> resident = arraySets.get(i).keySet().stream()
+                    .filter(a -> sentOnce.contains(a) && partsUsing.get(a) == 1).toList();
+            parts.add(new Part(compilePart(base + "_" + i, part, bounds.get(i), arraySets.get(i), resident),
+                    part.stream().map(t -> t.kernel().name()).toList(), resident));
         }
         return parts;
     }
 
-    private TornadoExecutionPlan compilePart(String name, List<Task> tasks, List<Object[]> bound, Map<Object, Boolean> arrays) {
+    private TornadoExecutionPlan compilePart(String name, List<Task> tasks, List<Object[]> bound, Map<Object, Boolean> arrays,
+                                             List<Object> resident) {
         TaskGraph tg = new TaskGraph(name);
-        Object[] all = arrays.keySet().toArray();
-        tg.transferToDevice(DataTransferMode.EVERY_EXECUTION, all);
+        Set<Object> once = Collections.newSetFromMap(new IdentityHashMap<>());
+        once.addAll(resident);
+        Object[] every = arrays.keySet().stream().filter(a -> !once.contains(a)).toArray();
+        if (!resident.isEmpty()) {
+            tg.transferToDevice(DataTransferMode.FIRST_EXECUTION, resident.toArray());
+        }
+        if (every.length > 0) {
+            tg.transferToDevice(DataTransferMode.EVERY_EXECUTION, every);
+        }
         List<float[]> floats = new ArrayList<>();
         List<int[]> ints = new ArrayList<>();
         arrays.forEach((a, isFloat) -> {
@@ -182,7 +269,12 @@ public final class TornadoDevice implements Device {
             String id = "t" + i + "_" + tasks.get(i).kernel().name().replaceAll("[^A-Za-z0-9_]", "_");
             Invoker.task(tg, id, tasks.get(i).kernel().portable(), bound.get(i));
         }
-        tg.transferToHost(DataTransferMode.EVERY_EXECUTION, all);
+        if (every.length > 0) {
+            tg.transferToHost(DataTransferMode.EVERY_EXECUTION, every);
+        }
+        if (!resident.isEmpty()) {
+            tg.transferToHost(DataTransferMode.UNDER_DEMAND, resident.toArray());
+        }
         TornadoExecutionPlan plan = new TornadoExecutionPlan(tg.snapshot());
         plan.withDevice(device);
         return plan;
@@ -194,15 +286,18 @@ public final class TornadoDevice implements Device {
         for (eim.tasks.TaskGraph g : graphs) {
             List<Part> ps = plans.remove(g);
             if (ps != null) {
-                ps.forEach(TornadoDevice::closeQuietly);
+                for (Part p : ps) {
+                    p.resident.forEach(a -> newest.remove(a, p));
+                    closeQuietly(p);
+                }
             }
         }
     }
 
     private static void closeQuietly(Part p) {
         try {
-            p.plan().freeDeviceMemory();
-            p.plan().close();
+            p.plan.freeDeviceMemory();
+            p.plan.close();
         } catch (Exception ignored) {
             // the plan's device memory is already gone
         }
@@ -212,5 +307,6 @@ public final class TornadoDevice implements Device {
     public synchronized void close() {
         plans.values().forEach(ps -> ps.forEach(TornadoDevice::closeQuietly));
         plans.clear();
+        newest.clear();
     }
 }

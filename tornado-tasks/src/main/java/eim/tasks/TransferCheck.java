@@ -1,0 +1,97 @@
+package eim.tasks;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Checks a plan's {@link DataTransferMode#FIRST_EXECUTION} declarations on any device (on in the
+ * tests: {@code -Deim.checkTransfers=true}), because a device that keeps such arrays resident gives
+ * wrong results, silently, when they are broken:
+ * <ul>
+ *   <li>the host changed a resident array without {@code plan.transferToDevice} (compared by
+ *       checksum with what the device was last given or last wrote);</li>
+ *   <li>a graph's kernels wrote a resident array that another graph of the plan also uses (each
+ *       graph may hold its own device copy).</li>
+ * </ul>
+ */
+final class TransferCheck {
+    static final boolean ENABLED = Boolean.getBoolean("eim.checkTransfers");
+
+    private final String plan;
+    private final Map<Object, String> names = new IdentityHashMap<>();
+    private final Map<Object, Integer> deviceSum = new IdentityHashMap<>();
+    private final Map<Object, String> writer = new IdentityHashMap<>();
+    private final Map<Object, Set<String>> users = new IdentityHashMap<>();
+    private final Map<TaskGraph, Set<Object>> residentIn = new HashMap<>();
+
+    TransferCheck(String plan, Set<DeviceArray> sentOnce) {
+        this.plan = plan;
+        sentOnce.forEach(a -> names.put(a.host(), a.name()));
+    }
+
+    void before(TaskGraph g) {
+        for (Object a : resident(g)) {
+            users.computeIfAbsent(a, k -> new HashSet<>()).add(g.name());
+            String w = writer.get(a);
+            if (w != null && !w.equals(g.name())) {
+                throw violation(a, "is written by graph " + w + " and used by graph " + g.name());
+            }
+            Integer seen = deviceSum.get(a);
+            int now = checksum(a);
+            if (seen == null) {
+                deviceSum.put(a, now); // first use: sent now
+            } else if (seen != now) {
+                throw violation(a, "changed on the host after the device got it (before graph " + g.name()
+                        + "): call plan.transferToDevice after changing it, or declare it EVERY_EXECUTION");
+            }
+        }
+    }
+
+    void after(TaskGraph g) {
+        for (Object a : resident(g)) {
+            int now = checksum(a);
+            if (now != deviceSum.get(a)) {
+                Set<String> others = new HashSet<>(users.get(a));
+                others.remove(g.name());
+                if (!others.isEmpty()) {
+                    throw violation(a, "is written by graph " + g.name() + " and also used by " + others
+                            + ": only a single graph may write a FIRST_EXECUTION array");
+                }
+                writer.put(a, g.name());
+                deviceSum.put(a, now);
+            }
+        }
+    }
+
+    void refreshed(Object a) {
+        if (names.containsKey(a)) {
+            deviceSum.put(a, checksum(a));
+        }
+    }
+
+    private Set<Object> resident(TaskGraph g) {
+        return residentIn.computeIfAbsent(g, k -> {
+            Set<Object> s = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+            for (Task t : g.tasks()) {
+                for (Object a : t.boundArgs()) {
+                    if (names.containsKey(a)) {
+                        s.add(a);
+                    }
+                }
+            }
+            return s;
+        });
+    }
+
+    private IllegalStateException violation(Object a, String what) {
+        return new IllegalStateException("plan " + plan + ": FIRST_EXECUTION array " + names.get(a) + " " + what);
+    }
+
+    private static int checksum(Object a) {
+        return a instanceof float[] f ? Arrays.hashCode(f) : Arrays.hashCode((int[]) a);
+    }
+}
