@@ -12,6 +12,14 @@ fi
 set +e
 mvn -B -q -ntp clean install "$@" 2>&1 | grep -v -E '^WARNING: (A terminally|sun.misc|Please consider|.*will be removed)'
 status=${PIPESTATUS[0]}
+if [ "$status" -eq 0 ]; then
+  # the toy CLI chain once more, every command through scripts/eim in its own JVM, as a user runs it
+  echo "== CliChainTest through scripts/eim" >&2
+  # (the modules it needs were just installed, so surefire runs the compiled test against them)
+  mvn -B -q -ntp -o -pl runtime surefire:test -Dtest=CliChainTest -Deim.cli.script="$PWD/scripts/eim" 2>&1 \
+    | grep -v -E '^WARNING: (A terminally|sun.misc|Please consider|.*will be removed)'
+  status=${PIPESTATUS[0]}
+fi
 set -e
 # Surefire totals across modules, as one closing line
 python3 - <<'PY' || true

@@ -15,8 +15,48 @@ import java.util.Map;
  * graphs with {@code +=} and zeroed by the trainer.
  */
 public final class Parameters {
-    /** One parameter: its key, shape, value and gradient. */
-    public record Param(String name, long[] shape, FloatArray value, FloatArray grad) {
+    /**
+     * One parameter: its key, shape, value and gradient. The gradient array is allocated at its
+     * first use, so a model that only runs inference (sampling, generate, forward) never holds one.
+     */
+    public static final class Param {
+        private final String name;
+        private final long[] shape;
+        private final FloatArray value;
+        private FloatArray grad;
+
+        public Param(String name, long[] shape, FloatArray value, FloatArray grad) {
+            this.name = name;
+            this.shape = shape;
+            this.value = value;
+            this.grad = grad;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        public long[] shape() {
+            return shape;
+        }
+
+        public FloatArray value() {
+            return value;
+        }
+
+        /** The gradient, allocated (zero) on the first call. */
+        public synchronized FloatArray grad() {
+            if (grad == null) {
+                grad = new FloatArray("grad." + name, value.size());
+            }
+            return grad;
+        }
+
+        /** Whether the gradient array exists (training has used it). */
+        public synchronized boolean hasGrad() {
+            return grad != null;
+        }
+
         public int size() {
             return value.size();
         }
@@ -30,7 +70,7 @@ public final class Parameters {
             throw new IllegalArgumentException("parameter declared twice: " + name);
         }
         int n = Math.toIntExact(Tensor.numel(shape));
-        Param p = new Param(name, shape, new FloatArray(name, n), new FloatArray("grad." + name, n));
+        Param p = new Param(name, shape, new FloatArray(name, n), null);
         params.put(name, p);
         return p.value();
     }

@@ -1,5 +1,6 @@
 package eim.model.generator;
 
+import eim.model.io.GeneratorCheckpoint;
 import eim.model.io.GeneratorShapes;
 import eim.model.io.GeneratorWeights;
 import eim.model.io.ShapeReport;

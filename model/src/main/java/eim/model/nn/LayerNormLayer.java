@@ -15,7 +15,8 @@ public final class LayerNormLayer {
     public final String name;
     public final int dim;
     public final float eps;
-    public final FloatArray w, b, dw, db;
+    public final FloatArray w, b;
+    private final Parameters.Param wp, bp;
 
     /** Affine LayerNorm with parameters in {@code p}. */
     public LayerNormLayer(Parameters p, String name, int dim, float eps) {
@@ -25,8 +26,8 @@ public final class LayerNormLayer {
         this.w = p.add(name + ".weight", dim);
         this.b = p.add(name + ".bias", dim);
         this.w.fill(1f);
-        this.dw = p.grad(name + ".weight");
-        this.db = p.grad(name + ".bias");
+        this.wp = p.param(name + ".weight");
+        this.bp = p.param(name + ".bias");
     }
 
     /** LayerNorm without affine parameters. */
@@ -34,7 +35,8 @@ public final class LayerNormLayer {
         this.name = name;
         this.dim = dim;
         this.eps = eps;
-        this.w = this.b = this.dw = this.db = null;
+        this.w = this.b = null;
+        this.wp = this.bp = null;
     }
 
     public boolean affine() {
@@ -52,7 +54,7 @@ public final class LayerNormLayer {
         g.task(name + ".bw_in", LayerNorm.BACKWARD_INPUT, rows, dy, x, affine() ? w : NONE, mean, rstd, dx, rows, dim,
                 affine() ? 1 : 0);
         if (affine()) {
-            g.task(name + ".bw_w", LayerNorm.BACKWARD_PARAMS, dim, dy, x, mean, rstd, dw, db, rows, dim);
+            g.task(name + ".bw_w", LayerNorm.BACKWARD_PARAMS, dim, dy, x, mean, rstd, wp.grad(), bp.grad(), rows, dim);
         }
     }
 

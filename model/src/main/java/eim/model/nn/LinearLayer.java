@@ -9,7 +9,8 @@ import eim.tasks.kernels.Linear;
 public final class LinearLayer {
     public final String name;
     public final int in, out;
-    public final FloatArray w, b, dw, db;
+    public final FloatArray w, b;
+    private final Parameters.Param wp, bp;
 
     public LinearLayer(Parameters p, String name, int in, int out) {
         this.name = name;
@@ -17,8 +18,8 @@ public final class LinearLayer {
         this.out = out;
         this.w = p.add(name + ".weight", out, in);
         this.b = p.add(name + ".bias", out);
-        this.dw = p.grad(name + ".weight");
-        this.db = p.grad(name + ".bias");
+        this.wp = p.param(name + ".weight");
+        this.bp = p.param(name + ".bias");
     }
 
     /** y (rows, out) = x (rows, in) Wᵀ + b. */
@@ -31,6 +32,16 @@ public final class LinearLayer {
         if (dx != null) {
             g.task2d(name + ".bw_in", Linear.BACKWARD_INPUT, rows, in, dy, w, dx, rows, out, in);
         }
-        g.task2d(name + ".bw_w", Linear.BACKWARD_WEIGHT, out, in, dy, x, dw, db, rows, out, in);
+        g.task2d(name + ".bw_w", Linear.BACKWARD_WEIGHT, out, in, dy, x, dw(), db(), rows, out, in);
+    }
+
+    /** The weight's gradient (allocated when first asked for: training only). */
+    public FloatArray dw() {
+        return wp.grad();
+    }
+
+    /** The bias's gradient (allocated when first asked for: training only). */
+    public FloatArray db() {
+        return bp.grad();
     }
 }

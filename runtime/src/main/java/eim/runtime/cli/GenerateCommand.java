@@ -150,7 +150,7 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     /** The generator's tokens were scaled by the vae_norm it records; the tokenizer's is the fallback. */
-    private static float vaeNorm(Float generator, float tokenizer) {
+    static float vaeNorm(Float generator, float tokenizer) {
         if (generator == null) {
             return tokenizer;
         }

@@ -1,7 +1,7 @@
 package eim.runtime.cli;
 
 import eim.model.tokenizer.Tokenizer;
-import eim.runtime.tokenizer.TokenizerCheckpoint;
+import eim.model.io.TokenizerCheckpoint;
 import eim.tasks.Device;
 import java.io.IOException;
 import java.nio.file.Path;

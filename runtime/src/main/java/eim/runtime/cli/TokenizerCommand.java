@@ -7,7 +7,7 @@ import eim.runtime.data.Images;
 import eim.runtime.data.panorama.PanoramaGenerator;
 import eim.runtime.tokenizer.ImageSet;
 import eim.runtime.tokenizer.Tokenization;
-import eim.runtime.tokenizer.TokenizerCheckpoint;
+import eim.model.io.TokenizerCheckpoint;
 import eim.runtime.tokenizer.TokenizerTrainer;
 import eim.runtime.tokenizer.TrainOptions;
 import eim.runtime.train.RunDirectory;

@@ -1,7 +1,7 @@
 package eim.runtime.cli;
 
 import eim.model.generator.EquivariantGenerator;
-import eim.model.generator.GeneratorCheckpoint;
+import eim.model.io.GeneratorCheckpoint;
 import eim.model.generator.GeneratorConfig;
 import eim.runtime.train.GeneratorTrainer;
 import eim.runtime.train.RunDirectory;

@@ -1,7 +1,7 @@
 package eim.runtime.demo;
 
 import eim.model.generator.EquivariantGenerator;
-import eim.model.generator.GeneratorCheckpoint;
+import eim.model.io.GeneratorCheckpoint;
 import eim.model.generator.GeneratorConfig;
 import eim.tasks.io.AtomicFiles;
 import eim.runtime.train.GeneratorTrainer;

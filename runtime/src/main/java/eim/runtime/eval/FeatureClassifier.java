@@ -240,9 +240,9 @@ public final class FeatureClassifier implements AutoCloseable {
         LinearLayer[] layers = {fc1, fc2, fc3};
         int[][] idx = {fc1Idx, fc2Idx, fc3Idx};
         for (int l = 0; l < 3; l++) {
-            plan.transferToHost(layers[l].dw);
+            plan.transferToHost(layers[l].dw());
             for (int i : idx[l]) {
-                float analytic = layers[l].dw.get(i), w0 = layers[l].w.get(i);
+                float analytic = layers[l].dw().get(i), w0 = layers[l].w.get(i);
                 double[] loss = new double[2];
                 for (int side = 0; side < 2; side++) {
                     layers[l].w.set(i, w0 + (side == 0 ? 1e-2f : -1e-2f));

@@ -2,7 +2,7 @@ package eim.runtime.generate;
 
 import eim.model.tokenizer.Tokenizer;
 import eim.model.tokenizer.TokenizerImport;
-import eim.runtime.tokenizer.TokenizerCheckpoint;
+import eim.model.io.TokenizerCheckpoint;
 import eim.tasks.Device;
 import java.io.IOException;
 import java.nio.file.Files;

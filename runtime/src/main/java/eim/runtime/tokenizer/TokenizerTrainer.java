@@ -1,5 +1,6 @@
 package eim.runtime.tokenizer;
 
+import eim.model.io.TokenizerCheckpoint;
 import eim.model.tokenizer.PosteriorNoise;
 import eim.model.tokenizer.Tokenizer;
 import eim.model.tokenizer.TokenizerConfig;

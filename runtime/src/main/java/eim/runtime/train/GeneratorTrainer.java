@@ -1,7 +1,7 @@
 package eim.runtime.train;
 
 import eim.model.generator.EquivariantGenerator;
-import eim.model.generator.GeneratorCheckpoint;
+import eim.model.io.GeneratorCheckpoint;
 import eim.model.generator.GeneratorTraining;
 import eim.model.generator.TrainingPass;
 import eim.tasks.Device;

@@ -1,6 +1,6 @@
 package eim.runtime.train;
 
-import eim.model.generator.GeneratorCheckpoint;
+import eim.model.io.GeneratorCheckpoint;
 import eim.model.io.TokenFile;
 import eim.model.tokenizer.PosteriorNoise;
 import java.io.IOException;

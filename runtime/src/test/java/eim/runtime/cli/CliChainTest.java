@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import eim.model.generator.GeneratorCheckpoint;
+import eim.model.io.GeneratorCheckpoint;
 import eim.model.io.TokenFile;
 import eim.model.tokenizer.TokenizerConfig;
 import eim.runtime.data.Images;
-import eim.runtime.tokenizer.TokenizerCheckpoint;
+import eim.model.io.TokenizerCheckpoint;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole command-line path at toy size, as a user runs it (in-process through Main.run): an image
+ * The whole command-line path at toy size, as a user runs it (in-process through Main.run, or
+ * through scripts/eim with -Deim.cli.script, as scripts/test.sh does after the build): an image
  * folder with one sub-folder per class -> tokenizer train -> tokenize -> train -> sample -> decode, and
  * generate; every artefact is checked (files, shapes, labels, the vae_norm carried from the tokenizer
  * through the token file and the generator to the sampled tokens, PNG sizes).
@@ -28,7 +29,17 @@ import org.junit.jupiter.api.io.TempDir;
 class CliChainTest {
     record Run(int code, String out, String err) {}
 
+    /**
+     * With {@code -Deim.cli.script=<path of scripts/eim>} (scripts/test.sh sets it after the build)
+     * every command runs through that script in its own JVM, exactly as a user types it; without
+     * it, in this JVM through Main.run.
+     */
+    static final String SCRIPT = System.getProperty("eim.cli.script");
+
     static Run eim(String... args) {
+        if (SCRIPT != null) {
+            return throughScript(args);
+        }
         PrintStream out = System.out, err = System.err;
         ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
         try {
@@ -38,6 +49,27 @@ class CliChainTest {
         } finally {
             System.setOut(out);
             System.setErr(err);
+        }
+    }
+
+    private static Run throughScript(String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of(SCRIPT));
+        command.addAll(List.of(args));
+        try {
+            Path out = Files.createTempFile("eim-out", ".txt"), err = Files.createTempFile("eim-err", ".txt");
+            ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+            pb.environment().putIfAbsent("EIM_JAVA_OPTS", "-Xmx2g");
+            Process p = pb.start();
+            if (!p.waitFor(10, java.util.concurrent.TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new AssertionError(String.join(" ", command) + " ran over 10 minutes");
+            }
+            Run r = new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+            Files.delete(out);
+            Files.delete(err);
+            return r;
+        } catch (java.io.IOException | InterruptedException e) {
+            throw new AssertionError("cannot run " + command + ": " + e, e);
         }
     }
 

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import eim.model.tokenizer.TokenizerConfig;
 import eim.runtime.data.Images;
-import eim.runtime.tokenizer.TokenizerCheckpoint;
+import eim.model.io.TokenizerCheckpoint;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import eim.model.generator.GeneratorCheckpoint;
+import eim.model.io.GeneratorCheckpoint;
 import eim.model.io.TokenFile;
 import eim.runtime.cli.Main;
 import eim.runtime.data.panorama.PanoramaGenerator;
-import eim.runtime.tokenizer.TokenizerCheckpoint;
+import eim.model.io.TokenizerCheckpoint;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package eim.runtime.tokenizer;
 
+import eim.model.io.TokenizerCheckpoint;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

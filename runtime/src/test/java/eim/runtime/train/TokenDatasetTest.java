@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import eim.model.generator.EquivariantGenerator;
-import eim.model.generator.GeneratorCheckpoint;
+import eim.model.io.GeneratorCheckpoint;
 import eim.model.generator.TrainingPass;
 import eim.model.io.TokenFile;
 import eim.model.tokenizer.TokenizerConfig;

@@ -1,4 +1,4 @@
-package eim.runtime.tokenizer;
+package eim.model.io;
 
 import eim.model.tokenizer.Tokenizer;
 import eim.model.tokenizer.TokenizerConfig;
@@ -24,10 +24,10 @@ public final class TokenizerCheckpoint {
     public static final String EMA = "ema.";
     static final String ADAM_M = "adam.m.", ADAM_V = "adam.v.", LOGVAR = TokenizerTraining.LOGVAR;
     /** Where the optimizer's EMA and moments go (the EMA of loss.logvar, when learnt, is saved but unused). */
-    static final AdamW.Keys OPTIMIZER_KEYS = new AdamW.Keys(EMA, ADAM_M, ADAM_V);
+    public static final AdamW.Keys OPTIMIZER_KEYS = new AdamW.Keys(EMA, ADAM_M, ADAM_V);
 
     /** What a checkpoint holds besides the weights: counters, the log-variance, and every tensor (for the optimizer). */
-    record TrainingState(long step, long adamSteps, long emaUpdates, float logvar, Map<String, Tensor> tensors) {}
+    public record TrainingState(long step, long adamSteps, long emaUpdates, float logvar, Map<String, Tensor> tensors) {}
 
     private TokenizerCheckpoint() {}
 
@@ -35,7 +35,7 @@ public final class TokenizerCheckpoint {
      * Writes the weights, the optimizer's state (tensors under {@link #OPTIMIZER_KEYS}) and the
      * counters (host copies current).
      */
-    static void save(Path file, Tokenizer model, Map<String, Tensor> optimizer, long adamSteps, float logvar, long step,
+    public static void save(Path file, Tokenizer model, Map<String, Tensor> optimizer, long adamSteps, float logvar, long step,
                      long emaUpdates) throws IOException {
         Map<String, Tensor> t = new LinkedHashMap<>(model.parameters().toTensors());
         t.putAll(optimizer);
@@ -84,7 +84,7 @@ public final class TokenizerCheckpoint {
     }
 
     /** Loads the weights into {@code model}; returns the rest, for resuming. */
-    static TrainingState loadInto(Path file, Tokenizer model) throws IOException {
+    public static TrainingState loadInto(Path file, Tokenizer model) throws IOException {
         SafeTensors.Contents c = read(file);
         TokenizerConfig cfg = checkedConfig(c, file);
         if (!cfg.equals(model.config())) {

@@ -1,5 +1,7 @@
-package eim.model.generator;
+package eim.model.io;
 
+import eim.model.generator.EquivariantGenerator;
+import eim.model.generator.GeneratorConfig;
 import eim.model.io.GeneratorShapes;
 import eim.model.io.ShapeReport;
 import eim.tasks.io.SafeTensors;

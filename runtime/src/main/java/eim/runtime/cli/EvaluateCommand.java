@@ -1,0 +1,114 @@
+package eim.runtime.cli;
+
+import com.google.gson.GsonBuilder;
+import eim.model.generator.GeneratorImport;
+import eim.model.generator.Sampler;
+import eim.model.tokenizer.Tokenizer;
+import eim.model.tokenizer.TokenizerImport;
+import eim.runtime.Progress;
+import eim.runtime.data.ImageFolderDataset;
+import eim.runtime.eval.Evaluation;
+import eim.runtime.eval.FeatureClassifier;
+import eim.runtime.generate.TokenizerFiles;
+import eim.tasks.Device;
+import eim.tasks.io.AtomicFiles;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = "Scores a generator + tokenizer against a class-folder image set at the training width: the Fréchet "
+                + "distance between real and generated images in the feature space of a small classifier trained on the real "
+                + "images (the Inception weights of FID cannot be downloaded here; next to it, the distance between two halves "
+                + "of the real set, the floor at these counts), that classifier's accuracy on the generated images of each "
+                + "class, and the per-position Fréchet distance of the tokens. Prints them and writes <out>/evaluation.json.")
+final class EvaluateCommand implements Callable<Integer> {
+    @Option(names = "--generator", required = true, description = "generator checkpoint: ours (.safetensors) or the authors' (.ckpt)")
+    Path generator;
+    @Option(names = "--tokenizer", required = true, description = "tokenizer checkpoint: ours (.safetensors) or the authors' (.ckpt)")
+    Path tokenizer;
+    @Option(names = "--data", required = true, description = "folder with one sub-folder of images per class, in the "
+            + "generator's class order (name order), e.g. the demo's out/data")
+    Path data;
+    @Option(names = "--count", defaultValue = "20", description = "generated images per class (default ${DEFAULT-VALUE})")
+    int count;
+    @Option(names = "--steps", defaultValue = "25", description = "flow (Euler) steps per token (default ${DEFAULT-VALUE})")
+    int steps;
+    @Option(names = "--cfg", defaultValue = "3.0", description = "guidance scale (default ${DEFAULT-VALUE})")
+    float cfg;
+    @Option(names = "--cfg-schedule", defaultValue = "linear", description = "linear (the authors') or constant (default "
+            + "${DEFAULT-VALUE})")
+    String cfgSchedule;
+    @Option(names = "--batch", defaultValue = "8", description = "images sampled together (default ${DEFAULT-VALUE})")
+    int batch;
+    @Option(names = "--classifier", description = "a feature classifier saved by an earlier evaluate (default: train one on "
+            + "--data and save it as <out>/classifier.safetensors)")
+    Path classifier;
+    @Option(names = "--classifier-epochs", defaultValue = "40", description = "epochs when training the classifier (default "
+            + "${DEFAULT-VALUE})")
+    int epochs;
+    @Mixin SeedOption seed;
+    @Mixin DeviceOption device;
+    @Mixin OutputFolderOption out = new OutputFolderOption("out/evaluation");
+
+    @Override
+    public Integer call() throws Exception {
+        UsageError.check(epochs > 0, "--classifier-epochs must be > 0, got " + epochs);
+        Sampler.Schedule schedule = UsageError.option("--cfg-schedule", () -> Sampler.Schedule.parse(cfgSchedule));
+        Evaluation.Settings settings = UsageError.options(() -> new Evaluation.Settings(count, steps, cfg, schedule, seed.value,
+                batch));
+        eim.tasks.io.OutputPaths.requireWritableFolder(out.path, 0);
+        ImageFolderDataset images = ImageFolderDataset.open(data);
+        UsageError.check(images.classNames().size() >= 2, "--data: " + data + " must hold one sub-folder per class (2 or more)");
+        GeneratorImport.Opened opened = GeneratorImport.open(generator, true, null, null);
+        try (Device dev = device.open();
+             Tokenizer tok = TokenizerFiles.load(tokenizer, dev, true, new TokenizerImport.Options(null, null, null, null))) {
+            float vaeNorm = GenerateCommand.vaeNorm(opened.vaeNorm(), tok.config().vaeNorm());
+            int classes = images.classNames().size();
+            int height = tok.config().resolution(), width = tok.config().scale() * opened.model().cfg.seqLen();
+            double[] heldOut = {Double.NaN};
+            FeatureClassifier clf;
+            if (classifier != null) {
+                clf = FeatureClassifier.load(classifier, 32, dev);
+            } else {
+                int[] labels = new int[images.size()];
+                for (int i = 0; i < labels.length; i++) {
+                    labels[i] = images.label(i);
+                }
+                float[] real = Evaluation.realImages(images, height, width);
+                clf = Evaluation.trainClassifier(Evaluation.pooled(real, labels.length, height, width), labels, classes, epochs,
+                        seed.value, dev, heldOut);
+                clf.save(out.path.resolve("classifier.safetensors"));
+                System.out.printf(Locale.ROOT, "classifier trained on %d real images: held-out accuracy %.3f; saved as %s%n",
+                        labels.length, heldOut[0], out.path.resolve("classifier.safetensors"));
+            }
+            Evaluation.Report r;
+            long total = (long) ((classes * count + batch - 1) / batch) * opened.model().cfg.seqLen();
+            try (clf; Progress p = Progress.start("evaluate", total, "token")) {
+                long[] done = {0};
+                r = Evaluation.run(opened.model(), tok, vaeNorm, images, clf, heldOut[0], settings, dev,
+                        (i, n) -> p.stepTo(++done[0]));
+            }
+            Files.createDirectories(out.path);
+            AtomicFiles.writeString(out.path.resolve("evaluation.json"),
+                    new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(r) + "\n");
+            System.out.printf(Locale.ROOT, "Fréchet distance (classifier features) real vs generated: %.4g (real half vs half: "
+                    + "%.4g)%n", r.frechetDistance(), r.realSplitFrechetDistance());
+            System.out.printf(Locale.ROOT, "classifier accuracy on generated images: %.3f (per class %s; on held-out real "
+                    + "images %.3f)%n", r.generatedAccuracy(), Arrays.toString(round(r.generatedAccuracyPerClass())),
+                    r.classifierHeldOutAccuracy());
+            System.out.printf(Locale.ROOT, "per-position token Fréchet distance: %s%n", Arrays.toString(round(r.positionFrechet())));
+            System.out.println("wrote " + out.path.resolve("evaluation.json"));
+        }
+        return 0;
+    }
+
+    private static double[] round(double[] v) {
+        return Arrays.stream(v).map(x -> Math.round(x * 1000) / 1000.0).toArray();
+    }
+}
