@@ -44,12 +44,36 @@ public final class GeneratorTrainer implements AutoCloseable {
     private final TrainOptions opt;
     private final GeneratorTraining training;
     private final Batches batches;
+    private final Stepper stepper;
     private final List<StepLog> history = new ArrayList<>();
     private long step;
+
+    /**
+     * How the steps of a run are computed when not by the trainer's own {@link GeneratorTraining}
+     * alone: data-parallel replicas ({@link DistributedTraining}) compute the gradients of the batch
+     * of step s ({@link #batches}) and the stepper applies their combination to {@code training}, the
+     * driver's copy of the model, which the trainer checkpoints.
+     */
+    public interface Stepper extends AutoCloseable {
+        GeneratorTraining.Result step(GeneratorTraining training, long step, float lr);
+
+        @Override
+        void close();
+    }
 
     /** A fresh run, or a resumed one when {@code resume} is not null. */
     public GeneratorTrainer(EquivariantGenerator model, TokenDataset data, TrainOptions opt, Device device,
                             GeneratorCheckpoint.Loaded resume) {
+        this(model, data, opt, device, resume, null);
+    }
+
+    /**
+     * A run whose steps {@code stepper} computes from {@link #batches()} (null: this trainer, on
+     * {@code device}). With a stepper the trainer's own training pass holds one sequence: it only
+     * applies the updates and writes the checkpoints. The stepper is closed with the trainer.
+     */
+    public GeneratorTrainer(EquivariantGenerator model, TokenDataset data, TrainOptions opt, Device device,
+                            GeneratorCheckpoint.Loaded resume, java.util.function.Function<Batches, Stepper> stepper) {
         this.model = model;
         this.data = data;
         this.opt = opt;
@@ -66,12 +90,18 @@ public final class GeneratorTrainer implements AutoCloseable {
         if (resume != null) {
             model.params.load(resume.tensors(), "model.", resume.file().toString());
         }
-        this.training = model.training(device, opt.batch(), data.length(),
+        this.training = model.training(device, stepper == null ? opt.batch() : 1, data.length(),
                 new GeneratorTraining.Recipe(opt.weightDecay(), opt.gradClip(), opt.emaRate()));
         if (resume != null) {
             training.restore(resume.tensors(), resume.step(), resume.file().toString());
             this.step = resume.step();
         }
+        this.stepper = stepper == null ? null : stepper.apply(batches);
+    }
+
+    /** The batches of this run (the same for every replica of a data-parallel run). */
+    public Batches batches() {
+        return batches;
     }
 
     public long step() {
@@ -94,7 +124,7 @@ public final class GeneratorTrainer implements AutoCloseable {
     /** One optimisation step; returns its log. */
     public StepLog trainStep() {
         float lr = opt.lr(step);
-        GeneratorTraining.Result r = training.step(batch(step), lr);
+        GeneratorTraining.Result r = stepper == null ? training.step(batch(step), lr) : stepper.step(training, step, lr);
         StepLog sl = new StepLog(step, r.loss(), lr, r.gradNorm());
         history.add(sl);
         step++;
@@ -154,6 +184,10 @@ public final class GeneratorTrainer implements AutoCloseable {
 
     @Override
     public void close() {
-        training.close();
+        try (training) {
+            if (stepper != null) {
+                stepper.close();
+            }
+        }
     }
 }
