@@ -137,9 +137,7 @@ public final class SparkTrainer implements GeneratorTrainer.Stepper {
                 conf.set("spark.jars", String.join(",", jars));
             }
         }
-        JavaSparkContext sc = new JavaSparkContext(conf);
-        sc.setLogLevel("WARN");
-        return sc;
+        return new JavaSparkContext(conf); // its logs: through logback, warnings only (Logs.quiet)
     }
 
     /** Bounds each step's job (tests); a step past it fails with an {@link IllegalStateException}. */
