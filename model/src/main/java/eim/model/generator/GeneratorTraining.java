@@ -1,5 +1,6 @@
 package eim.model.generator;
 
+import eim.model.Parameters;
 import eim.model.train.AdamW;
 import eim.tasks.Device;
 import eim.tasks.io.Tensor;
@@ -29,6 +30,14 @@ public final class GeneratorTraining implements AutoCloseable {
     /** One step's loss (before the update) and the gradient norm before clipping. */
     public record Result(float loss, double gradNorm) {}
 
+    /**
+     * One replica's share of a data-parallel step ({@link #gradients}): the mean loss over its
+     * {@code rows} flow-matching rows and the gradients of that mean, flattened in the order of
+     * {@code model.params.all()}. Shards of one global batch combine into the global batch's loss and
+     * gradients by the row-weighted mean (the loss is a mean over rows).
+     */
+    public record Gradients(float loss, int rows, float[] flat) implements java.io.Serializable {}
+
     private final EquivariantGenerator model;
     private final AdamW adamw;
     private final TrainingPass pass;
@@ -43,7 +52,8 @@ public final class GeneratorTraining implements AutoCloseable {
     /**
      * One optimisation step on {@code batch} with learning rate {@code lr}. A loss that is not
      * finite stops before the update (the weights stay as they were) with an
-     * {@link IllegalStateException} naming the step and the learning rate.
+     * {@link IllegalStateException} naming the step and the learning rate. The same as
+     * {@link #gradients} then {@link #apply} of those gradients, without the copies through the host.
      */
     public Result step(TrainingPass.Batch batch, float lr) {
         float loss = pass.forward(batch);
@@ -53,6 +63,46 @@ public final class GeneratorTraining implements AutoCloseable {
         pass.backward();
         double norm = adamw.step(pass.plan(), lr);
         return new Result(loss, norm);
+    }
+
+    /**
+     * The first half of {@link #step} for data-parallel training: forward and backward on this
+     * replica's shard of the global batch, without an update. A loss that is not finite throws as
+     * in {@link #step}.
+     */
+    public Gradients gradients(TrainingPass.Batch batch) {
+        float loss = pass.forward(batch);
+        if (!Float.isFinite(loss)) {
+            throw new IllegalStateException("loss became " + loss + " at step " + adamw.step());
+        }
+        pass.backward();
+        pass.gradientsToHost();
+        float[] flat = new float[Math.toIntExact(model.params.count())];
+        int o = 0;
+        for (Parameters.Param p : model.params.all()) {
+            System.arraycopy(p.grad().array(), 0, flat, o, p.size());
+            o += p.size();
+        }
+        return new Gradients(loss, pass.rows, flat);
+    }
+
+    /**
+     * The second half of {@link #step}: clipping, AdamW and the EMA with the combined gradients of
+     * every replica ({@code gradients}, flattened as in {@link Gradients}), identical on every replica
+     * that applies the same values. Returns the gradient norm before clipping.
+     */
+    public double apply(float[] gradients, float lr) {
+        if (gradients.length != model.params.count()) {
+            throw new IllegalArgumentException("expected " + model.params.count() + " gradient values, got "
+                    + gradients.length);
+        }
+        int o = 0;
+        for (Parameters.Param p : model.params.all()) {
+            System.arraycopy(gradients, o, p.grad().array(), 0, p.size());
+            pass.plan().transferToDevice(p.grad());
+            o += p.size();
+        }
+        return adamw.step(pass.plan(), lr);
     }
 
     /** Optimiser steps taken, counting those of a restored run. */

@@ -3,6 +3,8 @@ package eim.runtime.cli;
 import eim.model.generator.EquivariantGenerator;
 import eim.model.io.GeneratorCheckpoint;
 import eim.model.generator.GeneratorConfig;
+import eim.model.generator.GeneratorTraining;
+import eim.runtime.train.DistributedTraining;
 import eim.runtime.train.GeneratorTrainer;
 import eim.runtime.train.RunDirectory;
 import eim.runtime.train.TokenDataset;
@@ -81,6 +83,12 @@ final class TrainCommand implements Callable<Integer> {
     int ckptEvery;
     @Option(names = "--resume", description = "continue from this generator checkpoint (default: a fresh model)") Path resume;
     @Mixin DeviceOption device;
+    @Option(names = "--workers", defaultValue = "1", description = "data-parallel replicas, each computing the gradients "
+            + "of batch/workers sequences of every step on its own --device; more than 1 trains on Apache Spark, "
+            + "embedded in this process unless --master is given (default ${DEFAULT-VALUE}: no Spark)") int workers;
+    @Option(names = "--master", paramLabel = "URL", description = "Spark master URL to train on, e.g. spark://host:7077 "
+            + "(scripts/cluster.sh starts one); default: none, --workers > 1 runs Spark's local mode in this process")
+    String master;
 
     @Override
     public Integer call() throws Exception {
@@ -90,6 +98,9 @@ final class TrainCommand implements Callable<Integer> {
         float baseLr = blr != null ? blr : (lr != null ? lr : DEFAULT_LR) * 256f / batch;
         TrainOptions opt = UsageError.options(() -> new TrainOptions(batch, steps, baseLr, warmup, schedule, 0f, wd, clip, ema,
                 seed.value, logEvery, ckptEvery, null));
+        UsageError.check(workers >= 1, "--workers: must be >= 1, got " + workers);
+        UsageError.check(workers <= batch, "--workers " + workers + ": more workers than --batch " + batch
+                + " sequences; every worker needs at least one");
         TokenDataset ds = TokenDataset.load(data, classes);
         if (posteriorStd != null) {
             ds = ds.withPosteriorStd(posteriorStd);
@@ -108,8 +119,11 @@ final class TrainCommand implements Callable<Integer> {
         try (RunDirectory run = RunDirectory.open(dir, GeneratorTrainer.CHECKPOINT, resume, force,
                 "give --resume " + dir.resolve(GeneratorTrainer.CHECKPOINT), GeneratorTrainer.LOSS_LOG)) {
             System.out.println("run directory: " + dir + (from != null ? " (resuming at step " + from.step() + ")" : ""));
+            DistributedTraining engine = distributed();
             try (Device dev = device.open();
-                 GeneratorTrainer tr = new GeneratorTrainer(model, ds, opt.withOutDir(dir), dev, from);
+                 GeneratorTrainer tr = new GeneratorTrainer(model, ds, opt.withOutDir(dir), dev, from, engine == null ? null
+                         : b -> engine.open(new DistributedTraining.Settings(workers, master, device.name, 1), model, b,
+                                 new GeneratorTraining.Recipe(wd, clip, ema)));
                  eim.runtime.Progress pb = eim.runtime.Progress.start("train", steps, "step", tr.step())) {
                 tr.run(pb::stepTo);
             }
@@ -119,6 +133,16 @@ final class TrainCommand implements Callable<Integer> {
         }
         System.out.println("checkpoint: " + dir.resolve(GeneratorTrainer.CHECKPOINT));
         return 0;
+    }
+
+    /** The data-parallel engine for --workers > 1 or --master, or null to train in this process alone. */
+    private DistributedTraining distributed() {
+        if (workers == 1 && master == null) {
+            return null;
+        }
+        return java.util.ServiceLoader.load(DistributedTraining.class).findFirst().orElseThrow(() ->
+                new IllegalStateException("--workers, --master: this eim has no distributed trainer; run it with "
+                        + "the distributed module on the class path (scripts/eim does)"));
     }
 
     private GeneratorConfig config(TokenDataset ds) {

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,12 +43,37 @@ public final class GeneratorTrainer implements AutoCloseable {
     private final TokenDataset data;
     private final TrainOptions opt;
     private final GeneratorTraining training;
+    private final Batches batches;
+    private final Stepper stepper;
     private final List<StepLog> history = new ArrayList<>();
     private long step;
+
+    /**
+     * How the steps of a run are computed when not by the trainer's own {@link GeneratorTraining}
+     * alone: data-parallel replicas ({@link DistributedTraining}) compute the gradients of the batch
+     * of step s ({@link #batches}) and the stepper applies their combination to {@code training}, the
+     * driver's copy of the model, which the trainer checkpoints.
+     */
+    public interface Stepper extends AutoCloseable {
+        GeneratorTraining.Result step(GeneratorTraining training, long step, float lr);
+
+        @Override
+        void close();
+    }
 
     /** A fresh run, or a resumed one when {@code resume} is not null. */
     public GeneratorTrainer(EquivariantGenerator model, TokenDataset data, TrainOptions opt, Device device,
                             GeneratorCheckpoint.Loaded resume) {
+        this(model, data, opt, device, resume, null);
+    }
+
+    /**
+     * A run whose steps {@code stepper} computes from {@link #batches()} (null: this trainer, on
+     * {@code device}). With a stepper the trainer's own training pass holds one sequence: it only
+     * applies the updates and writes the checkpoints. The stepper is closed with the trainer.
+     */
+    public GeneratorTrainer(EquivariantGenerator model, TokenDataset data, TrainOptions opt, Device device,
+                            GeneratorCheckpoint.Loaded resume, java.util.function.Function<Batches, Stepper> stepper) {
         this.model = model;
         this.data = data;
         this.opt = opt;
@@ -62,15 +86,22 @@ public final class GeneratorTrainer implements AutoCloseable {
             throw new IllegalArgumentException("data has label " + data.maxLabel() + " but the model has "
                     + cfg.numClasses() + " classes");
         }
+        this.batches = new Batches(data, cfg, opt.batch(), opt.seed());
         if (resume != null) {
             model.params.load(resume.tensors(), "model.", resume.file().toString());
         }
-        this.training = model.training(device, opt.batch(), data.length(),
+        this.training = model.training(device, stepper == null ? opt.batch() : 1, data.length(),
                 new GeneratorTraining.Recipe(opt.weightDecay(), opt.gradClip(), opt.emaRate()));
         if (resume != null) {
             training.restore(resume.tensors(), resume.step(), resume.file().toString());
             this.step = resume.step();
         }
+        this.stepper = stepper == null ? null : stepper.apply(batches);
+    }
+
+    /** The batches of this run (the same for every replica of a data-parallel run). */
+    public Batches batches() {
+        return batches;
     }
 
     public long step() {
@@ -81,67 +112,19 @@ public final class GeneratorTrainer implements AutoCloseable {
         return history;
     }
 
-    private static final long RECIPE_STREAM = 0x632BE59BD9B4E019L;
-
     /**
-     * The batch of step s: a pure function of (seed, s). Each sequence is a random view plus a fresh
-     * posterior sample as {@link TokenDataset#trainingSequence} makes it (the authors' recipe).
+     * The batch of step s: a pure function of (seed, s), each sample's draws a function of its index
+     * in the batch ({@link Batches}). Each sequence is a random view plus a fresh posterior sample as
+     * {@link TokenDataset#trainingSequence} makes it (the authors' recipe).
      */
     public TrainingPass.Batch batch(long s) {
-        var cfg = model.cfg;
-        int b = opt.batch(), l = data.length(), c = data.channels(), n = data.size();
-        int rows = cfg.diffusionBatchMul() * b * l;
-        SplittableRandom r = new SplittableRandom(opt.seed() * 0x9E3779B97F4A7C15L + s);
-        // the data recipe (view, posterior noise) draws from its own stream, so the other draws do not depend on it
-        SplittableRandom recipe = new SplittableRandom(opt.seed() * 0x9E3779B97F4A7C15L + s + RECIPE_STREAM);
-        float[] tokens = new float[b * l * c];
-        int[] labels = new int[b], drop = new int[b];
-        for (int j = 0; j < b; j++) {
-            long k = s * b + j;
-            int idx = permutation((int) (k / n), n)[(int) (k % n)];
-            data.trainingSequence(idx, tokens, j * l * c, recipe);
-            labels[j] = data.label(idx);
-            drop[j] = r.nextDouble() < cfg.labelDropProb() ? 1 : 0;
-        }
-        int shift = r.nextInt(cfg.shiftRange());
-        float[] t = new float[rows];
-        for (int i = 0; i < rows; i++) {
-            t[i] = (float) r.nextDouble();
-        }
-        float[] noise = new float[rows * c];
-        for (int i = 0; i < noise.length; i++) {
-            noise[i] = (float) r.nextGaussian();
-        }
-        return new TrainingPass.Batch(tokens, labels, drop, shift, noise, t, r.nextInt());
-    }
-
-    private int[] cachedPerm;
-    private int cachedEpoch = -1;
-
-    /** The data order of an epoch: a seeded shuffle. */
-    private int[] permutation(int epoch, int n) {
-        if (epoch != cachedEpoch) {
-            int[] p = new int[n];
-            for (int i = 0; i < n; i++) {
-                p[i] = i;
-            }
-            SplittableRandom r = new SplittableRandom(opt.seed() * 31 + epoch);
-            for (int i = n - 1; i > 0; i--) {
-                int j = r.nextInt(i + 1);
-                int tmp = p[i];
-                p[i] = p[j];
-                p[j] = tmp;
-            }
-            cachedPerm = p;
-            cachedEpoch = epoch;
-        }
-        return cachedPerm;
+        return batches.batch(s);
     }
 
     /** One optimisation step; returns its log. */
     public StepLog trainStep() {
         float lr = opt.lr(step);
-        GeneratorTraining.Result r = training.step(batch(step), lr);
+        GeneratorTraining.Result r = stepper == null ? training.step(batch(step), lr) : stepper.step(training, step, lr);
         StepLog sl = new StepLog(step, r.loss(), lr, r.gradNorm());
         history.add(sl);
         step++;
@@ -201,6 +184,10 @@ public final class GeneratorTrainer implements AutoCloseable {
 
     @Override
     public void close() {
-        training.close();
+        try (training) {
+            if (stepper != null) {
+                stepper.close();
+            }
+        }
     }
 }

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * per sequence as in their {@code GaussianDistribution.sample}, times vae_norm (their
  * {@code engine_generator.py}: {@code posterior.sample().mul_(vae_norm)}).
  */
-public final class TokenDataset {
+public final class TokenDataset implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     private static final Logger log = LoggerFactory.getLogger(TokenDataset.class);
     /** The authors' posterior std ({@code --std 2.5}), used when the token file does not name its tokenizer's. */
     public static final float AUTHORS_POSTERIOR_STD = 2.5f;
