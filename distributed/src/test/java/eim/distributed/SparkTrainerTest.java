@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import eim.model.Parameters;
 import eim.model.generator.EquivariantGenerator;
-import eim.model.generator.GeneratorCheckpoint;
+import eim.model.io.GeneratorCheckpoint;
 import eim.model.generator.GeneratorConfig;
 import eim.model.generator.GeneratorTraining;
 import eim.model.io.TokenFile;

@@ -3,7 +3,7 @@ package eim.runtime.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import eim.model.generator.GeneratorCheckpoint;
+import eim.model.io.GeneratorCheckpoint;
 import eim.tasks.io.SafeTensors;
 import eim.tasks.io.Tensor;
 import java.io.ByteArrayOutputStream;
