@@ -1,5 +1,7 @@
 package eim.runtime.cli;
 
+import eim.runtime.cli.Cli.Run;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,7 +46,6 @@ import org.junit.jupiter.api.io.TempDir;
  * no stack trace, and no output file. The messages are collected in target/bad-inputs.md.
  */
 class BadInputTest {
-    record Run(int code, String out, String err) {}
 
     @TempDir static Path fixtures;
     @TempDir Path dir;
@@ -53,16 +54,7 @@ class BadInputTest {
     static final List<String> tried = new ArrayList<>();
 
     static Run eim(String... args) {
-        PrintStream out = System.out, err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(o, true));
-            System.setErr(new PrintStream(e, true));
-            return new Run(Main.run(args), o.toString(), e.toString());
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+        return Cli.eim(args);
     }
 
     static String resource(String name) {

@@ -27,56 +27,12 @@ import org.junit.jupiter.api.io.TempDir;
  * through the token file and the generator to the sampled tokens, PNG sizes).
  */
 class CliChainTest {
-    record Run(int code, String out, String err) {}
-
-    /**
-     * With {@code -Deim.cli.script=<path of scripts/eim>} (scripts/test.sh sets it after the build)
-     * every command runs through that script in its own JVM, exactly as a user types it; without
-     * it, in this JVM through Main.run.
-     */
-    static final String SCRIPT = System.getProperty("eim.cli.script");
-
-    static Run eim(String... args) {
-        if (SCRIPT != null) {
-            return throughScript(args);
-        }
-        PrintStream out = System.out, err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(o, true));
-            System.setErr(new PrintStream(e, true));
-            return new Run(Main.run(args), o.toString(), e.toString());
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+    static Cli.Run eim(String... args) {
+        return Cli.eim(args);
     }
 
-    private static Run throughScript(String... args) {
-        List<String> command = new java.util.ArrayList<>(List.of(SCRIPT));
-        command.addAll(List.of(args));
-        try {
-            Path out = Files.createTempFile("eim-out", ".txt"), err = Files.createTempFile("eim-err", ".txt");
-            ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
-            pb.environment().putIfAbsent("EIM_JAVA_OPTS", "-Xmx2g");
-            Process p = pb.start();
-            if (!p.waitFor(10, java.util.concurrent.TimeUnit.MINUTES)) {
-                p.destroyForcibly();
-                throw new AssertionError(String.join(" ", command) + " ran over 10 minutes");
-            }
-            Run r = new Run(p.exitValue(), Files.readString(out), Files.readString(err));
-            Files.delete(out);
-            Files.delete(err);
-            return r;
-        } catch (java.io.IOException | InterruptedException e) {
-            throw new AssertionError("cannot run " + command + ": " + e, e);
-        }
-    }
-
-    static Run ok(String... args) {
-        Run r = eim(args);
-        assertEquals(0, r.code(), String.join(" ", args) + "\n" + r.err());
-        return r;
+    static Cli.Run ok(String... args) {
+        return Cli.ok(args);
     }
 
     @Test
@@ -88,7 +44,7 @@ class CliChainTest {
 
         // tokenizer train on the class folder (classes do not matter to it); it records its measured vae_norm
         Path tok = dir.resolve("tokenizer.safetensors");
-        Run train = ok("tokenizer", "train", "--preset", "tiny", "--data", images.toString(), "--holdout", "1", "--steps", "2",
+        Cli.Run train = ok("tokenizer", "train", "--preset", "tiny", "--data", images.toString(), "--holdout", "1", "--steps", "2",
                 "--batch", "2", "--out", tok.toString());
         assertTrue(train.out().contains("5 training and 1 held-out images"), train.out());
         TokenizerConfig tc = TokenizerCheckpoint.config(tok);
@@ -141,7 +97,7 @@ class CliChainTest {
 
         // decode the samples (one PNG each, 12 tokens x 2 px) and one tokenized image
         Path decoded = dir.resolve("decoded");
-        Run dec = ok("decode", "--checkpoint", tok.toString(), "--tokens", samples.toString(), "--out", decoded.toString());
+        Cli.Run dec = ok("decode", "--checkpoint", tok.toString(), "--tokens", samples.toString(), "--out", decoded.toString());
         assertTrue(!dec.err().contains("warning"), dec.err());
         for (int i = 0; i < 4; i++) {
             BufferedImage img = Images.read(decoded.resolve(String.format("item_%04d.png", i)));
@@ -165,7 +121,7 @@ class CliChainTest {
         // loose images have no labels: train says how to get them, and --classes 1 trains one class
         Path loose = dir.resolve("loose.safetensors");
         ok("tokenize", "--checkpoint", tok.toString(), "--out", loose.toString(), images.resolve("dunes").toString());
-        Run unlabelled = eim("train", "--data", loose.toString(), "--steps", "1", "--out", dir.resolve("g2").toString());
+        Cli.Run unlabelled = eim("train", "--data", loose.toString(), "--steps", "1", "--out", dir.resolve("g2").toString());
         assertNotEquals(0, unlabelled.code());
         assertTrue(unlabelled.err().contains("has no labels") && unlabelled.err().contains("--classes 1"), unlabelled.err());
         assertTrue(!Files.exists(dir.resolve("g2").resolve("generator.safetensors")));

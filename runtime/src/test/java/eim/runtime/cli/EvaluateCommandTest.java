@@ -1,7 +1,7 @@
 package eim.runtime.cli;
 
-import static eim.runtime.cli.CliChainTest.eim;
-import static eim.runtime.cli.CliChainTest.ok;
+import static eim.runtime.cli.Cli.eim;
+import static eim.runtime.cli.Cli.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,7 +29,7 @@ class EvaluateCommandTest {
                 "--head-width", "32", "--head-depth", "2", "--buffer", "4", "--steps", "2", "--batch", "4", "--warmup", "1",
                 "--out", gen.toString());
         Path ckpt = gen.resolve("generator.safetensors"), out = dir.resolve("eval");
-        CliChainTest.Run r = ok("evaluate", "--generator", ckpt.toString(), "--tokenizer", tok.toString(), "--data", images.toString(),
+        Cli.Run r = ok("evaluate", "--generator", ckpt.toString(), "--tokenizer", tok.toString(), "--data", images.toString(),
                 "--count", "4", "--steps", "2", "--classifier-epochs", "5", "--out", out.toString());
         assertTrue(r.out().contains("Fréchet distance (classifier features) real vs generated"), r.out());
         JsonObject j = new Gson().fromJson(Files.readString(out.resolve("evaluation.json")), JsonObject.class);
@@ -54,7 +54,7 @@ class EvaluateCommandTest {
         // too few images per class for a covariance (usage); a folder without class sub-folders (one line naming it)
         assertEquals(2, eim("evaluate", "--generator", ckpt.toString(), "--tokenizer", tok.toString(), "--data", images.toString(),
                 "--count", "1", "--out", dir.resolve("x").toString()).code());
-        CliChainTest.Run flat = eim("evaluate", "--generator", ckpt.toString(), "--tokenizer", tok.toString(), "--data",
+        Cli.Run flat = eim("evaluate", "--generator", ckpt.toString(), "--tokenizer", tok.toString(), "--data",
                 images.resolve("dunes").toString(), "--out", dir.resolve("x").toString());
         assertTrue(flat.code() != 0 && flat.err().startsWith("error: ") && flat.err().contains("dunes"), flat.err());
         assertEquals(1, flat.err().lines().count(), flat.err());

@@ -39,22 +39,11 @@ class SampleCommandTest {
         SafeTensors.Contents x = SafeTensors.read(a), y = SafeTensors.read(b), z = SafeTensors.read(c);
         float[] tokens = x.tensors().get("tokens").floats();
         // the same to rounding (the JIT may compile a Vector API lane sum between the runs, changing its order)
-        assertTrue(relativeError(y.tensors().get("tokens").floats(), tokens) < 1e-5, "the .ckpt and its import sample the same tokens");
+        assertTrue(Cli.relativeError(y.tensors().get("tokens").floats(), tokens) < 1e-5, "the .ckpt and its import sample the same tokens");
         assertEquals(x.metadata().get("weights"), y.metadata().get("weights"), "the same weights (EMA where present)");
         assertEquals("linear", x.metadata().get("cfg_schedule"));
         assertEquals("constant", z.metadata().get("cfg_schedule"));
-        assertTrue(relativeError(z.tensors().get("tokens").floats(), tokens) > 1e-3, "the constant schedule changes the tokens");
-    }
-
-    /** max |a - b| / max |b|: an error relative to the tensor's own scale. */
-    private static double relativeError(float[] a, float[] b) {
-        assertEquals(b.length, a.length);
-        double err = 0, scale = 0;
-        for (int i = 0; i < a.length; i++) {
-            err = Math.max(err, Math.abs(a[i] - b[i]));
-            scale = Math.max(scale, Math.abs(b[i]));
-        }
-        return err / scale;
+        assertTrue(Cli.relativeError(z.tensors().get("tokens").floats(), tokens) > 1e-3, "the constant schedule changes the tokens");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package eim.runtime.cli;
 
+import eim.runtime.cli.Cli.Run;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -31,19 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
  * removed, and a loss log with each step once after a resume.
  */
 class TrainOutputSafetyTest {
-    record Run(int code, String out, String err) {}
 
     static Run eim(String... args) {
-        PrintStream out = System.out, err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(o, true));
-            System.setErr(new PrintStream(e, true));
-            return new Run(Main.run(args), o.toString(), e.toString());
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+        return Cli.eim(args);
     }
 
     @AfterEach

@@ -140,9 +140,9 @@ class TokenizerCliTest {
         assertEquals(0, eim("tokenize", "--checkpoint", ckpt.toString(), "--out", other.toString(), "--crops", "2",
                 "--seed", "6", data.toString()).code());
         // (to rounding: the Vector API's lane sums may change order once the JIT compiles them)
-        assertTrue(relativeError(TokenFile.read(again).views(), tf.views()) < 1e-5, "same seed, same views");
-        assertTrue(relativeError(TokenFile.read(other).tokens(), tf.tokens()) < 1e-5, "centre crops do not depend on the seed");
-        assertTrue(relativeError(TokenFile.read(other).views(), tf.views()) > 1e-2, "another seed, other crops");
+        assertTrue(eim.runtime.cli.Cli.relativeError(TokenFile.read(again).views(), tf.views()) < 1e-5, "same seed, same views");
+        assertTrue(eim.runtime.cli.Cli.relativeError(TokenFile.read(other).tokens(), tf.tokens()) < 1e-5, "centre crops do not depend on the seed");
+        assertTrue(eim.runtime.cli.Cli.relativeError(TokenFile.read(other).views(), tf.views()) > 1e-2, "another seed, other crops");
 
         // a class folder among other inputs is ambiguous
         Run mixed = eim("tokenize", "--checkpoint", ckpt.toString(), "--out", dir.resolve("m.safetensors").toString(),
@@ -154,16 +154,5 @@ class TokenizerCliTest {
         assertEquals(2, badCrops.code(), "a usage error");
         assertTrue(badCrops.err().contains("--crops must be >= 0"), badCrops.err());
         assertFalse(Files.exists(dir.resolve("m.safetensors")));
-    }
-
-    /** max |a - b| / max |b|: an error relative to the tensor's own scale. */
-    private static double relativeError(float[] a, float[] b) {
-        assertEquals(b.length, a.length);
-        double err = 0, scale = 0;
-        for (int i = 0; i < a.length; i++) {
-            err = Math.max(err, Math.abs(a[i] - b[i]));
-            scale = Math.max(scale, Math.abs(b[i]));
-        }
-        return err / scale;
     }
 }
