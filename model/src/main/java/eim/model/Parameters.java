@@ -130,11 +130,11 @@ public final class Parameters {
     public void load(Map<String, Tensor> tensors, String prefix, String source) {
         List<String> problems = new ArrayList<>();
         for (Param p : params.values()) {
-            Tensor t = tensors.get(prefix + p.name());
-            if (t == null) {
+            long[] shape = eim.tasks.io.SafeTensors.shape(tensors, prefix + p.name()); // no values read
+            if (shape == null) {
                 problems.add("missing " + prefix + p.name() + " " + Arrays.toString(p.shape()));
-            } else if (!sameShape(t.shape(), p.shape())) {
-                problems.add("shape of " + prefix + p.name() + " is " + Arrays.toString(t.shape()) + ", expected "
+            } else if (!sameShape(shape, p.shape())) {
+                problems.add("shape of " + prefix + p.name() + " is " + Arrays.toString(shape) + ", expected "
                         + Arrays.toString(p.shape()));
             }
         }

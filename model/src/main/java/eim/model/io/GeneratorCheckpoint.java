@@ -87,7 +87,8 @@ public final class GeneratorCheckpoint {
         if (!Files.isRegularFile(file)) {
             throw new IOException(file + ": no such checkpoint file");
         }
-        SafeTensors.Contents c = SafeTensors.read(file); // its errors name the file
+        // tensors are read when a model (or a resumed optimiser) asks for them: weights + one tensor in memory
+        SafeTensors.Contents c = SafeTensors.readLazily(file); // its errors name the file
         String kind = c.metadata().get("kind");
         if (!"eim-generator".equals(kind)) {
             throw new IOException(file + ": not a generator checkpoint (metadata kind = " + kind
@@ -108,11 +109,11 @@ public final class GeneratorCheckpoint {
      */
     static void requireShapes(GeneratorConfig cfg, Map<String, Tensor> tensors, String prefix, Path file) throws IOException {
         Map<String, long[]> found = new LinkedHashMap<>();
-        tensors.forEach((k, t) -> {
+        for (String k : tensors.keySet()) {
             if (k.startsWith(prefix)) {
-                found.put(k.substring(prefix.length()), t.shape());
+                found.put(k.substring(prefix.length()), SafeTensors.shape(tensors, k));
             }
-        });
+        }
         // the expected key list grows with depth: bound it by what the file holds before building it
         if (cfg.depth() > found.size() || cfg.headDepth() > found.size()) {
             throw new IOException(file + ": the metadata says " + cfg.depth() + " blocks and a " + cfg.headDepth()

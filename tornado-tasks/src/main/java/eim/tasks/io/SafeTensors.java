@@ -48,6 +48,41 @@ public final class SafeTensors {
      * file and the bad field.
      */
     public static Contents read(Path file) throws IOException {
+        Header h = header(file);
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            for (Entry e : h.entries().values()) {
+                tensors.put(e.name(), load(file, ch, h.dataStart(), e));
+            }
+        }
+        return new Contents(tensors, h.metadata());
+    }
+
+    /**
+     * As {@link #read}, header checks included, but each tensor's values are read from the file when
+     * the map's {@code get} asks for it (and not kept): loading a model's weights then needs the
+     * weights plus one tensor, not the whole file twice over. {@link #shape} gives shapes without
+     * reading values. Use it while the file stays as it is.
+     */
+    public static Contents readLazily(Path file) throws IOException {
+        Header h = header(file);
+        return new Contents(new LazyTensors(file, h), h.metadata());
+    }
+
+    /** The shape of tensor {@code name} of a map from {@link #read} or {@link #readLazily}, without reading values. */
+    public static long[] shape(Map<String, Tensor> tensors, String name) {
+        if (tensors instanceof LazyTensors lazy) {
+            Entry e = lazy.header.entries().get(name);
+            return e == null ? null : e.shape();
+        }
+        Tensor t = tensors.get(name);
+        return t == null ? null : t.shape();
+    }
+
+    /** The checked header of a file: tensor entries in file order, metadata, where the data starts. */
+    private record Header(Map<String, Entry> entries, Map<String, String> metadata, long dataStart) {}
+
+    private static Header header(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             ByteBuffer head = ByteBuffer.allocate((int) Math.min(size, 9)).order(ByteOrder.LITTLE_ENDIAN);
@@ -76,19 +111,87 @@ public final class SafeTensors {
             Map<String, String> meta = new TreeMap<>();
             java.util.List<Entry> entries = entries(header, file, size - dataStart, meta);
             entries.sort(java.util.Comparator.comparingLong(Entry::begin)); // file order
-            Map<String, Tensor> tensors = new LinkedHashMap<>();
-            for (Entry e : entries) {
-                ByteBuffer buf = ByteBuffer.allocate((int) (e.end() - e.begin())).order(ByteOrder.LITTLE_ENDIAN);
-                readFully(ch, buf, dataStart + e.begin());
-                buf.flip();
-                try {
-                    tensors.put(e.name(), decode(e.dtype(), buf, (int) Tensor.numel(e.shape()), e.shape()));
-                } catch (ArithmeticException x) {
-                    throw new IOException(file + ": tensor '" + e.name() + "' (" + e.dtype()
-                            + ") holds a value outside the 32-bit integer range");
-                }
+            Map<String, Entry> byName = new LinkedHashMap<>();
+            entries.forEach(e -> byName.put(e.name(), e));
+            return new Header(byName, meta, dataStart);
+        }
+    }
+
+    private static Tensor load(Path file, FileChannel ch, long dataStart, Entry e) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate((int) (e.end() - e.begin())).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(ch, buf, dataStart + e.begin());
+        buf.flip();
+        try {
+            return decode(e.dtype(), buf, (int) Tensor.numel(e.shape()), e.shape());
+        } catch (ArithmeticException x) {
+            throw new IOException(file + ": tensor '" + e.name() + "' (" + e.dtype()
+                    + ") holds a value outside the 32-bit integer range");
+        }
+    }
+
+    /** The tensors of a file, each read when asked for (see {@link #readLazily}). */
+    private static final class LazyTensors extends java.util.AbstractMap<String, Tensor> {
+        private final Path file;
+        private final Header header;
+
+        LazyTensors(Path file, Header header) {
+            this.file = file;
+            this.header = header;
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return header.entries().containsKey(key);
+        }
+
+        @Override
+        public Tensor get(Object key) {
+            SafeTensors.Entry e = header.entries().get(key);
+            if (e == null) {
+                return null;
             }
-            return new Contents(tensors, meta);
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                return load(file, ch, header.dataStart(), e);
+            } catch (IOException x) {
+                throw new java.io.UncheckedIOException(file + ": cannot read tensor '" + key + "': " + x.getMessage(), x);
+            }
+        }
+
+        @Override
+        public java.util.Set<String> keySet() {
+            return java.util.Collections.unmodifiableSet(header.entries().keySet());
+        }
+
+        @Override
+        public int size() {
+            return header.entries().size();
+        }
+
+        @Override
+        public java.util.Set<Map.Entry<String, Tensor>> entrySet() {
+            return new java.util.AbstractSet<>() {
+                @Override
+                public java.util.Iterator<Map.Entry<String, Tensor>> iterator() {
+                    var names = header.entries().keySet().iterator();
+                    return new java.util.Iterator<>() {
+                        @Override
+                        public boolean hasNext() {
+                            return names.hasNext();
+                        }
+
+                        @Override
+                        public Map.Entry<String, Tensor> next() {
+                            String n = names.next();
+                            return Map.entry(n, get(n));
+                        }
+                    };
+                }
+
+                @Override
+                public int size() {
+                    return header.entries().size();
+                }
+            };
         }
     }
 

@@ -38,6 +38,24 @@ class SafeTensorsTest {
         return e.getMessage();
     }
 
+    /** readLazily: the same tensors as read, shapes without values, checks as strict. */
+    @Test
+    void lazyReadingGivesTheSameTensors(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("t.safetensors");
+        SafeTensors.write(f, Map.of("a", Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3), "b", Tensor.ofInts(new int[] {7, 8}, 2)),
+                Map.of("kind", "test"));
+        SafeTensors.Contents eager = SafeTensors.read(f), lazy = SafeTensors.readLazily(f);
+        assertEquals(eager.metadata(), lazy.metadata());
+        assertEquals(eager.tensors().keySet(), lazy.tensors().keySet());
+        assertArrayEquals(new long[] {2, 3}, SafeTensors.shape(lazy.tensors(), "a"));
+        assertArrayEquals(eager.get("a").floats(), lazy.get("a").floats());
+        assertArrayEquals(eager.get("b").ints(), lazy.tensors().get("b").ints());
+        assertEquals(null, lazy.tensors().get("c"));
+        assertEquals(null, SafeTensors.shape(lazy.tensors(), "c"));
+        Files.writeString(dir.resolve("bad.safetensors"), "not safetensors at all");
+        assertThrows(IOException.class, () -> SafeTensors.readLazily(dir.resolve("bad.safetensors")));
+    }
+
     @Test
     void goodFileReadsBack() throws IOException {
         Path f = file("ok.safetensors", "{\"__metadata__\":{\"k\":\"v\"},\"t\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8);
