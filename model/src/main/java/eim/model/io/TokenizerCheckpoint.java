@@ -57,7 +57,8 @@ public final class TokenizerCheckpoint {
      * present (the authors tokenize with ema_scope), else the trained weights.
      */
     public static Tokenizer loadForInference(Path file, Device device, boolean useEma) throws IOException {
-        SafeTensors.Contents c = read(file);
+        // lazily: only the weights used are read (not the other copy, nor the optimiser's moments)
+        SafeTensors.Contents c = readLazily(file);
         TokenizerConfig cfg = checkedConfig(c, file);
         Tokenizer t = new Tokenizer(cfg, device, 0);
         boolean hasEma = c.tensors().keySet().stream().anyMatch(k -> k.startsWith(EMA));
@@ -97,14 +98,37 @@ public final class TokenizerCheckpoint {
                 longField(c, "ema_updates", file), lv == null ? 0f : lv.floats()[0], c.tensors());
     }
 
+    /** The tensors under {@code prefix}, keys without it: a view, so lazily read tensors stay unread until used. */
     private static Map<String, Tensor> strip(Map<String, Tensor> tensors, String prefix) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        tensors.forEach((k, t) -> {
+        java.util.Set<String> keys = new java.util.LinkedHashSet<>();
+        for (String k : tensors.keySet()) {
             if (k.startsWith(prefix)) {
-                out.put(k.substring(prefix.length()), t);
+                keys.add(k.substring(prefix.length()));
             }
-        });
-        return out;
+        }
+        return new java.util.AbstractMap<>() {
+            @Override
+            public Tensor get(Object key) {
+                return keys.contains(key) ? tensors.get(prefix + key) : null;
+            }
+
+            @Override
+            public boolean containsKey(Object key) {
+                return keys.contains(key);
+            }
+
+            @Override
+            public java.util.Set<String> keySet() {
+                return java.util.Collections.unmodifiableSet(keys);
+            }
+
+            @Override
+            public java.util.Set<Map.Entry<String, Tensor>> entrySet() {
+                java.util.Set<Map.Entry<String, Tensor>> out = new java.util.LinkedHashSet<>();
+                keys.forEach(k -> out.add(Map.entry(k, get(k))));
+                return out;
+            }
+        };
     }
 
     private static long longField(SafeTensors.Contents c, String key, Path file) {
@@ -123,11 +147,11 @@ public final class TokenizerCheckpoint {
     private static TokenizerConfig checkedConfig(SafeTensors.Contents c, Path file) throws IOException {
         TokenizerConfig cfg = TokenizerConfig.fromMetadata(c.metadata(), file.toString());
         Map<String, long[]> weights = new LinkedHashMap<>();
-        c.tensors().forEach((k, t) -> {
+        for (String k : c.tensors().keySet()) {
             if (!k.startsWith(EMA) && !k.startsWith(ADAM_M) && !k.startsWith(ADAM_V) && !k.equals(LOGVAR)) {
-                weights.put(k, t.shape());
+                weights.put(k, SafeTensors.shape(c.tensors(), k));
             }
-        });
+        }
         TokenizerConfig implied;
         try {
             implied = TokenizerImport.infer(weights, file.toString(),
@@ -149,5 +173,12 @@ public final class TokenizerCheckpoint {
             throw new IOException(file + ": no such checkpoint file");
         }
         return SafeTensors.read(file);
+    }
+
+    private static SafeTensors.Contents readLazily(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(file + ": no such checkpoint file");
+        }
+        return SafeTensors.readLazily(file);
     }
 }

@@ -151,11 +151,11 @@ public final class TokenizerParameters {
     public void load(Map<String, Tensor> tensors, String source, String... ignoredPrefixes) {
         List<String> missing = new ArrayList<>();
         for (Entry e : entries.values()) {
-            Tensor t = tensors.get(e.name);
-            if (t == null) {
+            if (!tensors.containsKey(e.name)) {
                 missing.add(e.name);
                 continue;
             }
+            Tensor t = tensors.get(e.name); // read now, when tensors are read lazily
             if (!Arrays.equals(t.shape(), toLong(e.shape))) {
                 throw new IllegalArgumentException(source + ": tensor '" + e.name + "' has shape "
                         + Arrays.toString(t.shape()) + " but this tokenizer expects " + Arrays.toString(e.shape)
