@@ -57,13 +57,20 @@ public final class TokenizerCheckpoint {
      * present (the authors tokenize with ema_scope), else the trained weights.
      */
     public static Tokenizer loadForInference(Path file, Device device, boolean useEma) throws IOException {
+        return loadForInference(file, device, useEma, Tokenizer.Part.WHOLE);
+    }
+
+    /** As {@link #loadForInference(Path, Device, boolean)}, holding (and reading) only {@code part}. */
+    public static Tokenizer loadForInference(Path file, Device device, boolean useEma, Tokenizer.Part part) throws IOException {
         // lazily: only the weights used are read (not the other copy, nor the optimiser's moments)
         SafeTensors.Contents c = readLazily(file);
         TokenizerConfig cfg = checkedConfig(c, file);
-        Tokenizer t = new Tokenizer(cfg, device, 0);
+        Tokenizer t = new Tokenizer(cfg, device, 0, part);
         boolean hasEma = c.tensors().keySet().stream().anyMatch(k -> k.startsWith(EMA));
         Map<String, Tensor> weights = useEma && hasEma ? strip(c.tensors(), EMA) : c.tensors();
-        t.parameters().load(weights, file.toString(), EMA, ADAM_M, ADAM_V, LOGVAR);
+        java.util.List<String> ignored = new java.util.ArrayList<>(java.util.List.of(EMA, ADAM_M, ADAM_V, LOGVAR));
+        ignored.addAll(java.util.List.of(part.absentPrefixes()));
+        t.parameters().load(weights, file.toString(), ignored.toArray(String[]::new));
         return t;
     }
 

@@ -21,11 +21,29 @@ public final class Tokenizer implements AutoCloseable {
     private final Device device;
     private final Map<String, Network> networks = new LinkedHashMap<>();
 
+    /** Which halves a tokenizer holds: both, or the decoder alone (generation needs no encoder). */
+    public enum Part {
+        WHOLE, DECODER;
+
+        /** The parameter keys a checkpoint holds for the half this one lacks. */
+        public String[] absentPrefixes() {
+            return this == DECODER ? new String[] {"encoder.", "quant_layer."} : new String[0];
+        }
+    }
+
     /** A tokenizer with PyTorch-default initial weights drawn from {@code seed}. */
     public Tokenizer(TokenizerConfig config, Device device, long seed) {
+        this(config, device, seed, Part.WHOLE);
+    }
+
+    /**
+     * A tokenizer holding {@code part}, with PyTorch-default initial weights drawn from {@code seed}
+     * (the decoder's draws do not depend on whether the encoder is there).
+     */
+    public Tokenizer(TokenizerConfig config, Device device, long seed, Part part) {
         this.config = config;
         this.device = device;
-        this.encoder = new Encoder(params, config);
+        this.encoder = part == Part.WHOLE ? new Encoder(params, config) : null;
         this.decoder = new Decoder(params, config);
         params.initialize(seed);
     }
@@ -44,6 +62,9 @@ public final class Tokenizer implements AutoCloseable {
 
     /** Encoder network for {@code batch} images of the training height and {@code width} pixels. */
     public Network encoder(int batch, int width, boolean training) {
+        if (encoder == null) {
+            throw new IllegalStateException("this tokenizer was loaded for decoding only: it has no encoder");
+        }
         return networks.computeIfAbsent("encoder/" + batch + "/" + width + "/" + training, k -> {
             NetBuilder nb = builder(batch, training);
             // the image needs no gradient: training stops at the encoder's weights

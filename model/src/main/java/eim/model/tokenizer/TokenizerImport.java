@@ -155,10 +155,16 @@ public final class TokenizerImport {
      * present (the authors load them with init_from_ckpt/ema_scope), else the trained weights.
      */
     public static Tokenizer load(Path in, Device device, boolean useEma, Options options) throws IOException {
+        return load(in, device, useEma, options, Tokenizer.Part.WHOLE);
+    }
+
+    /** As {@link #load(Path, Device, boolean, Options)}, holding (and reading) only {@code part}. */
+    public static Tokenizer load(Path in, Device device, boolean useEma, Options options, Tokenizer.Part part)
+            throws IOException {
         try (TorchCheckpoint ck = TorchCheckpoint.open(in)) {
             Result r = inspect(ck, options);
             Map<String, TensorRef> selected = r.weights().select(useEma && r.hasEma());
-            Tokenizer t = new Tokenizer(r.config(), device, 0);
+            Tokenizer t = new Tokenizer(r.config(), device, 0, part);
             for (TokenizerParameters.Entry e : t.parameters().entries()) {
                 e.value().copyFrom(ck.load(selected.get(e.name())).floats());
             }

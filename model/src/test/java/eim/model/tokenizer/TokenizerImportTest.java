@@ -32,6 +32,24 @@ class TokenizerImportTest {
         return eim.tasks.testing.TestResources.file("/ckpt/tokenizer_tiny.ckpt");
     }
 
+    /** Generation loads the decoder alone: the same images, fewer parameters, no encoder. */
+    @Test
+    void aDecoderOnlyTokenizerDecodesAsTheWholeOne() throws Exception {
+        Device dev = KernelHarness.java();
+        try (Tokenizer whole = TokenizerImport.load(ckpt(), dev, true, TINY);
+             Tokenizer half = TokenizerImport.load(ckpt(), dev, true, TINY, Tokenizer.Part.DECODER)) {
+            float[] tokens = new float[2 * 5 * whole.config().embedDim()];
+            for (int i = 0; i < tokens.length; i++) {
+                tokens[i] = (float) Math.sin(0.37 * i);
+            }
+            assertArrayEquals(whole.decode(tokens, 2, 5), half.decode(tokens, 2, 5));
+            assertTrue(half.parameters().count() < whole.parameters().count());
+            assertFalse(half.parameters().names().stream().anyMatch(n -> n.startsWith("encoder.") || n.startsWith("quant_layer.")));
+            var e = assertThrows(IllegalStateException.class, () -> half.encode(new float[3 * 8 * 8], 1, 8));
+            assertTrue(e.getMessage().contains("decoding only"), e.getMessage());
+        }
+    }
+
     @Test
     void configIsReadFromTheShapes() throws Exception {
         try (TorchCheckpoint ck = TorchCheckpoint.open(ckpt())) {

@@ -163,8 +163,10 @@ final class GenerateCommand implements Callable<Integer> {
 
     private Tokenizer loadTokenizer(Device dev) throws Exception {
         if (models.random != null) {
-            return new Tokenizer(TokenizerConfig.preset(models.random.tokenizerPreset), dev, seed.value);
+            return new Tokenizer(TokenizerConfig.preset(models.random.tokenizerPreset), dev, seed.value, Tokenizer.Part.DECODER);
         }
-        return TokenizerFiles.load(models.files.tokenizer, dev, !noEma, new TokenizerImport.Options(null, null, groups, null));
+        // generating only decodes: the encoder's weights are neither read nor held
+        return TokenizerFiles.load(models.files.tokenizer, dev, !noEma, new TokenizerImport.Options(null, null, groups, null),
+                Tokenizer.Part.DECODER);
     }
 }

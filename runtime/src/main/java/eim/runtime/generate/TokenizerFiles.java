@@ -18,12 +18,18 @@ public final class TokenizerFiles {
      */
     public static Tokenizer load(Path file, Device device, boolean useEma, TokenizerImport.Options options)
             throws IOException {
+        return load(file, device, useEma, options, Tokenizer.Part.WHOLE);
+    }
+
+    /** As {@link #load(Path, Device, boolean, TokenizerImport.Options)}, holding only {@code part}. */
+    public static Tokenizer load(Path file, Device device, boolean useEma, TokenizerImport.Options options, Tokenizer.Part part)
+            throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IOException(file + ": no such tokenizer file");
         }
         if (file.getFileName().toString().endsWith(".safetensors")) {
-            return TokenizerCheckpoint.loadForInference(file, device, useEma);
+            return TokenizerCheckpoint.loadForInference(file, device, useEma, part);
         }
-        return TokenizerImport.load(file, device, useEma, options);
+        return TokenizerImport.load(file, device, useEma, options, part);
     }
 }
