@@ -90,7 +90,7 @@ JAVA
   java -cp "$here/runtime/target/eim.jar" "$out/Tokens.java" "$data"
   local steps=10
   [ "$kill" = 1 ] && steps=30
-  local common=(--data "$data" --width 64 --depth 2 --heads 4 --head-width 64 --head-depth 2 --dropout 0 --batch $((2 * n))
+  local common=(--data "$data" --width 64 --depth 2 --heads 4 --head-width 64 --head-depth 2 --dropout 0.1 --batch $((2 * n))
     --steps $steps --warmup 2 --log-every 1)
   "$here/scripts/eim" train "${common[@]}" --out "$out/one" >>"$out/log" 2>&1
   timeout 600 "$here/scripts/eim" train "${common[@]}" --workers "$n" --master "spark://localhost:$port" --out "$out/cluster" >>"$out/log" 2>&1 &

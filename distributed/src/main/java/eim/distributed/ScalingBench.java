@@ -13,13 +13,17 @@ import java.util.SplittableRandom;
 import org.apache.spark.api.java.JavaSparkContext;
 
 /**
- * Steps per second of data-parallel training in Spark's local mode for 1, 2, 4 workers at a fixed
+ * Steps per second of data-parallel training in Spark's local mode (or on the cluster named by
+ * {@code -Deim.bench.master=spark://host:7077}) for 1, 2, 4 workers at a fixed
  * batch per worker (weak scaling), against the same steps without Spark, with the engine's share of
  * each step (scheduling, gradients up and down, combining) separated from the replicas' compute and
  * the driver's update ({@link SparkTrainer.Timing}). Synthetic tokens; medians of the timed steps.
  *
  * <p>{@code java -cp distributed.jar:lib/*:eim.jar eim.distributed.ScalingBench [preset] [batch per
- * worker] [timed steps] [workers...]}, defaults tiny 4 5 1 2 4.
+ * worker] [timed steps] [workers...]}, defaults tiny 4 5 1 2 4. With a master URL each worker count
+ * is one Spark application asking for that many cores ({@code spark.cores.max}); on
+ * {@code scripts/cluster.sh start 4} (one core per worker) that is one executor JVM per replica.
+ * The no-Spark baseline runs in this JVM either way.
  */
 public final class ScalingBench {
     private ScalingBench() {}
@@ -30,6 +34,7 @@ public final class ScalingBench {
         int steps = args.length > 2 ? Integer.parseInt(args[2]) : 5;
         int[] workers = args.length > 3 ? Arrays.stream(args, 3, args.length).mapToInt(Integer::parseInt).toArray()
                 : new int[] {1, 2, 4};
+        String url = System.getProperty("eim.bench.master"); // null: local mode
         int l = 16, n = 64;
         GeneratorConfig cfg = GeneratorConfig.preset(preset).withClasses(4).withSeqLen(l);
         SplittableRandom r = new SplittableRandom(1);
@@ -45,8 +50,9 @@ public final class ScalingBench {
         GeneratorTraining.Recipe recipe = new GeneratorTraining.Recipe(0.02f, 3f, 0.9999f);
         int warm = 2;
         long params = new EquivariantGenerator(cfg).params.count();
-        System.out.printf("preset %s: %d parameters (%.1f MB of gradients), L %d, %d sequences per worker, %d cores%n",
-                preset, params, params * 4 / 1e6, l, per, Runtime.getRuntime().availableProcessors());
+        System.out.printf("preset %s: %d parameters (%.1f MB of gradients), L %d, %d sequences per worker, %d cores, "
+                        + "master %s%n", preset, params, params * 4 / 1e6, l, per,
+                Runtime.getRuntime().availableProcessors(), url == null ? "local mode" : url);
 
         // no Spark: one replica, gradients + apply in this thread
         double base;
@@ -67,7 +73,7 @@ public final class ScalingBench {
                     per * 1000 / base);
         }
         for (int w : workers) {
-            DistributedTraining.Settings st = new DistributedTraining.Settings(w, null, "java", 1);
+            DistributedTraining.Settings st = new DistributedTraining.Settings(w, url, "java", 1);
             JavaSparkContext sc = SparkTrainer.context(st);
             EquivariantGenerator driver = new EquivariantGenerator(cfg).initialize(1);
             try (Device dev = Devices.open("java");

@@ -29,6 +29,22 @@ public final class KernelArgs {
         return a instanceof IntParam p ? p.get() : (Integer) a;
     }
 
+    /**
+     * Slot {@code slot} of an int argument that a portable body takes as {@code int[]}: an
+     * {@link IntParam}'s slot, an {@link IntArray}'s element, 0 where there is no such slot (a plain
+     * int is a one-slot array, as the portable body sees it).
+     */
+    public int i(int i, int slot) {
+        Object a = args[i];
+        if (a instanceof IntParam p) {
+            return p.get(slot);
+        }
+        if (a instanceof IntArray n) {
+            return slot < n.array().length ? n.array()[slot] : 0;
+        }
+        return slot == 0 ? (Integer) a : 0;
+    }
+
     public float x(int i) {
         Object a = args[i];
         return a instanceof FloatParam p ? p.get() : (Float) a;

@@ -23,8 +23,18 @@ import java.util.List;
  * in reverse and {@code embed.backward}. Weights go to the device once; activations stay there.
  */
 public final class TrainingPass implements AutoCloseable {
-    /** One batch with every random draw made explicit (so PyTorch can replay it). */
-    public record Batch(float[] tokens, int[] labels, int[] dropMask, int shift, float[] noise, float[] t, int seed) {}
+    /**
+     * One batch with every random draw made explicit (so PyTorch can replay it). {@code first} is the
+     * global index of its sample 0 when it is a data-parallel shard of a larger batch (0 otherwise):
+     * dropout then draws for its sample j what the whole batch draws for sample first + j.
+     */
+    public record Batch(float[] tokens, int[] labels, int[] dropMask, int shift, float[] noise, float[] t, int seed,
+                        int first) {
+        /** A whole batch (first 0). */
+        public Batch(float[] tokens, int[] labels, int[] dropMask, int shift, float[] noise, float[] t, int seed) {
+            this(tokens, labels, dropMask, shift, noise, t, seed, 0);
+        }
+    }
 
     public final int batch, length, rows;
     private final EquivariantGenerator m;
@@ -160,8 +170,8 @@ public final class TrainingPass implements AutoCloseable {
         shift.set(bt.shift());
         int site = 0;
         for (TransformerBlock.TrainState st : states) {
-            for (IntParam p : st.seeds.all()) {
-                p.set(Rng.hash(bt.seed(), site++));
+            for (int k = 0; k < st.seeds.all().length; k++) {
+                st.seeds.set(k, Rng.hash(bt.seed(), site++), bt.first());
             }
         }
         plan.execute(forwardGraphs.toArray(TaskGraph[]::new));

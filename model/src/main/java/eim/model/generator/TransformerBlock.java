@@ -52,14 +52,33 @@ final class TransformerBlock {
         crossCondNorm = new LayerNormLayer(p, prefix + "cross_cond_norm", d, 1e-5f);
     }
 
-    /** Dropout seeds of one block, changed every training step (see {@link #setSeeds}). */
+    /**
+     * Dropout seeds of one block, changed every training step ({@link #set}). Each is a two-slot
+     * IntParam: the seed and the offset of the replica's draw indices, so that a data-parallel
+     * replica holding samples [first, first+B) of the global batch draws exactly the masks the whole
+     * batch has for them (the attention kernels take a sample offset, Dropout an element offset).
+     */
     static final class Seeds {
-        final IntParam attn = new IntParam(0), proj = new IntParam(0), crossAttn = new IntParam(0),
-                crossProj = new IntParam(0), mlpImg1 = new IntParam(0), mlpImg2 = new IntParam(0),
-                mlpBuf1 = new IntParam(0), mlpBuf2 = new IntParam(0);
+        final IntParam attn = IntParam.of(0, 0), proj = IntParam.of(0, 0), crossAttn = IntParam.of(0, 0),
+                crossProj = IntParam.of(0, 0), mlpImg1 = IntParam.of(0, 0), mlpImg2 = IntParam.of(0, 0),
+                mlpBuf1 = IntParam.of(0, 0), mlpBuf2 = IntParam.of(0, 0);
+        /** Per site of {@link #all}: its draws per sample (1 sample for attention, elements for Dropout). */
+        private final int[] perSample;
+
+        /** For L image tokens and S buffer tokens per sample, width d and MLP hidden width f. */
+        Seeds(int l, int s, int d, int f) {
+            perSample = new int[] {1, l * d, 1, l * d, l * f, l * d, s * f, s * d};
+        }
 
         IntParam[] all() {
             return new IntParam[] {attn, proj, crossAttn, crossProj, mlpImg1, mlpImg2, mlpBuf1, mlpBuf2};
+        }
+
+        /** Site k of {@link #all} draws with {@code seed}, its sample 0 being sample {@code first} of the batch. */
+        void set(int k, int seed, int first) {
+            IntParam p = all()[k];
+            p.set(seed);
+            p.set(1, first * perSample[k]); // int wrap-around is the whole batch's index arithmetic too
         }
     }
 
@@ -123,7 +142,7 @@ final class TransformerBlock {
     /** Training activations of the block for batch B and L image tokens. */
     final class TrainState {
         final int b, l, s;
-        final Seeds seeds = new Seeds();
+        final Seeds seeds;
         final FloatArray xiIn, xcIn; // copies of the block inputs (the stream is updated in place)
         final LayerNormLayer.Saved ln1, lnCross, lnCond;
         final FloatArray qkvOut, attnOut, lse1, projOut, projDrop, xiMid;
@@ -135,6 +154,7 @@ final class TransformerBlock {
             this.b = b;
             this.l = l;
             this.s = cfg.bufferSize();
+            this.seeds = new Seeds(l, s, d, cfg.mlpHidden());
             int ri = b * l, rc = b * s;
             String t = "blk" + index;
             xiIn = new FloatArray(t + ".xi_in", ri * d);

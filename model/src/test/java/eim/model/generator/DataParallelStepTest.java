@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
  * {@link GeneratorTraining#gradients} and {@link GeneratorTraining#apply}, the two halves of a step
  * that data-parallel training runs on separate replicas: together they are {@link GeneratorTraining#step},
  * and the row-weighted mean of the gradients of the shards of a batch is the batch's gradient, so N
- * replicas that apply it follow the one-replica trajectory (dropout 0: the kernels key dropout by the
- * element index within a replica's tensors, see docs/distributed.md).
+ * replicas that apply it follow the one-replica trajectory, dropout included: a shard carries its
+ * first global sample and the kernels draw its masks as the whole batch's (docs/distributed.md).
  */
 class DataParallelStepTest {
     static final GeneratorTraining.Recipe RECIPE = new GeneratorTraining.Recipe(0.02f, 3f, 0.99f);
@@ -35,7 +35,10 @@ class DataParallelStepTest {
         return new TrainingPass.Batch(tokens, labels, drop, r.nextInt(cfg.shiftRange()), noise, t, 17);
     }
 
-    /** Samples [lo, hi) of a batch of b: the same shift and seed, the rows of those samples in every repeat. */
+    /**
+     * Samples [lo, hi) of a batch of b: the same shift and seed, the rows of those samples in every
+     * repeat, first sample lo.
+     */
     static TrainingPass.Batch shard(GeneratorConfig cfg, TrainingPass.Batch g, int b, int lo, int hi) {
         int l = cfg.seqLen(), c = cfg.tokenChannels(), mul = cfg.diffusionBatchMul(), n = hi - lo;
         float[] tokens = new float[n * l * c], noise = new float[mul * n * l * c], t = new float[mul * n * l];
@@ -45,7 +48,7 @@ class DataParallelStepTest {
             System.arraycopy(g.noise(), (k * b * l + lo * l) * c, noise, k * n * l * c, n * l * c);
         }
         int[] labels = java.util.Arrays.copyOfRange(g.labels(), lo, hi), drop = java.util.Arrays.copyOfRange(g.dropMask(), lo, hi);
-        return new TrainingPass.Batch(tokens, labels, drop, g.shift(), noise, t, g.seed());
+        return new TrainingPass.Batch(tokens, labels, drop, g.shift(), noise, t, g.seed(), lo);
     }
 
     static float[] weights(EquivariantGenerator m) {
@@ -99,9 +102,10 @@ class DataParallelStepTest {
         }
     }
 
+    /** With the authors' dropout 0.1 on attention and projections (and label drop 0.1). */
     @Test
     void twoShardsFollowTheWholeBatch() {
-        GeneratorConfig cfg = TestModels.tiny(3).withDropouts(0.1f, 0f, 0f);
+        GeneratorConfig cfg = TestModels.tiny(3).withDropouts(0.1f, 0.1f, 0.1f);
         int b = 6;
         EquivariantGenerator whole = TestModels.randomModel(cfg, 2);
         EquivariantGenerator[] rep = {TestModels.randomModel(cfg, 2), TestModels.randomModel(cfg, 2)};

@@ -2,7 +2,6 @@ package eim.runtime.train;
 
 import eim.model.generator.GeneratorConfig;
 import eim.model.generator.TrainingPass;
-import eim.tasks.kernels.Rng;
 import java.io.Serializable;
 import java.util.SplittableRandom;
 
@@ -22,10 +21,10 @@ import java.util.SplittableRandom;
  *
  * <p>Rows of a batch are laid out (diffusionBatchMul, B·L) as {@link TrainingPass} repeats them, so a
  * shard's rows are the rows of its samples in every repeat. Dropout inside the kernels is keyed by
- * (seed, element index in the replica's tensors), which a shard cannot reproduce for the whole
- * batch; a shard that does not start at sample 0 therefore uses its own seed
- * {@code Rng.hash(seed, lo)} (independent masks on each replica; with dropout 0 a sharded step is the
- * whole batch's step up to the order of float sums).
+ * (seed, GLOBAL draw index): the shard carries its first sample lo ({@link TrainingPass.Batch#first})
+ * and the kernels offset their draw indices by it, so a shard draws the whole batch's masks for its
+ * samples and a sharded step is the whole batch's step up to the order of float sums, dropout
+ * included.
  */
 public final class Batches implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -94,8 +93,7 @@ public final class Batches implements Serializable {
         SplittableRandom step = new SplittableRandom(mix(mix(seed) + s) ^ STEP_STREAM);
         int shift = step.nextInt(shiftRange);
         int dropoutSeed = step.nextInt();
-        return new TrainingPass.Batch(tokens, labels, drop, shift, noise, t,
-                lo == 0 ? dropoutSeed : Rng.hash(dropoutSeed, lo));
+        return new TrainingPass.Batch(tokens, labels, drop, shift, noise, t, dropoutSeed, lo);
     }
 
     /** The data order of an epoch: a seeded shuffle (the last one is kept; replicas share this object). */

@@ -44,11 +44,10 @@ class BatchesTest {
                         assertArrayEquals(Arrays.copyOfRange(whole.noise(), w * c, (w + n * l) * c),
                                 Arrays.copyOfRange(sh.noise(), o * c, (o + n * l) * c), at + " noise, repeat " + m);
                     }
-                    if (lo == 0) {
-                        assertEquals(whole.seed(), sh.seed(), at);
-                    } else {
-                        assertNotEquals(whole.seed(), sh.seed(), at + ": its own dropout seed");
-                    }
+                    // the whole batch's dropout seed, and its first sample: the kernels draw its masks as the batch's
+                    assertEquals(whole.seed(), sh.seed(), at + " dropout seed");
+                    assertEquals(lo, sh.first(), at + " first sample");
+                    assertEquals(0, whole.first(), at);
                 }
             }
         }

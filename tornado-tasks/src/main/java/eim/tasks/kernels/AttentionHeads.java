@@ -31,9 +31,13 @@ final class AttentionHeads {
         }
     }
 
-    /** Attention dropout on the probabilities: keep iff uniform(seed, index) >= p, kept scaled 1/(1-p). */
-    record Dropout(float p, int seed) {
-        static final Dropout NONE = new Dropout(0f, 0);
+    /**
+     * Attention dropout on the probabilities: keep iff uniform(seed, index) >= p, kept scaled 1/(1-p).
+     * {@code sampleOffset} is the global index of the replica's sample 0 (the seed's slot [1], 0 when
+     * absent), so that sample b draws as sample b + sampleOffset of the whole batch.
+     */
+    record Dropout(float p, int seed, int sampleOffset) {
+        static final Dropout NONE = new Dropout(0f, 0, 0);
 
         float factor(int index) {
             if (p == 0f) {

@@ -7,6 +7,11 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  * Inverted dropout with a stateless mask: element i is kept when {@code Rng.uniform(seed, i) >= p},
  * and kept elements are scaled by 1/(1−p). The backward pass recomputes the same mask from
  * (seed, i), so nothing is stored. With p = 0 the forward is an exact copy. Range {n}.
+ *
+ * <p>A seed IntParam with a second slot ({@code IntParam.of(seed, offset)}) draws element i as
+ * element offset + i: a data-parallel shard whose tensor is elements [offset, offset+n) of the
+ * whole batch's gets exactly the whole batch's mask there. A one-slot seed (or a plain int) is
+ * offset 0. (TornadoVM specialises {@code seed.length} per compiled task, checked by DropoutTest.)
  */
 public final class Dropout {
 
@@ -22,7 +27,8 @@ public final class Dropout {
         for (@Parallel int k = 0; k < to - from; k++) {
             int i = from + k;
             float scale = 1f / (1f - p);
-            y[i] = Rng.uniform(seed[0], i) >= p ? x[i] * scale : 0f;
+            int offset = seed.length > 1 ? seed[1] : 0;
+            y[i] = Rng.uniform(seed[0], offset + i) >= p ? x[i] * scale : 0f;
         }
     }
 
@@ -30,7 +36,8 @@ public final class Dropout {
         for (@Parallel int k = 0; k < to - from; k++) {
             int i = from + k;
             float scale = 1f / (1f - p);
-            if (Rng.uniform(seed[0], i) >= p) {
+            int offset = seed.length > 1 ? seed[1] : 0;
+            if (Rng.uniform(seed[0], offset + i) >= p) {
                 dx[i] += dy[i] * scale;
             }
         }

@@ -16,14 +16,17 @@ import eim.tasks.kernels.AttentionHeads.HeadRows;
  * to the q and k parts beforehand ({@link Rope}). out (B·L, D) head-major, before the proj Linear.
  * lse (B·L·H), lse[row·H + h] = log-sum-exp of the scaled scores; delta (B·L·H) likewise.
  * Scale 1/sqrt(hd). Attention dropout as timm's attn_drop on the probabilities: keep(b,h,i,j) =
- * Rng.uniform(seed, ((b·H+h)·L+i)·L+j) ≥ dropP, kept probabilities scaled 1/(1−dropP).
+ * Rng.uniform(seed, ((b·H+h)·L+i)·L+j) ≥ dropP, kept probabilities scaled 1/(1−dropP). A seed
+ * IntParam with a second slot ({@code IntParam.of(seed, lo)}) numbers the samples from lo (b + lo
+ * above), so that a data-parallel shard holding samples [lo, lo+B) of a batch draws exactly the
+ * whole batch's masks there; a one-slot seed (or a plain int) is offset 0.
  */
 public final class WindowedCausalAttention {
 
     /** range {B·L, H}: out, lse. Args: qkv, out, lse, B, L, H, hd, window, dropP, seed (int or IntParam). */
     public static final Kernel FORWARD = Kernel.of("window_attention_forward", WindowedCausalAttention::forward)
             .withFast((from, to, a) -> forwardFast(from, to, a.f(0), a.f(1), a.f(2), a.i(4), a.i(5), a.i(6), a.i(7),
-                    new Dropout(a.x(8), a.i(9))));
+                    new Dropout(a.x(8), a.i(9), a.i(9, 1))));
 
     /** range {rows, H}: delta[r·H+h] = Σ_d out·dout over head h. Args: out, dout, delta, rows, H, hd. */
     public static final Kernel DELTA = Kernel.of("attention_delta", WindowedCausalAttention::delta)
@@ -35,7 +38,7 @@ public final class WindowedCausalAttention {
      */
     public static final Kernel BACKWARD_QUERY = Kernel.of("window_attention_backward_query", WindowedCausalAttention::backwardQuery)
             .withFast((from, to, a) -> backwardQueryFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(6),
-                    a.i(7), a.i(8), a.i(9), new Dropout(a.x(10), a.i(11))));
+                    a.i(7), a.i(8), a.i(9), new Dropout(a.x(10), a.i(11), a.i(11, 1))));
 
     /**
      * range {B·L, H}: for key j (row b·L+j), over the queries j .. j+window that see it, dk and dv +=
@@ -44,7 +47,7 @@ public final class WindowedCausalAttention {
      */
     public static final Kernel BACKWARD_KEY = Kernel.of("window_attention_backward_key", WindowedCausalAttention::backwardKey)
             .withFast((from, to, a) -> backwardKeyFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(6),
-                    a.i(7), a.i(8), a.i(9), new Dropout(a.x(10), a.i(11))));
+                    a.i(7), a.i(8), a.i(9), new Dropout(a.x(10), a.i(11), a.i(11, 1))));
 
     /**
      * range {B, H}: inference, one query per sample over the first {@code count} cache slots (count
@@ -79,7 +82,7 @@ public final class WindowedCausalAttention {
                 HeadRows values = new HeadRows(qkv, b * L * 3 * D + 2 * D + h * hd, 3 * D);
                 lse[row * H + h] = AttentionHeads.forward(qkv, row * 3 * D + h * hd, keys, values,
                         firstKey(i, window), i, scale, out, row * D + h * hd, hd, drop,
-                        AttentionHeads.dropIndex(b * H + h, L, i, L, 0));
+                        AttentionHeads.dropIndex((b + drop.sampleOffset()) * H + h, L, i, L, 0));
             }
         }
     }
@@ -104,7 +107,7 @@ public final class WindowedCausalAttention {
                 int qo = row * 3 * D + h * hd;
                 AttentionHeads.backwardQuery(qkv, qo, keys, values, firstKey(i, window), i, scale,
                         dout, row * D + h * hd, lse[row * H + h], delta[row * H + h], dqkv, qo, hd, drop,
-                        AttentionHeads.dropIndex(b * H + h, L, i, L, 0));
+                        AttentionHeads.dropIndex((b + drop.sampleOffset()) * H + h, L, i, L, 0));
             }
         }
     }
@@ -124,7 +127,7 @@ public final class WindowedCausalAttention {
                 int vo = ko + D;
                 AttentionHeads.backwardKey(qkv, ko, qkv, vo, queries, douts, lses, deltas, j,
                         lastQuery(j, window, L), scale, dqkv, ko, dqkv, vo, hd, drop,
-                        AttentionHeads.dropIndex(b * H + h, L, 0, L, j), L);
+                        AttentionHeads.dropIndex((b + drop.sampleOffset()) * H + h, L, 0, L, j), L);
             }
         }
     }
@@ -156,7 +159,7 @@ public final class WindowedCausalAttention {
                 int sample = b * L * 3 * D + h * hd;
                 lse[row * H + h] = AttentionHeads.attendForward(qkv, row * 3 * D + h * hd, qkv, sample + D, qkv,
                         sample + 2 * D, 3 * D, firstKey(i, window), i, AttentionHeads.scale(hd), out, row * D + h * hd,
-                        hd, dropP, seed[0], AttentionHeads.dropIndex(b * H + h, L, i, L, 0));
+                        hd, dropP, seed[0], AttentionHeads.dropIndex((b + (seed.length > 1 ? seed[1] : 0)) * H + h, L, i, L, 0));
             }
         }
     }
@@ -184,7 +187,7 @@ public final class WindowedCausalAttention {
                 AttentionHeads.attendBackwardQuery(qkv, qo, qkv, sample + D, qkv, sample + 2 * D, 3 * D,
                         firstKey(i, window), i, AttentionHeads.scale(hd), dout, row * D + h * hd, lse[row * H + h],
                         delta[row * H + h], dqkv, qo, hd, dropP, seed[0],
-                        AttentionHeads.dropIndex(b * H + h, L, i, L, 0));
+                        AttentionHeads.dropIndex((b + (seed.length > 1 ? seed[1] : 0)) * H + h, L, i, L, 0));
             }
         }
     }
@@ -202,7 +205,7 @@ public final class WindowedCausalAttention {
                 AttentionHeads.attendBackwardKey(qkv, ko, qkv, ko + D, qkv, first * 3 * D + h * hd, 3 * D, dout,
                         first * D + h * hd, D, lse, delta, first * H + h, H, j, lastQuery(j, window, L),
                         AttentionHeads.scale(hd), dqkv, ko, dqkv, ko + D, hd, dropP, seed[0],
-                        AttentionHeads.dropIndex(b * H + h, L, 0, L, j), L);
+                        AttentionHeads.dropIndex((b + (seed.length > 1 ? seed[1] : 0)) * H + h, L, 0, L, j), L);
             }
         }
     }

@@ -1,7 +1,10 @@
 package eim.tasks.kernels;
 
+import static eim.tasks.kernels.BasicKernelTesting.of;
 import static eim.tasks.testing.KernelHarness.*;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import eim.tasks.Device;
 import eim.tasks.FloatArray;
@@ -38,7 +41,7 @@ class CrossAttentionTest {
 
     record Run(FloatArray out, FloatArray lse, FloatArray delta, FloatArray dq, FloatArray dk, FloatArray dv) {}
 
-    static Run forward(Device device, Shape s, Inputs in, float dropP, int seed) {
+    static Run forward(Device device, Shape s, Inputs in, float dropP, Object seed) {
         FloatArray out = zeros("out", s.B() * s.L() * s.D()), lse = zeros("lse", s.B() * s.L() * s.H());
         run(device, CrossAttention.FORWARD, s.queryRange(), in.q(), in.k(), in.v(), out, lse, s.B(), s.L(), s.S(),
                 s.H(), s.hd(), dropP, seed);
@@ -46,7 +49,7 @@ class CrossAttentionTest {
     }
 
     /** Forward, delta, and both backward kernels into zeroed gradients for upstream gradient dout. */
-    static Run forwardBackward(Device device, Shape s, Inputs in, FloatArray dout, float dropP, int seed) {
+    static Run forwardBackward(Device device, Shape s, Inputs in, FloatArray dout, float dropP, Object seed) {
         Run f = forward(device, s, in, dropP, seed);
         int rows = s.B() * s.L();
         FloatArray delta = zeros("delta", rows * s.H()), dq = zeros("dq", in.q().size());
@@ -68,6 +71,17 @@ class CrossAttentionTest {
             FloatArray dout = randn("dout", s.B() * s.L() * s.D(), r);
             Run f = forwardBackward(java(), s, in, dout, dropP, 9);
             Object seed = dropP == 0f ? (Object) 9 : new IntParam(9); // a plain int and the IntParam path
+            if (dropP > 0f) { // and a seed with a sample offset (a data-parallel shard's)
+                assertParity(CrossAttention.FORWARD, s.queryRange(), in.q(), in.k(), in.v(),
+                        randn("out", f.out().size(), r), zeros("lse", f.lse().size()), s.B(), s.L(), s.S(), s.H(),
+                        s.hd(), dropP, IntParam.of(9, 3));
+                assertParity(CrossAttention.BACKWARD_QUERY, s.queryRange(), in.q(), in.k(), in.v(), dout, f.lse(),
+                        f.delta(), randn("dq", in.q().size(), r), s.B(), s.L(), s.S(), s.H(), s.hd(), dropP,
+                        IntParam.of(9, 3));
+                assertParity(CrossAttention.BACKWARD_KV, s.keyRange(), in.q(), in.k(), in.v(), dout, f.lse(),
+                        f.delta(), randn("dk", in.k().size(), r), randn("dv", in.v().size(), r), s.B(), s.L(), s.S(),
+                        s.H(), s.hd(), dropP, IntParam.of(9, 3));
+            }
             assertParity(CrossAttention.FORWARD, s.queryRange(), in.q(), in.k(), in.v(),
                     randn("out", f.out().size(), r), zeros("lse", f.lse().size()), s.B(), s.L(), s.S(), s.H(), s.hd(),
                     dropP, seed);
@@ -78,6 +92,43 @@ class CrossAttentionTest {
                     randn("dk", in.k().size(), r), randn("dv", in.v().size(), r), s.B(), s.L(), s.S(), s.H(), s.hd(),
                     dropP, seed);
         }
+    }
+
+    /**
+     * Samples [lo, B) run alone with the sample offset lo in seed[1] draw the whole batch's dropout
+     * masks: out, lse, delta, dq, dk and dv of the shard are those rows of the whole batch's, bit for
+     * bit on every backend; without the offset they differ.
+     */
+    @Test
+    void shardWithSampleOffsetDrawsTheWholeBatchsMasks() {
+        Random r = new Random(8);
+        Shape whole = new Shape(3, 5, 3, 2, 12);
+        int lo = 2;
+        Shape part = new Shape(whole.B() - lo, whole.L(), whole.S(), whole.H(), whole.hd());
+        Inputs in = Inputs.random(whole, r);
+        FloatArray dout = randn("dout", whole.B() * whole.L() * whole.D(), r);
+        Inputs inPart = new Inputs(tailOf(in.q(), part.B() * part.L() * part.D()),
+                tailOf(in.k(), part.B() * part.S() * part.D()), tailOf(in.v(), part.B() * part.S() * part.D()));
+        FloatArray doutPart = tailOf(dout, part.B() * part.L() * part.D());
+        for (Device d : devices()) {
+            Run all = forwardBackward(d, whole, in, dout, 0.25f, 9);
+            Run shard = forwardBackward(d, part, inPart, doutPart, 0.25f, IntParam.of(9, lo));
+            String on = " on " + d.name();
+            assertArrayEquals(tailOf(all.out(), shard.out().size()).array(), shard.out().array(), "out" + on);
+            assertArrayEquals(tailOf(all.lse(), shard.lse().size()).array(), shard.lse().array(), "lse" + on);
+            assertArrayEquals(tailOf(all.delta(), shard.delta().size()).array(), shard.delta().array(), "delta" + on);
+            assertArrayEquals(tailOf(all.dq(), shard.dq().size()).array(), shard.dq().array(), "dq" + on);
+            assertArrayEquals(tailOf(all.dk(), shard.dk().size()).array(), shard.dk().array(), "dk" + on);
+            assertArrayEquals(tailOf(all.dv(), shard.dv().size()).array(), shard.dv().array(), "dv" + on);
+            Run unshifted = forward(d, part, inPart, 0.25f, 9);
+            assertFalse(java.util.Arrays.equals(tailOf(all.out(), shard.out().size()).array(),
+                    unshifted.out().array()), "without the offset the shard draws other masks" + on);
+        }
+    }
+
+    /** The last n elements of a, as a new array. */
+    static FloatArray tailOf(FloatArray a, int n) {
+        return of(a.name(), java.util.Arrays.copyOfRange(a.array(), a.size() - n, a.size()));
     }
 
     @Test

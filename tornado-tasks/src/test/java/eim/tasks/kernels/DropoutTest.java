@@ -28,6 +28,41 @@ class DropoutTest {
         // the seed as a param, as the model passes it (one per execution)
         assertParity(Dropout.FORWARD, new int[] {n}, randn("x", n, r), zeros("y", n), n, 0.3f, new IntParam(-77));
         assertParity(Dropout.BACKWARD, new int[] {n}, randn("dy", n, r), randn("dx", n, r), n, 0.3f, new IntParam(-77));
+        // a seed with an element offset (a data-parallel shard's)
+        assertParity(Dropout.FORWARD, new int[] {n}, randn("x", n, r), zeros("y", n), n, 0.3f, IntParam.of(-77, 12345));
+        assertParity(Dropout.BACKWARD, new int[] {n}, randn("dy", n, r), randn("dx", n, r), n, 0.3f,
+                IntParam.of(-77, 12345));
+    }
+
+    /**
+     * A shard holding elements [lo, n) of a tensor, with the element offset lo in seed[1], draws
+     * exactly the masks the whole tensor has there (on every backend), and a 1-element seed is
+     * offset 0.
+     */
+    @Test
+    void shardWithOffsetDrawsTheWholeTensorsMasks() {
+        Random r = new Random(6);
+        int n = 4099, lo = 1537;
+        float p = 0.3f;
+        FloatArray x = randn("x", n, r), dy = randn("dy", n, r);
+        FloatArray whole = zeros("y", n), wholeDx = zeros("dx", n);
+        run(java(), Dropout.FORWARD, new int[] {n}, x, whole, n, p, SEED);
+        run(java(), Dropout.BACKWARD, new int[] {n}, dy, wholeDx, n, p, SEED);
+        FloatArray xs = of("xs", java.util.Arrays.copyOfRange(x.array(), lo, n));
+        FloatArray dys = of("dys", java.util.Arrays.copyOfRange(dy.array(), lo, n));
+        int m = n - lo;
+        for (eim.tasks.Device b : devices()) {
+            FloatArray ys = zeros("ys", m), dxs = zeros("dxs", m);
+            run(b, Dropout.FORWARD, new int[] {m}, xs, ys, m, p, IntParam.of(SEED, lo));
+            run(b, Dropout.BACKWARD, new int[] {m}, dys, dxs, m, p, IntParam.of(SEED, lo));
+            assertArrayEquals(java.util.Arrays.copyOfRange(whole.array(), lo, n), ys.array(), b.name() + " forward");
+            assertArrayEquals(java.util.Arrays.copyOfRange(wholeDx.array(), lo, n), dxs.array(), b.name() + " backward");
+        }
+        FloatArray one = zeros("y1", n), two = zeros("y2", n);
+        run(java(), Dropout.FORWARD, new int[] {n}, x, one, n, p, new IntParam(SEED));
+        run(java(), Dropout.FORWARD, new int[] {n}, x, two, n, p, IntParam.of(SEED, 0));
+        assertArrayEquals(one.array(), two.array(), "a 1-element seed has offset 0");
+        assertArrayEquals(whole.array(), one.array());
     }
 
     /** Rng spells x >>> k without >>> (TornadoVM): bit for bit the original lowbias32 mix. */

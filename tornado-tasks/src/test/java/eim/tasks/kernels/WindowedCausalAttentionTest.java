@@ -1,5 +1,6 @@
 package eim.tasks.kernels;
 
+import static eim.tasks.kernels.BasicKernelTesting.of;
 import static eim.tasks.testing.KernelHarness.*;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -35,7 +36,7 @@ class WindowedCausalAttentionTest {
     /** Forward + backward state of one call, on one device. */
     record Run(FloatArray out, FloatArray lse, FloatArray delta, FloatArray dqkv) {}
 
-    static Run forward(Device device, Shape s, FloatArray qkv, float dropP, int seed) {
+    static Run forward(Device device, Shape s, FloatArray qkv, float dropP, Object seed) {
         FloatArray out = zeros("out", s.rows() * s.D()), lse = zeros("lse", s.rows() * s.H());
         run(device, WindowedCausalAttention.FORWARD, s.range(), qkv, out, lse, s.B(), s.L(), s.H(), s.hd(),
                 s.window(), dropP, seed);
@@ -43,7 +44,7 @@ class WindowedCausalAttentionTest {
     }
 
     /** Forward, then delta and both backward kernels into a zeroed dqkv for upstream gradient dout. */
-    static Run forwardBackward(Device device, Shape s, FloatArray qkv, FloatArray dout, float dropP, int seed) {
+    static Run forwardBackward(Device device, Shape s, FloatArray qkv, FloatArray dout, float dropP, Object seed) {
         Run f = forward(device, s, qkv, dropP, seed);
         FloatArray delta = zeros("delta", s.rows() * s.H()), dqkv = zeros("dqkv", s.rows() * 3 * s.D());
         run(device, WindowedCausalAttention.DELTA, s.range(), f.out(), dout, delta, s.rows(), s.H(), s.hd());
@@ -63,7 +64,8 @@ class WindowedCausalAttentionTest {
             for (float dropP : new float[] {0f, 0.2f}) {
                 FloatArray qkv = randn("qkv", s.rows() * 3 * s.D(), r), dout = randn("dout", s.rows() * s.D(), r);
                 Run f = forwardBackward(java(), s, qkv, dout, dropP, 42);
-                Object seed = dropP == 0f ? (Object) 42 : new IntParam(42); // a plain int and the IntParam path
+                // a plain int, the IntParam path, and a seed with a sample offset (a data-parallel shard's)
+                Object seed = dropP == 0f ? (Object) 42 : window == 3 ? IntParam.of(42, 5) : new IntParam(42);
                 assertParity(WindowedCausalAttention.FORWARD, s.range(), qkv, randn("out", s.rows() * s.D(), r),
                         zeros("lse", s.rows() * s.H()), s.B(), s.L(), s.H(), s.hd(), window, dropP, seed);
                 assertParity(WindowedCausalAttention.DELTA, s.range(), f.out(), dout, zeros("delta", s.rows() * s.H()),
@@ -83,6 +85,40 @@ class WindowedCausalAttentionTest {
         assertParity(WindowedCausalAttention.DECODE, new int[] {B, 3}, randn("q", B * 3 * 7, r),
                 randn("kcache", B * 5 * 3 * 7, r), randn("vcache", B * 5 * 3 * 7, r), randn("out", B * 3 * 7, r), B, 3,
                 7, 5, 5);
+    }
+
+    /**
+     * Samples [lo, B) of a batch run alone with the sample offset lo in seed[1] draw the dropout
+     * masks the whole batch has there: out, lse, delta and dqkv of the shard are those rows of the
+     * whole batch's, bit for bit on every backend; without the offset they differ.
+     */
+    @Test
+    void shardWithSampleOffsetDrawsTheWholeBatchsMasks() {
+        Random r = new Random(7);
+        Shape whole = new Shape(3, 9, 2, 12, 3);
+        int lo = 1;
+        Shape part = new Shape(whole.B() - lo, whole.L(), whole.H(), whole.hd(), whole.window());
+        FloatArray qkv = randn("qkv", whole.rows() * 3 * whole.D(), r), dout = randn("dout", whole.rows() * whole.D(), r);
+        int rowLo = lo * whole.L();
+        FloatArray qkvPart = of("qkv", Arrays.copyOfRange(qkv.array(), rowLo * 3 * whole.D(), qkv.size()));
+        FloatArray doutPart = of("dout", Arrays.copyOfRange(dout.array(), rowLo * whole.D(), dout.size()));
+        for (Device d : devices()) {
+            Run all = forwardBackward(d, whole, qkv, dout, 0.2f, 42);
+            Run shard = forwardBackward(d, part, qkvPart, doutPart, 0.2f, IntParam.of(42, lo));
+            String on = " on " + d.name();
+            assertArrayEquals(tail(all.out(), shard.out()), shard.out().array(), "out" + on);
+            assertArrayEquals(tail(all.lse(), shard.lse()), shard.lse().array(), "lse" + on);
+            assertArrayEquals(tail(all.delta(), shard.delta()), shard.delta().array(), "delta" + on);
+            assertArrayEquals(tail(all.dqkv(), shard.dqkv()), shard.dqkv().array(), "dqkv" + on);
+            Run unshifted = forward(d, part, qkvPart, 0.2f, 42);
+            assertFalse(Arrays.equals(tail(all.out(), unshifted.out()), unshifted.out().array()),
+                    "without the offset the shard draws other masks" + on);
+        }
+    }
+
+    /** The last {@code part.size()} elements of {@code whole}. */
+    static float[] tail(FloatArray whole, FloatArray part) {
+        return Arrays.copyOfRange(whole.array(), whole.size() - part.size(), whole.size());
     }
 
     @Test
