@@ -46,6 +46,9 @@ final class EvaluateCommand implements Callable<Integer> {
     String cfgSchedule;
     @Option(names = "--batch", defaultValue = "8", description = "images sampled together (default ${DEFAULT-VALUE})")
     int batch;
+    @Option(names = "--tokens", description = "image width in tokens (default: the generator's training length; more "
+            + "scores positions it never trained on)")
+    Integer tokens;
     @Option(names = "--classifier", description = "a feature classifier saved by an earlier evaluate (default: train one on "
             + "--data and save it as <out>/classifier.safetensors)")
     Path classifier;
@@ -61,7 +64,7 @@ final class EvaluateCommand implements Callable<Integer> {
         UsageError.check(epochs > 0, "--classifier-epochs must be > 0, got " + epochs);
         Sampler.Schedule schedule = UsageError.option("--cfg-schedule", () -> Sampler.Schedule.parse(cfgSchedule));
         Evaluation.Settings settings = UsageError.options(() -> new Evaluation.Settings(count, steps, cfg, schedule, seed.value,
-                batch));
+                batch, tokens == null ? 0 : tokens));
         eim.tasks.io.OutputPaths.requireWritableFolder(out.path, 0);
         ImageFolderDataset images = ImageFolderDataset.open(data);
         UsageError.check(images.classNames().size() >= 2, "--data: " + data + " must hold one sub-folder per class (2 or more)");
@@ -70,7 +73,7 @@ final class EvaluateCommand implements Callable<Integer> {
              Tokenizer tok = TokenizerFiles.load(tokenizer, dev, true, new TokenizerImport.Options(null, null, null, null))) {
             float vaeNorm = GenerateCommand.vaeNorm(opened.vaeNorm(), tok.config().vaeNorm());
             int classes = images.classNames().size();
-            int height = tok.config().resolution(), width = tok.config().scale() * opened.model().cfg.seqLen();
+            int height = tok.config().resolution(), width = tok.config().scale() * settings.tokensFor(opened.model());
             double[] heldOut = {Double.NaN};
             FeatureClassifier clf;
             if (classifier != null) {
@@ -88,7 +91,7 @@ final class EvaluateCommand implements Callable<Integer> {
                         labels.length, heldOut[0], out.path.resolve("classifier.safetensors"));
             }
             Evaluation.Report r;
-            long total = (long) ((classes * count + batch - 1) / batch) * opened.model().cfg.seqLen();
+            long total = (long) ((classes * count + batch - 1) / batch) * settings.tokensFor(opened.model());
             try (clf; Progress p = Progress.start("evaluate", total, "token")) {
                 long[] done = {0};
                 r = Evaluation.run(opened.model(), tok, vaeNorm, images, clf, heldOut[0], settings, dev,

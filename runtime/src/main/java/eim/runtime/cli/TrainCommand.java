@@ -49,6 +49,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--posterior-std", description = "posterior noise std s of the authors' recipe, in latent units x vae_norm "
             + "(default: the token file's tokenizer std, else the authors' 2.5; 0 = train on the stored means)")
     Float posteriorStd;
+    @Option(names = "--length", description = "train on the first N tokens of every sequence only (the zero-shot "
+            + "experiment: trained on 8 of 16 positions, sampled at all 16); default: all of them")
+    Integer length;
     @Option(names = "--window", description = "attention window ω (0 = full causal); default 3")
     Integer window;
     @Option(names = "--width", description = "transformer width (default: the preset's)") Integer width;
@@ -104,6 +107,10 @@ final class TrainCommand implements Callable<Integer> {
         TokenDataset ds = TokenDataset.load(data, classes);
         if (posteriorStd != null) {
             ds = ds.withPosteriorStd(posteriorStd);
+        }
+        if (length != null) {
+            TokenDataset full = ds;
+            ds = UsageError.option("--length", () -> full.withLength(length));
         }
         GeneratorCheckpoint.Loaded from = resume == null ? null : GeneratorCheckpoint.load(resume);
         GeneratorConfig cfg = from != null ? from.config() : config(ds);

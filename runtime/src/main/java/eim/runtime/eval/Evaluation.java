@@ -31,14 +31,27 @@ import java.util.SplittableRandom;
 public final class Evaluation {
     private Evaluation() {}
 
-    /** What to sample: images per class, flow steps, guidance, seed. */
-    public record Settings(int perClass, int steps, float cfg, Sampler.Schedule schedule, long seed, int batch) {
+    /**
+     * What to sample: images per class, flow steps, guidance, seed, batch, and the image width in
+     * tokens ({@code tokens} 0: the generator's training length; more, for positions it never trained
+     * on).
+     */
+    public record Settings(int perClass, int steps, float cfg, Sampler.Schedule schedule, long seed, int batch, int tokens) {
         public Settings {
-            if (perClass < 2 || steps < 1 || batch < 1) {
+            if (perClass < 2 || steps < 1 || batch < 1 || tokens < 0 || tokens == 1) {
                 throw new IllegalArgumentException("--count must be >= 2 (a covariance needs two samples), --steps and "
-                        + "--batch >= 1");
+                        + "--batch >= 1, --tokens >= 2");
             }
             Sampler.checkGuidance(cfg);
+        }
+
+        public Settings(int perClass, int steps, float cfg, Sampler.Schedule schedule, long seed, int batch) {
+            this(perClass, steps, cfg, schedule, seed, batch, 0);
+        }
+
+        /** The width in tokens for {@code generator}. */
+        public int tokensFor(EquivariantGenerator generator) {
+            return tokens > 0 ? tokens : generator.cfg.seqLen();
         }
     }
 
@@ -99,7 +112,7 @@ public final class Evaluation {
             throw new IllegalArgumentException(data.root() + " has " + classes + " classes, the generator knows "
                     + generator.cfg.numClasses() + " and the classifier " + classifier.classes());
         }
-        int tokens = generator.cfg.seqLen(), ch = generator.cfg.tokenChannels();
+        int tokens = s.tokensFor(generator), ch = generator.cfg.tokenChannels();
         int height = tokenizer.config().resolution(), width = tokenizer.config().scale() * tokens;
         int n = data.size();
         float[] real = realImages(data, height, width);

@@ -175,6 +175,30 @@ public final class TokenDataset implements java.io.Serializable {
         return new TokenDataset(tokens, labels, length, channels, views, viewCount, vaeNorm, std, classNames, numClasses);
     }
 
+    /**
+     * The first {@code positions} tokens of every sequence (and view) only: training on a part of the
+     * positions, for the zero-shot experiment (the paper trains on 8 of 16 columns and samples all 16).
+     */
+    public TokenDataset withLength(int positions) {
+        if (positions < 1 || positions > length) {
+            throw new IllegalArgumentException("--length must be in [1, " + length + "] (the data's sequence length), got "
+                    + positions);
+        }
+        int n = labels.length, rows = n * Math.max(1, viewCount);
+        float[] t = firstPositions(tokens, n, positions);
+        float[] v = views == null ? null : firstPositions(views, rows, positions);
+        return new TokenDataset(t, labels, positions, channels, v, viewCount, vaeNorm, posteriorStd, classNames, numClasses);
+    }
+
+    /** (count, length, C) -> (count, positions, C): the first positions of each sequence. */
+    private float[] firstPositions(float[] seqs, int count, int positions) {
+        float[] out = new float[count * positions * channels];
+        for (int i = 0; i < count; i++) {
+            System.arraycopy(seqs, i * length * channels, out, i * positions * channels, positions * channels);
+        }
+        return out;
+    }
+
     /** Without the stored views: every batch starts from the centre-crop means in {@code tokens}. */
     public TokenDataset withoutViews() {
         return new TokenDataset(tokens, labels, length, channels, null, 0, vaeNorm, posteriorStd, classNames, numClasses);

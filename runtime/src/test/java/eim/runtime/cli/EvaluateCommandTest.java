@@ -51,6 +51,15 @@ class EvaluateCommandTest {
         assertEquals(fd, k.get("frechetDistance").getAsDouble(), 1e-4 * fd);
         assertFalse(Files.exists(again.resolve("classifier.safetensors")), "a given classifier is not saved again");
 
+        // wider than trained: one score per position of the requested width
+        Path wide = dir.resolve("wide");
+        ok("evaluate", "--generator", ckpt.toString(), "--tokenizer", tok.toString(), "--data", images.toString(), "--count", "3",
+                "--steps", "1", "--tokens", "12", "--classifier", out.resolve("classifier.safetensors").toString(),
+                "--out", wide.toString());
+        JsonObject w = new Gson().fromJson(Files.readString(wide.resolve("evaluation.json")), JsonObject.class);
+        assertEquals(12, w.getAsJsonArray("positionFrechet").size());
+        assertEquals(24, w.get("width").getAsInt(), "12 tokens x 2 px");
+
         // too few images per class for a covariance (usage); a folder without class sub-folders (one line naming it)
         assertEquals(2, eim("evaluate", "--generator", ckpt.toString(), "--tokenizer", tok.toString(), "--data", images.toString(),
                 "--count", "1", "--out", dir.resolve("x").toString()).code());

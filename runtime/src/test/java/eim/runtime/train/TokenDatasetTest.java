@@ -43,6 +43,37 @@ class TokenDatasetTest {
         return TokenDataset.of(List.of(f), List.of(Path.of("t.safetensors")), null);
     }
 
+    /** withLength keeps the first positions of every sequence and view, in order. */
+    @Test
+    void theFirstPositionsOnly() throws Exception {
+        int n = 3, views = 2;
+        float[] t = new float[n * SEQ], v = new float[n * views * SEQ];
+        for (int i = 0; i < n; i++) {
+            for (int l = 0; l < L; l++) {
+                java.util.Arrays.fill(t, (i * L + l) * C, (i * L + l + 1) * C, 100 * i + l);
+                for (int k = 0; k < views; k++) {
+                    java.util.Arrays.fill(v, ((i * views + k) * L + l) * C, ((i * views + k) * L + l + 1) * C,
+                            1000 + 100 * (i * views + k) + l);
+                }
+            }
+        }
+        TokenFile f = TokenFile.of(t, n, L, C, 0.5f).withLabels(new int[] {0, 1, 2}, List.of("a", "b", "c")).withViews(v, views);
+        TokenDataset d = dataset(f).withPosteriorStd(0).withLength(3);
+        assertEquals(3, d.length());
+        float[] x = new float[3 * C];
+        d.copySequence(2, x, 0);
+        assertEquals(200f, x[0]);
+        assertEquals(202f, x[2 * C], "position 2 of sequence 2");
+        SplittableRandom r = new SplittableRandom(4);
+        for (int draw = 0; draw < 20; draw++) {
+            d.trainingSequence(1, x, 0, r);
+            float base = x[0] - 1000;
+            assertTrue(base == 200 || base == 300, "a view of sequence 1: " + x[0]);
+            assertEquals(x[0] + 2, x[2 * C], "the view's positions 0..2, in order");
+        }
+        assertThrows(IllegalArgumentException.class, () -> dataset(f).withLength(L + 1));
+    }
+
     @Test
     void withoutNoiseABatchIsOneOfTheStoredViewsPickedUniformly() throws Exception {
         TokenDataset d = dataset(file(4, 3, 0.5f)).withPosteriorStd(0);
