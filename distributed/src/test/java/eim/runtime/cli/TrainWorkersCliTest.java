@@ -19,19 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** eim train --workers 2 with the distributed module on the class path: Spark's local mode, then --resume. */
 class TrainWorkersCliTest {
-    record Run(int code, String out, String err) {}
-
-    static Run eim(String... args) {
-        PrintStream out = System.out, err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(o, true));
-            System.setErr(new PrintStream(e, true));
-            return new Run(Main.run(args), o.toString(), e.toString());
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+    static Cli.Run eim(String... args) {
+        return Cli.eim(args);
     }
 
     static String[] train(Path data, Path out, String... more) {
@@ -44,28 +33,14 @@ class TrainWorkersCliTest {
 
     @Test
     void trainsWithTwoWorkersAndResumes(@TempDir Path dir) throws Exception {
-        Random r = new Random(3);
-        int n = 8, l = 4, c = 4;
-        float[] t = new float[n * l * c];
-        for (int i = 0; i < t.length; i++) {
-            t[i] = (float) r.nextGaussian();
-        }
-        int[] labels = new int[n];
-        for (int i = 0; i < n; i++) {
-            labels[i] = i % 2;
-        }
-        Path data = dir.resolve("tokens.safetensors");
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        m.put("tokens", Tensor.of(t, n, l, c));
-        m.put("labels", Tensor.ofInts(labels, n));
-        SafeTensors.write(data, m, Map.of());
+        Path data = Cli.toyTokens(dir);
 
         Path out = dir.resolve("run");
-        Run a = eim(train(data, out, "--steps", "3"));
+        Cli.Run a = eim(train(data, out, "--steps", "3"));
         assertEquals(0, a.code(), a.err());
         Path ck = out.resolve("generator.safetensors");
         assertEquals(3, GeneratorCheckpoint.load(ck).step());
-        Run b = eim(train(data, out, "--steps", "5", "--resume", ck.toString()));
+        Cli.Run b = eim(train(data, out, "--steps", "5", "--resume", ck.toString()));
         assertEquals(0, b.code(), b.err());
         assertTrue(b.out().contains("resuming at step 3"), b.out());
         assertEquals(5, GeneratorCheckpoint.load(ck).step());

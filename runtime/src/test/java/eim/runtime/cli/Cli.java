@@ -64,6 +64,26 @@ public final class Cli {
         return r;
     }
 
+    /** A toy token file: 8 sequences of 4 tokens x 4 channels, classes 0 and 1 (seeded). */
+    public static Path toyTokens(Path dir) throws java.io.IOException {
+        java.util.Random r = new java.util.Random(3);
+        int n = 8, l = 4, c = 4;
+        float[] t = new float[n * l * c];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = (float) r.nextGaussian();
+        }
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = i % 2;
+        }
+        Path f = dir.resolve("tokens.safetensors");
+        java.util.Map<String, eim.tasks.io.Tensor> m = new java.util.LinkedHashMap<>();
+        m.put("tokens", eim.tasks.io.Tensor.of(t, n, l, c));
+        m.put("labels", eim.tasks.io.Tensor.ofInts(labels, n));
+        eim.tasks.io.SafeTensors.write(f, m, java.util.Map.of());
+        return f;
+    }
+
     /** max |a - b| / max |b|: an error relative to the tensor's own scale. */
     public static double relativeError(float[] a, float[] b) {
         assertEquals(b.length, a.length);

@@ -43,24 +43,8 @@ class TrainOutputSafetyTest {
         System.clearProperty("eim.out");
     }
 
-    /** 8 sequences of 4 tokens x 4 channels, classes 0 and 1, as a token file. */
     static Path tokens(Path dir) throws Exception {
-        Random r = new Random(3);
-        int n = 8, l = 4, c = 4;
-        float[] t = new float[n * l * c];
-        for (int i = 0; i < t.length; i++) {
-            t[i] = (float) r.nextGaussian();
-        }
-        int[] labels = new int[n];
-        for (int i = 0; i < n; i++) {
-            labels[i] = i % 2;
-        }
-        Path f = dir.resolve("tokens.safetensors");
-        Map<String, Tensor> m = new LinkedHashMap<>();
-        m.put("tokens", Tensor.of(t, n, l, c));
-        m.put("labels", Tensor.ofInts(labels, n));
-        SafeTensors.write(f, m, Map.of());
-        return f;
+        return Cli.toyTokens(dir);
     }
 
     /** A tiny generator, a few steps: seconds. */
