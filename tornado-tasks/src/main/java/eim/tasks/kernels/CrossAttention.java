@@ -101,7 +101,7 @@ public final class CrossAttention {
                 int kv = b * S * D + h * hd;
                 lse[row * H + h] = AttentionHeads.attendForward(q, o, k, kv, v, kv, D, 0, S - 1,
                         AttentionHeads.scale(hd), out, o, hd, dropP, seed[0],
-                        AttentionHeads.dropIndex((b + (seed.length > 1 ? seed[1] : 0)) * H + h, L, i, S, 0));
+                        AttentionHeads.dropIndex((b + Rng.offset(seed)) * H + h, L, i, S, 0));
             }
         }
     }
@@ -119,7 +119,7 @@ public final class CrossAttention {
                 int kv = b * S * D + h * hd;
                 AttentionHeads.attendBackwardQuery(q, o, k, kv, v, kv, D, 0, S - 1, AttentionHeads.scale(hd), dout, o,
                         lse[row * H + h], delta[row * H + h], dq, o, hd, dropP, seed[0],
-                        AttentionHeads.dropIndex((b + (seed.length > 1 ? seed[1] : 0)) * H + h, L, i, S, 0));
+                        AttentionHeads.dropIndex((b + Rng.offset(seed)) * H + h, L, i, S, 0));
             }
         }
     }
@@ -137,7 +137,7 @@ public final class CrossAttention {
                 int first = b * L;
                 AttentionHeads.attendBackwardKey(k, o, v, o, q, first * D + h * hd, D, dout, first * D + h * hd, D,
                         lse, delta, first * H + h, H, 0, L - 1, AttentionHeads.scale(hd), dk, o, dv, o, hd, dropP,
-                        seed[0], AttentionHeads.dropIndex((b + (seed.length > 1 ? seed[1] : 0)) * H + h, L, 0, S, s), S);
+                        seed[0], AttentionHeads.dropIndex((b + Rng.offset(seed)) * H + h, L, 0, S, s), S);
             }
         }
     }

@@ -27,7 +27,7 @@ public final class Dropout {
         for (@Parallel int k = 0; k < to - from; k++) {
             int i = from + k;
             float scale = 1f / (1f - p);
-            int offset = seed.length > 1 ? seed[1] : 0;
+            int offset = Rng.offset(seed);
             y[i] = Rng.uniform(seed[0], offset + i) >= p ? x[i] * scale : 0f;
         }
     }
@@ -36,7 +36,7 @@ public final class Dropout {
         for (@Parallel int k = 0; k < to - from; k++) {
             int i = from + k;
             float scale = 1f / (1f - p);
-            int offset = seed.length > 1 ? seed[1] : 0;
+            int offset = Rng.offset(seed);
             if (Rng.uniform(seed[0], offset + i) >= p) {
                 dx[i] += dy[i] * scale;
             }

@@ -23,6 +23,14 @@ public final class Rng {
         return x;
     }
 
+    /**
+     * The shard offset a dropout seed carries in its second slot (0 for a one-element seed): the
+     * draws of a data-parallel shard start where the whole batch's would (see Dropout).
+     */
+    public static int offset(int[] seed) {
+        return seed.length > 1 ? seed[1] : 0;
+    }
+
     /** Uniform in [0, 1) with 24 random bits. */
     public static float uniform(int seed, int index) {
         return ((hash(seed, index) >> 8) & 0xFFFFFF) * 0x1.0p-24f;

@@ -159,7 +159,7 @@ public final class WindowedCausalAttention {
                 int sample = b * L * 3 * D + h * hd;
                 lse[row * H + h] = AttentionHeads.attendForward(qkv, row * 3 * D + h * hd, qkv, sample + D, qkv,
                         sample + 2 * D, 3 * D, firstKey(i, window), i, AttentionHeads.scale(hd), out, row * D + h * hd,
-                        hd, dropP, seed[0], AttentionHeads.dropIndex((b + (seed.length > 1 ? seed[1] : 0)) * H + h, L, i, L, 0));
+                        hd, dropP, seed[0], AttentionHeads.dropIndex((b + Rng.offset(seed)) * H + h, L, i, L, 0));
             }
         }
     }
@@ -187,7 +187,7 @@ public final class WindowedCausalAttention {
                 AttentionHeads.attendBackwardQuery(qkv, qo, qkv, sample + D, qkv, sample + 2 * D, 3 * D,
                         firstKey(i, window), i, AttentionHeads.scale(hd), dout, row * D + h * hd, lse[row * H + h],
                         delta[row * H + h], dqkv, qo, hd, dropP, seed[0],
-                        AttentionHeads.dropIndex((b + (seed.length > 1 ? seed[1] : 0)) * H + h, L, i, L, 0));
+                        AttentionHeads.dropIndex((b + Rng.offset(seed)) * H + h, L, i, L, 0));
             }
         }
     }
@@ -205,7 +205,7 @@ public final class WindowedCausalAttention {
                 AttentionHeads.attendBackwardKey(qkv, ko, qkv, ko + D, qkv, first * 3 * D + h * hd, 3 * D, dout,
                         first * D + h * hd, D, lse, delta, first * H + h, H, j, lastQuery(j, window, L),
                         AttentionHeads.scale(hd), dqkv, ko, dqkv, ko + D, hd, dropP, seed[0],
-                        AttentionHeads.dropIndex((b + (seed.length > 1 ? seed[1] : 0)) * H + h, L, 0, L, j), L);
+                        AttentionHeads.dropIndex((b + Rng.offset(seed)) * H + h, L, 0, L, j), L);
             }
         }
     }
