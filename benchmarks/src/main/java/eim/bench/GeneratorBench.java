@@ -23,7 +23,13 @@ import java.util.SplittableRandom;
  * tokens with 25 flow steps and cfg 3; time per token at 16..1024 tokens with the incremental
  * sampler. scripts/bench_generator.sh pairs them with PyTorch's figures from the same run.
  *
- * <p>Usage: GeneratorBench [--device java] [--quick] [--only train_step,sample,sample_per_token]
+ * <p>{@code traffic} (in {@code --only}) records, per training step and per sampled token, the
+ * megabytes a device that keeps the plans' resident arrays copies between host and device (each
+ * way), next to what it would copy if only FIRST_EXECUTION arrays stayed (before graph-local
+ * arrays were kept on the device): counted from the plans ({@code ExecutionPlan.transfers}), so
+ * the same on every device.
+ *
+ * <p>Usage: GeneratorBench [--device java] [--quick] [--only train_step,sample,sample_per_token,traffic]
  * [--presets tiny,small] [--out file.json]
  */
 public final class GeneratorBench {
@@ -61,6 +67,12 @@ public final class GeneratorBench {
                 results.add(new Result("sample", "tiny-16", "ms", t[0]));
                 results.add(new Result("sample_first_call", "tiny-16", "ms", t[1]));
                 System.err.println(results.get(results.size() - 2) + " " + results.getLast());
+            }
+            if (which.contains("traffic")) {
+                for (String preset : presets.split(",")) {
+                    results.addAll(traffic(dev, preset));
+                    results.subList(results.size() - 4, results.size()).forEach(System.err::println);
+                }
             }
             for (int len : !which.contains("sample_per_token") ? new int[0] : quick ? new int[] {16, 64} : new int[] {16, 64, 256, 1024}) {
                 double ms = sampleMs(dev, tiny, 1, len, 1)[0]; // one image, as bench_generator.py
@@ -132,6 +144,38 @@ public final class GeneratorBench {
         }
         Arrays.sort(ms);
         return new double[] {ms[steps / 2], first};
+    }
+
+    /**
+     * MB carried each way per training step (batch 8) and per sampled token (4 images, cfg 3, 25
+     * flow steps) of {@code preset}, with graph-local arrays resident and with them carried.
+     */
+    static List<Result> traffic(Device dev, String preset) {
+        EquivariantGenerator m = new EquivariantGenerator(config(preset)).initialize(1);
+        double[] train = {0, 0}, token = {0, 0};
+        try (GeneratorTraining training = m.training(dev, 8, 16, new GeneratorTraining.Recipe(0.02f, 3f, 0.9999f))) {
+            for (var g : training.pass().plan().transfers()) {
+                train[0] += g.carriedBytes() / 1e6;
+                train[1] += (g.carriedBytes() + g.localBytes()) / 1e6;
+            }
+        }
+        int steps = 25;
+        try (Sampler s = new Sampler(m, dev, Sampler.Mode.INCREMENTAL, 4, 16, 3f, steps)) {
+            for (var g : s.plan().transfers()) {
+                // per token: one token, condition and result execution, and one flow_step per Euler step
+                int times = switch (g.graph()) {
+                    case "token", "condition", "result" -> 1;
+                    case "flow_step" -> steps;
+                    default -> 0; // weights and prefill run once per sample
+                };
+                token[0] += times * g.carriedBytes() / 1e6;
+                token[1] += times * (g.carriedBytes() + g.localBytes()) / 1e6;
+            }
+        }
+        return List.of(new Result("traffic_per_train_step", preset, "MB", train[0]),
+                new Result("traffic_per_train_step_all_carried", preset, "MB", train[1]),
+                new Result("traffic_per_token", preset + "-4x16", "MB", token[0]),
+                new Result("traffic_per_token_all_carried", preset + "-4x16", "MB", token[1]));
     }
 
     /**

@@ -8,11 +8,11 @@ import java.util.Set;
  * reference, host arrays are the device memory) and {@link eim.tasks.backend.TornadoDevice}
  * (TornadoVM: each task graph JIT-compiled for a GPU or CPU).
  *
- * <p>Arrays a plan declares {@link DataTransferMode#FIRST_EXECUTION} may live on the device: sent
- * once, copied back only when the plan asks ({@link #transferToHost}), re-sent only when the host
- * announces a change ({@link #transferToDevice}). Every other array is current on the host after
- * every graph, so it may be shared by any graphs of any plans and read or written by the host
- * between executions.
+ * <p>A plan's resident arrays (declared {@link DataTransferMode#FIRST_EXECUTION}, or graph-local:
+ * see {@link ExecutionPlan}) may live on the device: sent once, copied back only when the plan
+ * asks ({@link #transferToHost}), re-sent only when the host announces a change
+ * ({@link #transferToDevice}). Every other array is current on the host after every graph, so it
+ * may be shared by any graphs of any plans and read or written by the host between executions.
  */
 public interface Device extends AutoCloseable {
     DeviceInfo info();
@@ -31,10 +31,10 @@ public interface Device extends AutoCloseable {
     void execute(TaskGraph graph);
 
     /**
-     * Runs {@code graph} as part of a plan whose {@code sentOnce} host arrays (identity set) the device
+     * Runs {@code graph} as part of a plan whose {@code resident} host arrays (identity set) the device
      * may keep resident. The same graph is always run with the same set.
      */
-    default void execute(TaskGraph graph, Set<Object> sentOnce) {
+    default void execute(TaskGraph graph, Set<Object> resident) {
         execute(graph);
     }
 

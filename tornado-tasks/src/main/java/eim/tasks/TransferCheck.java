@@ -8,9 +8,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Checks a plan's {@link DataTransferMode#FIRST_EXECUTION} declarations on any device (on in the
- * tests: {@code -Deim.checkTransfers=true}), because a device that keeps such arrays resident gives
- * wrong results, silently, when they are broken:
+ * Checks a plan's resident arrays (its {@link DataTransferMode#FIRST_EXECUTION} declarations and
+ * its graph-local arrays, see {@link ExecutionPlan}) on the java backend (on in the tests:
+ * {@code -Deim.checkTransfers=true}), because a device that keeps such arrays resident gives wrong
+ * results, silently, when these rules are broken:
  * <ul>
  *   <li>the host changed a resident array without {@code plan.transferToDevice} (compared by
  *       checksum with what the device was last given or last wrote);</li>
@@ -28,9 +29,11 @@ final class TransferCheck {
     private final Map<Object, Set<String>> users = new IdentityHashMap<>();
     private final Map<TaskGraph, Set<Object>> residentIn = new HashMap<>();
 
-    TransferCheck(String plan, Set<DeviceArray> sentOnce) {
+    TransferCheck(String plan, Set<DeviceArray> sentOnce, Set<DeviceArray> graphLocal) {
         this.plan = plan;
-        sentOnce.forEach(a -> names.put(a.host(), a.name()));
+        sentOnce.forEach(a -> names.put(a.host(), "FIRST_EXECUTION array " + a.name()));
+        graphLocal.forEach(a -> names.put(a.host(), "graph-local array " + a.name()
+                + " (used by one graph, in no transfer: it lives on the device)"));
     }
 
     void before(TaskGraph g) {
@@ -88,7 +91,7 @@ final class TransferCheck {
     }
 
     private IllegalStateException violation(Object a, String what) {
-        return new IllegalStateException("plan " + plan + ": FIRST_EXECUTION array " + names.get(a) + " " + what);
+        return new IllegalStateException("plan " + plan + ": " + names.get(a) + " " + what);
     }
 
     private static int checksum(Object a) {

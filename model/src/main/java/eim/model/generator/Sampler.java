@@ -221,6 +221,11 @@ public final class Sampler implements AutoCloseable {
         this.plan = new ExecutionPlan(device, graphs);
     }
 
+    /** The compiled plan (its transfer report, in benchmarks and tests). */
+    public ExecutionPlan plan() {
+        return plan;
+    }
+
     /** Sends the model's current weights to the device again (after they changed on the host). */
     public void refreshWeights() {
         for (Parameters.Param p : m.params.all()) {

@@ -24,6 +24,28 @@ class SamplerTest {
         }
     }
 
+    /**
+     * Per flow step the sampler carries only the token being integrated and its condition (and the
+     * step's params): the flow head's activations are graph-local, so a device keeps them; per token
+     * the token graph carries the blocks' caches (shared with prefill) but not their activations.
+     */
+    @Test
+    void flowStepAndTokenKeepTheirActivationsOnTheDevice() {
+        GeneratorConfig c = TestModels.tiny(3);
+        EquivariantGenerator m = TestModels.randomModel(c, 5);
+        int batch = 2, rows = 2 * batch;
+        try (Sampler s = new Sampler(m, KernelHarness.java(), Sampler.Mode.INCREMENTAL, batch, 6, 3f, 4)) {
+            var byName = new java.util.HashMap<String, eim.tasks.ExecutionPlan.GraphTransfers>();
+            s.plan().transfers().forEach(g -> byName.put(g.graph(), g));
+            var step = byName.get("flow_step");
+            assertTrue(step.localArrays() > 10, "the head's activations are graph-local: " + step);
+            long tokenAndCondition = 4L * rows * (c.tokenChannels() + c.headWidth());
+            assertEquals(tokenAndCondition + step.cellBytes(), step.carriedBytes(), "flow_step carries x and the condition only: " + step);
+            var token = byName.get("token");
+            assertTrue(token.localBytes() > 0 && token.localArrays() > token.sharedArrays(), "token: " + token);
+        }
+    }
+
     @Test
     void constantScheduleIsLinearsLastTokenScaleAtEveryToken() {
         for (float c : new float[] {1f, 1.5f, 3f, 7f}) {

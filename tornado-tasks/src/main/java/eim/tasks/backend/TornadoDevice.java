@@ -23,15 +23,17 @@ import uk.ac.manchester.tornado.api.enums.DataTransferMode;
  * or SPIR-V with those drivers) and kept in a {@code TornadoExecutionPlan} built once and reused
  * at every execution. Inside a graph, activations pass from task to task on the device.
  *
- * <p>Arrays the plan declares {@code FIRST_EXECUTION} (a sampler's or tokenizer's weights, the
- * optimiser's moments and EMA) are sent once, at the first execution of each graph that uses them,
- * and stay on the device: they come back only when the plan asks ({@code UNDER_DEMAND}), and a
- * host change announced with {@code plan.transferToDevice} rebuilds the graphs that hold them. For
- * every other array the host is the point of coherence between graphs: a graph copies it in at
- * each execution and back after it, so any order of graphs and any sharing between plans is
- * correct. Keeping those activations resident across graphs with TornadoVM's persist/consume works
- * for any graph order only if every graph carries every shared array, which a training plan's
- * thousands of arrays exceed (TornadoVM's graphs hold at most 1024 nodes); see KERNELS.md.
+ * <p>The plan's resident arrays (declared {@code FIRST_EXECUTION}: a sampler's or tokenizer's
+ * weights, the optimiser's moments and EMA; or graph-local: the activations and scratch that one
+ * graph alone uses) are sent once, at the first execution of the graph, and stay on the device:
+ * they come back only when the plan asks ({@code UNDER_DEMAND}), and a host change announced with
+ * {@code plan.transferToDevice} rebuilds the graphs that hold them. For every other array (host
+ * inputs and outputs, arrays several graphs share) the host is the point of coherence between
+ * graphs: a graph copies it in at each execution and back after it, so any order of graphs and any
+ * sharing between plans is correct. Keeping the shared ones resident too with TornadoVM's
+ * persist/consume works for any graph order only if every graph carries every shared array, which
+ * a training plan's thousands of arrays exceed (TornadoVM's graphs hold at most 1024 nodes); see
+ * KERNELS.md.
  *
  * <p>TornadoVM drops the host-to-device copy of an array that a graph's kernels only write (then
  * unwritten elements come back as garbage), so each graph starts with {@link Keep} tasks: reads
@@ -140,11 +142,11 @@ public final class TornadoDevice implements Device {
     }
 
     @Override
-    public synchronized void execute(eim.tasks.TaskGraph graph, Set<Object> sentOnce) {
+    public synchronized void execute(eim.tasks.TaskGraph graph, Set<Object> resident) {
         if (graph.tasks().isEmpty()) {
             return; // transfers only: the host arrays already are the coherent copy
         }
-        for (Part p : plans.computeIfAbsent(graph, g -> compile(g, sentOnce))) {
+        for (Part p : plans.computeIfAbsent(graph, g -> compile(g, resident))) {
             try {
                 p.last = p.plan.execute();
             } catch (RuntimeException | Error e) {
@@ -198,7 +200,7 @@ public final class TornadoDevice implements Device {
      * in and out. A resident array that two parts of one graph share goes through the host like the
      * others (the first part may write it).
      */
-    private List<Part> compile(eim.tasks.TaskGraph graph, Set<Object> sentOnce) {
+    private List<Part> compile(eim.tasks.TaskGraph graph, Set<Object> resident) {
         String base = "g" + GRAPH_IDS.incrementAndGet() + "_" + graph.name().replaceAll("[^A-Za-z0-9_]", "_");
         List<Part> parts = new ArrayList<>();
         List<Task> tasks = graph.tasks();
@@ -235,10 +237,10 @@ public final class TornadoDevice implements Device {
         for (int i = 0; i < bounds.size(); i++) {
             int from = starts.get(i), to = i + 1 < starts.size() ? starts.get(i + 1) : tasks.size();
             List<Task> part = tasks.subList(from, to);
-            List<Object> resident = arraySets.get(i).keySet().stream()
-                    .filter(a -> sentOnce.contains(a) && partsUsing.get(a) == 1).toList();
-            parts.add(new Part(compilePart(base + "_" + i, part, bounds.get(i), arraySets.get(i), resident),
-                    part.stream().map(t -> t.kernel().name()).toList(), resident));
+            List<Object> kept = arraySets.get(i).keySet().stream()
+                    .filter(a -> resident.contains(a) && partsUsing.get(a) == 1).toList();
+            parts.add(new Part(compilePart(base + "_" + i, part, bounds.get(i), arraySets.get(i), kept),
+                    part.stream().map(t -> t.kernel().name()).toList(), kept));
         }
         return parts;
     }

@@ -66,6 +66,71 @@ class ResidentArraysTest {
     }
 
     /**
+     * Graph-local arrays (used by one graph, named in no transfer) live on the device: state kept
+     * there survives executions, comes back only on request, and a host change reaches the device
+     * only when announced; the transfer report counts them as resident.
+     */
+    @Test
+    void graphLocalArraysLiveOnTheDevice() {
+        for (Device dev : KernelHarness.devices()) {
+            graphLocalArraysLiveOnTheDeviceOn(dev);
+        }
+    }
+
+    private static void graphLocalArraysLiveOnTheDeviceOn(Device dev) {
+        int n = 19;
+        FloatArray x = new FloatArray("x", n), y = new FloatArray("y", n);
+        FloatArray scratch = new FloatArray("scratch", n), total = new FloatArray("total", n);
+        // step: scratch = x; scratch += x; total += scratch; y = total (x in, y out; scratch, total local)
+        TaskGraph step = new TaskGraph("step").transferToDevice(DataTransferMode.EVERY_EXECUTION, x)
+                .task("copy", Elementwise.COPY, n, x, 0, scratch, 0, n)
+                .task("double", Elementwise.ADD_INPLACE, n, scratch, x, n)
+                .task("acc", Elementwise.ADD_INPLACE, n, total, scratch, n)
+                .task("out", Elementwise.COPY, n, total, 0, y, 0, n)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, y);
+        try (ExecutionPlan plan = new ExecutionPlan(dev, step)) {
+            var report = plan.transfers().getFirst();
+            assertEquals(2, report.localArrays(), dev.name() + ": " + report);
+            assertEquals(2L * 4 * n, report.localBytes(), dev.name() + ": " + report);
+            assertEquals(2L * 4 * n, report.carriedBytes(), dev.name() + ": only x and y are carried: " + report);
+            for (int i = 1; i <= 3; i++) {
+                x.fill(i);
+                plan.execute();
+            }
+            assertEquals(2f * (1 + 2 + 3), y.get(n - 1), dev.name() + ": total kept between executions");
+            if (!dev.hostMemory()) {
+                assertEquals(0f, total.get(0), dev.name() + ": a graph-local array stays on the device");
+            }
+            plan.transferToHost(total, scratch);
+            assertEquals(12f, total.get(3), dev.name() + ": read back on request");
+            assertEquals(6f, scratch.get(3), dev.name() + ": read back on request");
+            total.fill(100f);
+            plan.transferToDevice(total);
+            x.fill(1f);
+            plan.execute();
+            assertEquals(102f, y.get(0), dev.name() + ": announced host change used");
+            plan.free();
+        }
+    }
+
+    /** On the java backend the checker reports a host change to a graph-local array that was not announced. */
+    @Test
+    void unannouncedChangeToGraphLocalArrayIsReported() {
+        Device dev = KernelHarness.java();
+        int n = 8;
+        FloatArray x = new FloatArray("x", n), total = new FloatArray("total", n);
+        TaskGraph g = new TaskGraph("g").transferToDevice(DataTransferMode.EVERY_EXECUTION, x)
+                .task("acc", Elementwise.ADD_INPLACE, n, total, x, n);
+        try (ExecutionPlan plan = new ExecutionPlan(dev, g)) {
+            plan.execute();
+            total.set(2, 5f);
+            var e = assertThrows(IllegalStateException.class, plan::execute);
+            assertTrue(e.getMessage().contains("graph-local array total"), e.getMessage());
+            plan.free();
+        }
+    }
+
+    /**
      * The checker (on in the tests, on the java backend where host arrays are the device memory): a
      * host change without transferToDevice is an error.
      */
