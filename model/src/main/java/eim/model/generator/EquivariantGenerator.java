@@ -181,6 +181,15 @@ public final class EquivariantGenerator {
 
     /** The whole training step (forward, backward, clipping, AdamW, EMA) for this batch shape. */
     public GeneratorTraining training(eim.tasks.Device device, int batch, int length, GeneratorTraining.Recipe recipe) {
-        return new GeneratorTraining(this, device, batch, length, recipe);
+        return new GeneratorTraining(this, device, batch, length, recipe, null);
+    }
+
+    /**
+     * The training step with the loss over {@code lossPositions} only (one flag per position; null:
+     * all): every token is still read as context.
+     */
+    public GeneratorTraining training(eim.tasks.Device device, int batch, int length, GeneratorTraining.Recipe recipe,
+                                      boolean[] lossPositions) {
+        return new GeneratorTraining(this, device, batch, length, recipe, lossPositions);
     }
 }

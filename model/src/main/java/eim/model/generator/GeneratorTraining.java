@@ -42,11 +42,11 @@ public final class GeneratorTraining implements AutoCloseable {
     private final AdamW adamw;
     private final TrainingPass pass;
 
-    GeneratorTraining(EquivariantGenerator model, Device device, int batch, int length, Recipe recipe) {
+    GeneratorTraining(EquivariantGenerator model, Device device, int batch, int length, Recipe recipe, boolean[] lossPositions) {
         this.model = model;
         this.adamw = new AdamW(model.params, n -> AdamW.authorsDecay(model.params, n), recipe.weightDecay(),
                 Recipe.BETA1, Recipe.BETA2, Recipe.EPS, recipe.gradClip(), recipe.emaRate());
-        this.pass = new TrainingPass(model, device, batch, length, adamw.graphs());
+        this.pass = new TrainingPass(model, device, batch, length, adamw.graphs(), lossPositions);
     }
 
     /**

@@ -43,11 +43,22 @@ public final class TrainingPass implements AutoCloseable {
     private final IntArray labels, drop;
     private final IntParam shift = new IntParam(0);
     private final FloatArray rowLoss;
+    /** Per row of the flow head: 0 at positions outside the loss, L / (positions in it) inside; null: every position. */
+    private final float[] rowWeight;
     private FloatArray conditions;
     private final List<TransformerBlock.TrainState> states = new ArrayList<>();
     private final List<TaskGraph> forwardGraphs = new ArrayList<>(), backwardGraphs = new ArrayList<>();
 
     TrainingPass(EquivariantGenerator m, Device device, int b, int l, List<TaskGraph> extra) {
+        this(m, device, b, l, extra, null);
+    }
+
+    /**
+     * @param lossPositions the positions whose tokens the loss covers (length l; null: all). The
+     *                      model still reads every token as context; the loss is the mean over the
+     *                      covered positions' rows (the zero-shot experiment's "every other position").
+     */
+    TrainingPass(EquivariantGenerator m, Device device, int b, int l, List<TaskGraph> extra, boolean[] lossPositions) {
         this.m = m;
         this.batch = b;
         this.length = l;
@@ -62,6 +73,8 @@ public final class TrainingPass implements AutoCloseable {
         noise = new FloatArray("noise", rows * c);
         t = new FloatArray("t", rows);
         rowLoss = new FloatArray("row_loss", rows);
+        rowWeight = lossPositions == null ? null : rowWeights(lossPositions, b, l, mul);
+        FloatArray weight = rowWeight == null ? null : new FloatArray("loss_row_weight", rowWeight);
 
         // activations
         FloatArray projected = new FloatArray("z_proj", ri * d);
@@ -118,6 +131,10 @@ public final class TrainingPass implements AutoCloseable {
         Ops.zero(g, hs.gradients());
         Ops.zero(g, dxi, dxc, dz, dzIn, dcRep, dcSmall, dProjected, dBufEmb);
         g.task2d("mse.bw", FlowMatching.MSE_BACKWARD, rows, c, hs.out, target, hs.dOut, rows, c, 1f / rows);
+        if (weight != null) {
+            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, weight);
+            g.task2d("loss_positions", FlowMatching.SCALE_ROWS, rows, c, hs.dOut, weight, rows, c);
+        }
         m.head.backward(g, hs, xt, dcRep);
         Ops.repeatRowsBackward(g, dcRep, dcSmall, ri, w, mul);
         m.head.embedConditionBackward(g, dcSmall, z, dz, ri);
@@ -141,8 +158,8 @@ public final class TrainingPass implements AutoCloseable {
         this.plan = new ExecutionPlan(device, graphs);
     }
 
-    /** The plan, for the optimiser graphs built into it ({@link GeneratorTraining}). */
-    ExecutionPlan plan() {
+    /** The plan: the optimiser graphs built into it ({@link GeneratorTraining}), its transfer report. */
+    public ExecutionPlan plan() {
         return plan;
     }
 
@@ -176,10 +193,31 @@ public final class TrainingPass implements AutoCloseable {
         }
         plan.execute(forwardGraphs.toArray(TaskGraph[]::new));
         double sum = 0;
-        for (float v : rowLoss.array()) {
-            sum += v;
+        float[] loss = rowLoss.array();
+        for (int r = 0; r < rows; r++) {
+            sum += rowWeight == null ? loss[r] : (double) rowWeight[r] * loss[r];
         }
         return (float) (sum / rows);
+    }
+
+    /** Row r of the head (k * B * L + b * L + position) weighs L / covered at a covered position, 0 elsewhere. */
+    static float[] rowWeights(boolean[] lossPositions, int b, int l, int mul) {
+        if (lossPositions.length != l) {
+            throw new IllegalArgumentException("loss positions: expected " + l + " flags (one per position), got "
+                    + lossPositions.length);
+        }
+        int covered = 0;
+        for (boolean p : lossPositions) {
+            covered += p ? 1 : 0;
+        }
+        if (covered == 0) {
+            throw new IllegalArgumentException("loss positions: at least one position must be in the loss");
+        }
+        float[] w = new float[mul * b * l];
+        for (int r = 0; r < w.length; r++) {
+            w[r] = lossPositions[r % l] ? (float) l / covered : 0f;
+        }
+        return w;
     }
 
     /** Fills every parameter gradient (overwriting) for the last forward. */

@@ -52,6 +52,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--length", description = "train on the first N tokens of every sequence only (the zero-shot "
             + "experiment: trained on 8 of 16 positions, sampled at all 16); default: all of them")
     Integer length;
+    @Option(names = "--loss-positions", defaultValue = "all", description = "the positions the loss covers: all, even, "
+            + "odd, or positions and ranges such as 0-7,12; every token is still read as context (the zero-shot "
+            + "experiment's 'every other position'; default ${DEFAULT-VALUE})")
+    String lossPositions;
     @Option(names = "--window", description = "attention window ω (0 = full causal); default 3")
     Integer window;
     @Option(names = "--width", description = "transformer width (default: the preset's)") Integer width;
@@ -112,6 +116,10 @@ final class TrainCommand implements Callable<Integer> {
             TokenDataset full = ds;
             ds = UsageError.option("--length", () -> full.withLength(length));
         }
+        int seqLen = ds.length();
+        boolean[] covered = UsageError.option("--loss-positions", () -> TrainOptions.parseLossPositions(lossPositions, seqLen));
+        UsageError.check(covered == null || (workers == 1 && master == null),
+                "--loss-positions: not supported with data-parallel training (--workers, --master) yet");
         GeneratorCheckpoint.Loaded from = resume == null ? null : GeneratorCheckpoint.load(resume);
         GeneratorConfig cfg = from != null ? from.config() : config(ds);
         EquivariantGenerator model = new EquivariantGenerator(cfg);
@@ -128,7 +136,7 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println("run directory: " + dir + (from != null ? " (resuming at step " + from.step() + ")" : ""));
             DistributedTraining engine = distributed();
             try (Device dev = device.open();
-                 GeneratorTrainer tr = new GeneratorTrainer(model, ds, opt.withOutDir(dir), dev, from, engine == null ? null
+                 GeneratorTrainer tr = new GeneratorTrainer(model, ds, opt.withOutDir(dir).withLossPositions(covered), dev, from, engine == null ? null
                          : b -> engine.open(new DistributedTraining.Settings(workers, master, device.name, 1), model, b,
                                  new GeneratorTraining.Recipe(wd, clip, ema)));
                  eim.runtime.Progress pb = eim.runtime.Progress.start("train", steps, "step", tr.step())) {

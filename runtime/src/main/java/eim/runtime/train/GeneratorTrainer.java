@@ -91,7 +91,7 @@ public final class GeneratorTrainer implements AutoCloseable {
             model.params.load(resume.tensors(), "model.", resume.file().toString());
         }
         this.training = model.training(device, stepper == null ? opt.batch() : 1, data.length(),
-                new GeneratorTraining.Recipe(opt.weightDecay(), opt.gradClip(), opt.emaRate()));
+                new GeneratorTraining.Recipe(opt.weightDecay(), opt.gradClip(), opt.emaRate()), opt.lossPositions());
         if (resume != null) {
             training.restore(resume.tensors(), resume.step(), resume.file().toString());
             this.step = resume.step();

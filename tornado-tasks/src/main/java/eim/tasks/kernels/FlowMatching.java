@@ -47,6 +47,12 @@ public final class FlowMatching {
      */
     public static final Kernel CFG_COMBINE = Kernel.of("cfg_combine", FlowMatching::cfgCombine);
 
+    /**
+     * range {N, C}: x[n, c] *= w[n], a weight per row (the training loss over some positions only:
+     * the rows of the others get weight 0). Args: x, w, N, C.
+     */
+    public static final Kernel SCALE_ROWS = Kernel.of("scale_rows", FlowMatching::scaleRows);
+
     private FlowMatching() {}
 
     public static void flowInterpolate(int from, int to, float[] x0, float[] noise, float[] t, float[] xt,
@@ -139,6 +145,15 @@ public final class FlowMatching {
         for (@Parallel int k = 0; k < to - from; k++) {
             int i = from + k;
             x[i] += dt * v[i];
+        }
+    }
+
+    public static void scaleRows(int from, int to, float[] x, float[] w, int N, int C) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            for (@Parallel int c = 0; c < C; c++) {
+                int n = from + k;
+                x[n * C + c] *= w[n];
+            }
         }
     }
 

@@ -33,6 +33,21 @@ class FlowMatchingTest {
         assertParity(FlowMatching.EULER_STEP, new int[] {N * C}, x0, noise, -0.04f, N * C);
         assertParity(FlowMatching.CFG_COMBINE, new int[] {B, C}, randn("v", 2 * B * C, r), B, C, 3.5f);
         assertParity(FlowMatching.CFG_COMBINE, new int[] {B, C}, randn("v", 2 * B * C, r), B, C, new FloatParam(1.75f));
+        assertParity(FlowMatching.SCALE_ROWS, new int[] {N, C}, randn("x", N * C, r), randn("w", N, r), N, C);
+    }
+
+    @Test
+    void scaleRowsWeighsEachRow() {
+        Random r = new Random(5);
+        FloatArray x = randn("x", N * C, r), w = randn("w", N, r);
+        float[] before = x.array().clone();
+        w.set(2, 0f);
+        run(java(), FlowMatching.SCALE_ROWS, new int[] {N, C}, x, w, N, C);
+        for (int n = 0; n < N; n++) {
+            for (int c = 0; c < C; c++) {
+                org.junit.jupiter.api.Assertions.assertEquals(before[n * C + c] * w.get(n), x.get(n * C + c), 0f, "row " + n);
+            }
+        }
     }
 
     @Test
