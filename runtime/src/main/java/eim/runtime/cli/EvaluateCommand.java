@@ -7,8 +7,12 @@ import eim.model.tokenizer.Tokenizer;
 import eim.model.tokenizer.TokenizerImport;
 import eim.runtime.Progress;
 import eim.runtime.data.ImageFolderDataset;
+import eim.runtime.data.ImageTensor;
+import eim.runtime.data.Images;
 import eim.runtime.eval.Evaluation;
 import eim.runtime.eval.FeatureClassifier;
+import eim.runtime.eval.PatchCodec;
+import eim.runtime.generate.ImageCodec;
 import eim.runtime.generate.TokenizerFiles;
 import eim.tasks.Device;
 import eim.tasks.io.AtomicFiles;
@@ -30,8 +34,10 @@ import picocli.CommandLine.Option;
 final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--generator", required = true, description = "generator checkpoint: ours (.safetensors) or the authors' (.ckpt)")
     Path generator;
-    @Option(names = "--tokenizer", required = true, description = "tokenizer checkpoint: ours (.safetensors) or the authors' (.ckpt)")
+    @Option(names = "--tokenizer", description = "tokenizer checkpoint: ours (.safetensors) or the authors' (.ckpt); required unless --codec")
     Path tokenizer;
+    @Option(names = "--codec", description = "the patch codec of a 2D-grid baseline (eim grid-tokens); required unless --tokenizer")
+    Path codec;
     @Option(names = "--data", required = true, description = "folder with one sub-folder of images per class, in the "
             + "generator's class order (name order), e.g. the demo's out/data")
     Path data;
@@ -49,6 +55,12 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--tokens", description = "image width in tokens (default: the generator's training length; more "
             + "scores positions it never trained on)")
     Integer tokens;
+    @Option(names = "--window", description = "score ultra-long images in windows of this many tokens, side by side, against "
+            + "real images this wide (a divisor of --tokens; default: the whole width)")
+    Integer window;
+    @Option(names = "--save-images", defaultValue = "0", description = "write the first K generated images of each class as "
+            + "PNG files to <out>/images (default ${DEFAULT-VALUE})")
+    int saveImages;
     @Option(names = "--classifier", description = "a feature classifier saved by an earlier evaluate (default: train one on "
             + "--data and save it as <out>/classifier.safetensors)")
     Path classifier;
@@ -64,16 +76,24 @@ final class EvaluateCommand implements Callable<Integer> {
         UsageError.check(epochs > 0, "--classifier-epochs must be > 0, got " + epochs);
         Sampler.Schedule schedule = UsageError.option("--cfg-schedule", () -> Sampler.Schedule.parse(cfgSchedule));
         Evaluation.Settings settings = UsageError.options(() -> new Evaluation.Settings(count, steps, cfg, schedule, seed.value,
-                batch, tokens == null ? 0 : tokens));
+                batch, tokens == null ? 0 : tokens, window == null ? 0 : window));
+        UsageError.check(saveImages >= 0, "--save-images must be >= 0, got " + saveImages);
         eim.tasks.io.OutputPaths.requireWritableFolder(out.path, 0);
         ImageFolderDataset images = ImageFolderDataset.open(data);
         UsageError.check(images.classNames().size() >= 2, "--data: " + data + " must hold one sub-folder per class (2 or more)");
+        UsageError.check((tokenizer == null) != (codec == null), "give --tokenizer or --codec (one of them)");
         GeneratorImport.Opened opened = GeneratorImport.open(generator, true, null, null);
+        PatchCodec patches = codec == null ? null : PatchCodec.load(codec);
         try (Device dev = device.open();
-             Tokenizer tok = TokenizerFiles.load(tokenizer, dev, true, new TokenizerImport.Options(null, null, null, null))) {
-            float vaeNorm = GenerateCommand.vaeNorm(opened.vaeNorm(), tok.config().vaeNorm());
+             Tokenizer tok = tokenizer == null ? null
+                     : TokenizerFiles.load(tokenizer, dev, true, new TokenizerImport.Options(null, null, null, null))) {
+            ImageCodec imageCodec = tok != null ? ImageCodec.of(tok) : patches;
+            float vaeNorm = tok != null ? GenerateCommand.vaeNorm(opened.vaeNorm(), tok.config().vaeNorm())
+                    : opened.vaeNorm() != null ? opened.vaeNorm() : 1f;
             int classes = images.classNames().size();
-            int height = tok.config().resolution(), width = tok.config().scale() * settings.tokensFor(opened.model());
+            int scored = UsageError.option("--window", () -> settings.windowFor(opened.model()));
+            int[] size = UsageError.option("--tokens", () -> imageCodec.imageSize(scored));
+            int height = size[0], width = size[1];
             double[] heldOut = {Double.NaN};
             FeatureClassifier clf;
             if (classifier != null) {
@@ -91,13 +111,26 @@ final class EvaluateCommand implements Callable<Integer> {
                         labels.length, heldOut[0], out.path.resolve("classifier.safetensors"));
             }
             Evaluation.Report r;
+            Evaluation.Kept[] kept = {null};
             long total = (long) ((classes * count + batch - 1) / batch) * settings.tokensFor(opened.model());
             try (clf; Progress p = Progress.start("evaluate", total, "token")) {
                 long[] done = {0};
-                r = Evaluation.run(opened.model(), tok, vaeNorm, images, clf, heldOut[0], settings, dev,
-                        (i, n) -> p.stepTo(++done[0]));
+                r = Evaluation.run(opened.model(), imageCodec, vaeNorm, images, clf, heldOut[0], settings, dev,
+                        (i, n) -> p.stepTo(++done[0]), saveImages, kept);
             }
             Files.createDirectories(out.path);
+            if (saveImages > 0) {
+                Path dir = Files.createDirectories(out.path.resolve("images"));
+                Evaluation.Kept k = kept[0];
+                int plane = 3 * k.height() * k.width();
+                int[] seen = new int[classes];
+                for (int i = 0; i < k.classes().length; i++) {
+                    int c = k.classes()[i];
+                    Images.writePng(dir.resolve(String.format(Locale.ROOT, "%s_%02d.png", images.classNames().get(c), seen[c]++)),
+                            ImageTensor.toImage(k.pixels(), i * plane, k.height(), k.width()));
+                }
+                System.out.println("wrote " + k.classes().length + " generated images to " + dir);
+            }
             AtomicFiles.writeString(out.path.resolve("evaluation.json"),
                     new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(r) + "\n");
             System.out.printf(Locale.ROOT, "Fréchet distance (classifier features) real vs generated: %.4g (real half vs half: "
@@ -105,7 +138,13 @@ final class EvaluateCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "classifier accuracy on generated images: %.3f (per class %s; on held-out real "
                     + "images %.3f)%n", r.generatedAccuracy(), Arrays.toString(round(r.generatedAccuracyPerClass())),
                     r.classifierHeldOutAccuracy());
-            System.out.printf(Locale.ROOT, "per-position token Fréchet distance: %s%n", Arrays.toString(round(r.positionFrechet())));
+            if (r.windowFrechet().length > 1) {
+                System.out.printf(Locale.ROOT, "per window of %d tokens along the width: Fréchet distance %s, accuracy %s%n",
+                        r.windowTokens(), Arrays.toString(round(r.windowFrechet())), Arrays.toString(round(r.windowAccuracy())));
+            }
+            System.out.printf(Locale.ROOT, "per-position token Fréchet distance%s: %s%n",
+                    r.windowFrechet().length > 1 ? " (against the real tokens of all positions)" : "",
+                    Arrays.toString(round(r.positionFrechet())));
             System.out.println("wrote " + out.path.resolve("evaluation.json"));
         }
         return 0;

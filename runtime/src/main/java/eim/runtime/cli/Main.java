@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         description = "Equivariant Image Modeling in Java: column tokenizer, windowed-causal generator, flow head.",
         subcommands = {DemoCommand.class, DevicesCommand.class, GenerateCommand.class, TokenizerCommand.class,
                 TokenizeCommand.class, DecodeCommand.class, TrainCommand.class, SampleCommand.class, InspectCommand.class,
-                ImportCommand.class, ForwardCommand.class, EvaluateCommand.class, CommandLine.HelpCommand.class})
+                ImportCommand.class, ForwardCommand.class, EvaluateCommand.class, ExperimentsReportCommand.class, GridTokensCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -3,7 +3,6 @@ package eim.runtime.generate;
 import eim.model.generator.EquivariantGenerator;
 import eim.model.generator.Sampler;
 import eim.model.tokenizer.Tokenizer;
-import eim.model.tokenizer.TokenizerConfig;
 import eim.runtime.data.ImageTensor;
 import eim.tasks.Device;
 import java.awt.image.BufferedImage;
@@ -75,7 +74,7 @@ public final class ImageGenerator implements AutoCloseable {
     }
 
     private final EquivariantGenerator generator;
-    private final Tokenizer tokenizer;
+    private final ImageCodec codec;
     private final float vaeNorm;
     private final Device device;
     private Sampler sampler;
@@ -87,7 +86,12 @@ public final class ImageGenerator implements AutoCloseable {
      * @throws IllegalArgumentException when the generator's token channels are not the tokenizer's
      */
     public ImageGenerator(EquivariantGenerator generator, Tokenizer tokenizer, float vaeNorm, Device device) {
-        int made = generator.cfg.tokenChannels(), decoded = tokenizer.config().embedDim();
+        this(generator, ImageCodec.of(tokenizer), vaeNorm, device);
+    }
+
+    /** Images decoded by {@code codec} (the column tokenizer, or a baseline's codec). */
+    public ImageGenerator(EquivariantGenerator generator, ImageCodec codec, float vaeNorm, Device device) {
+        int made = generator.cfg.tokenChannels(), decoded = codec.channels();
         if (made != decoded) {
             throw new IllegalArgumentException("the generator makes " + made + "-channel tokens but the tokenizer decodes "
                     + decoded + "-channel tokens (its embed_dim): use the tokenizer the generator was trained with");
@@ -96,15 +100,14 @@ public final class ImageGenerator implements AutoCloseable {
             throw new IllegalArgumentException("vae_norm must be > 0, got " + vaeNorm);
         }
         this.generator = generator;
-        this.tokenizer = tokenizer;
+        this.codec = codec;
         this.vaeNorm = vaeNorm;
         this.device = device;
     }
 
     /** Image height and width in pixels for {@code tokens} tokens. */
     public int[] imageSize(int tokens) {
-        TokenizerConfig c = tokenizer.config();
-        return new int[] {c.resolution(), c.scale() * tokens};
+        return codec.imageSize(tokens);
     }
 
     /**
@@ -125,7 +128,7 @@ public final class ImageGenerator implements AutoCloseable {
 
     /** Images (B, 3, H, W) from generator latents (B, L, C): divided by vae_norm, decoded image by image (constant memory in B). */
     public float[] decode(float[] latents, int batch, int tokens) {
-        int ch = tokenizer.config().embedDim();
+        int ch = codec.channels();
         int[] hw = imageSize(tokens);
         int perImage = ImageTensor.CHANNELS * hw[0] * hw[1];
         float[] pixels = new float[batch * perImage];
@@ -134,7 +137,7 @@ public final class ImageGenerator implements AutoCloseable {
             for (int i = 0; i < one.length; i++) {
                 one[i] /= vaeNorm;
             }
-            System.arraycopy(tokenizer.decode(one, 1, tokens), 0, pixels, b * perImage, perImage);
+            System.arraycopy(codec.decode(one, 1, tokens), 0, pixels, b * perImage, perImage);
         }
         return pixels;
     }

@@ -56,8 +56,14 @@ public final class Tokenization {
     /** Encodes {@code count} images; every value is multiplied by {@code scale} (vae_norm). */
     public static Result encode(Tokenizer tokenizer, int count, Source source, Settings s, float scale, Progress bar)
             throws IOException {
-        int h = s.height(), w = s.width(), length = tokenizer.config().tokensForWidth(w);
-        int channels = tokenizer.config().embedDim(), seq = length * channels, v = s.viewCount(), slots = 1 + v;
+        return encode(eim.runtime.generate.ImageCodec.of(tokenizer), count, source, s, scale, bar);
+    }
+
+    /** Encodes {@code count} images with {@code codec} (a baseline's, say); every value is multiplied by {@code scale}. */
+    public static Result encode(eim.runtime.generate.ImageCodec codec, int count, Source source, Settings s, float scale,
+                                Progress bar) throws IOException {
+        int h = s.height(), w = s.width(), length = codec.tokensForWidth(w);
+        int channels = codec.channels(), seq = length * channels, v = s.viewCount(), slots = 1 + v;
         float[] tokens = new float[count * seq];
         float[] views = v > 0 ? new float[count * v * seq] : null;
         Transform centre = new Transform(h, w, false); // cover (h, w), then the centre
@@ -79,7 +85,7 @@ public final class Tokenization {
                 }
             }
             for (int slot = 0; slot < slots; slot++) {
-                float[] z = tokenizer.encode(images[slot], b, w); // (b, length, channels)
+                float[] z = codec.encode(images[slot], b, w); // (b, length, channels)
                 for (int i = 0; i < b; i++) {
                     float[] dst = slot == 0 ? tokens : views;
                     int at = slot == 0 ? (from + i) * seq : ((from + i) * v + slot - 1) * seq;

@@ -60,6 +60,55 @@ class EvaluateCommandTest {
         assertEquals(12, w.getAsJsonArray("positionFrechet").size());
         assertEquals(24, w.get("width").getAsInt(), "12 tokens x 2 px");
 
+        // ultra-long: 3 windows of the training width side by side, each scored against real images that wide
+        Path longer = dir.resolve("long");
+        Cli.Run lr = ok("evaluate", "--generator", ckpt.toString(), "--tokenizer", tok.toString(), "--data", images.toString(),
+                "--count", "3", "--steps", "1", "--tokens", "24", "--window", "8", "--save-images", "1",
+                "--classifier", out.resolve("classifier.safetensors").toString(), "--out", longer.toString());
+        assertTrue(lr.out().contains("per window of 8 tokens along the width"), lr.out());
+        JsonObject u = new Gson().fromJson(Files.readString(longer.resolve("evaluation.json")), JsonObject.class);
+        assertEquals(24, u.getAsJsonArray("positionFrechet").size());
+        assertEquals(3, u.getAsJsonArray("windowFrechet").size());
+        assertEquals(3, u.getAsJsonArray("windowAccuracy").size());
+        assertEquals(8, u.get("windowTokens").getAsInt());
+        assertEquals(48, u.get("width").getAsInt(), "24 tokens x 2 px");
+        double mean = 0;
+        for (var e : u.getAsJsonArray("windowFrechet")) {
+            assertTrue(Double.isFinite(e.getAsDouble()) && e.getAsDouble() > 0, u.toString());
+            mean += e.getAsDouble() / 3;
+        }
+        assertEquals(mean, u.get("frechetDistance").getAsDouble(), 1e-9 * mean, "the overall score is the windows' mean");
+        for (String c : new String[] {"dunes_00.png", "forest_00.png"}) {
+            var img = javax.imageio.ImageIO.read(longer.resolve("images").resolve(c).toFile());
+            assertEquals(48, img.getWidth(), c);
+            assertEquals(16, img.getHeight(), c);
+        }
+        Cli.Run bad = eim("evaluate", "--generator", ckpt.toString(), "--tokenizer", tok.toString(), "--data", images.toString(),
+                "--tokens", "12", "--window", "8", "--out", dir.resolve("y").toString());
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("--window"), bad.err());
+
+        // the 2D-grid baseline: patch tokens (16 px squares, 2x2 grid), full causal attention, scored through its codec
+        Path grid = dir.resolve("grid.safetensors"), codec = dir.resolve("codec.safetensors"), gridGen = dir.resolve("grid-gen");
+        Cli.Run gt = ok("grid-tokens", "--data", images.toString(), "--out", grid.toString(), "--codec", codec.toString(),
+                "--size", "16", "--patch", "8", "--channels", "4", "--crops", "1");
+        assertTrue(gt.out().contains("wrote 16 x 4 grid tokens of 4 channels (2 views each)"), gt.out());
+        ok("train", "--data", grid.toString(), "--preset", "tiny", "--width", "32", "--depth", "2", "--heads", "4",
+                "--head-width", "32", "--head-depth", "2", "--buffer", "4", "--steps", "2", "--batch", "4", "--warmup", "1",
+                "--window", "0", "--posterior-std", "0", "--out", gridGen.toString());
+        Path gridEval = dir.resolve("grid-eval");
+        ok("evaluate", "--generator", gridGen.resolve("generator.safetensors").toString(), "--codec", codec.toString(),
+                "--data", images.toString(), "--count", "3", "--steps", "1", "--classifier-epochs", "3", "--out",
+                gridEval.toString());
+        JsonObject ge = new Gson().fromJson(Files.readString(gridEval.resolve("evaluation.json")), JsonObject.class);
+        assertEquals(4, ge.getAsJsonArray("positionFrechet").size(), "one score per patch");
+        assertEquals(16, ge.get("width").getAsInt());
+        assertTrue(Double.isFinite(ge.get("frechetDistance").getAsDouble()));
+        Cli.Run both = eim("evaluate", "--generator", ckpt.toString(), "--tokenizer", tok.toString(), "--codec", codec.toString(),
+                "--data", images.toString(), "--out", dir.resolve("z").toString());
+        assertEquals(2, both.code(), both.err());
+        assertTrue(both.err().contains("give --tokenizer or --codec"), both.err());
+
         // too few images per class for a covariance (usage); a folder without class sub-folders (one line naming it)
         assertEquals(2, eim("evaluate", "--generator", ckpt.toString(), "--tokenizer", tok.toString(), "--data", images.toString(),
                 "--count", "1", "--out", dir.resolve("x").toString()).code());
