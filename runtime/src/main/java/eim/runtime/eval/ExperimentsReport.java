@@ -77,29 +77,36 @@ public final class ExperimentsReport {
             LossPlot w = new LossPlot("Fréchet distance of each 16-token window along the width", "first token of the window",
                     "Fréchet distance").size(900, 380);
             LossPlot p = new LossPlot("token Fréchet distance at each position", "position", "Fréchet distance").size(900, 380);
-            for (String tokens : new String[] {"128", "512"}) {
-                if (!res.has(tokens)) {
-                    continue;
+            for (String schedule : res.keySet()) {
+                JsonObject bySize = res.getAsJsonObject(schedule);
+                for (String tokens : new String[] {"128", "512"}) {
+                    if (!bySize.has(tokens)) {
+                        continue;
+                    }
+                    String name = schedule + " guidance, " + tokens + " tokens";
+                    double[] fd = numbers(bySize.getAsJsonObject(tokens).getAsJsonArray("window_frechet"));
+                    double[] x = new double[fd.length];
+                    Arrays.setAll(x, k -> 16.0 * k);
+                    w.series(name, x, fd);
+                    double[] pos = numbers(bySize.getAsJsonObject(tokens).getAsJsonArray("position_frechet"));
+                    double[] px = new double[pos.length];
+                    Arrays.setAll(px, i -> i);
+                    p.series(name, px, LossPlot.smooth(pos, 0.9));
                 }
-                double[] fd = numbers(res.getAsJsonObject(tokens).getAsJsonArray("window_frechet"));
-                double[] x = new double[fd.length];
-                Arrays.setAll(x, k -> 16.0 * k);
-                w.series(tokens + " tokens", x, fd);
-                double[] pos = numbers(res.getAsJsonObject(tokens).getAsJsonArray("position_frechet"));
-                double[] px = new double[pos.length];
-                Arrays.setAll(px, i -> i);
-                p.series(tokens + " tokens", px, LossPlot.smooth(pos, 0.8));
             }
             Path wp = figures.resolve("ultra-long-windows.png"), pp = figures.resolve("ultra-long-positions.png");
             w.save(wp);
             p.save(pp);
             r.image(wp, "per-window Fréchet distance along the width (mean over seeds)");
-            r.image(pp, "per-position token Fréchet distance along the width (mean over seeds, smoothed: EMA 0.8)");
+            r.image(pp, "per-position token Fréchet distance along the width (mean over seeds, smoothed: EMA 0.9)");
             Path strips = results.resolve("ultra-long");
             if (Files.isDirectory(strips)) {
                 try (Stream<Path> s = Files.list(strips)) {
                     for (Path f : s.filter(f -> f.toString().endsWith(".png")).sorted().toList()) {
-                        r.image(f, f.getFileName().toString().replace(".png", "").replace("-", " tokens, class "), 1);
+                        // <schedule>-<tokens>-<class>_00.png
+                        String[] part = f.getFileName().toString().replace("_00.png", "").split("-", 3);
+                        r.image(f, part.length == 3 ? part[2] + ", " + part[1] + " tokens, " + part[0] + " guidance"
+                                : f.getFileName().toString(), 1);
                     }
                 }
             }

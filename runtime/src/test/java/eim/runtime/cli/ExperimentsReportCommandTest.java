@@ -29,11 +29,11 @@ class ExperimentsReportCommandTest {
                 + "}, \"first8\": {\"position_frechet\": " + positions(16, 1.2) + "}}, \"x\": NaN}");
         Files.writeString(results.resolve("zero-shot.md"), "| trained on | Fréchet distance |\n|---|---|\n| all 16 positions | 3.26 |\n"
                 + "| the first 8 positions | 3.17 |\n\nSeeds 1 2, 2000 steps each.\n");
-        Files.writeString(results.resolve("ultra-long.json"), "{\"results\": {\"128\": {\"window_frechet\": " + positions(8, 3)
-                + ", \"position_frechet\": " + positions(128, 1) + "}}}");
+        Files.writeString(results.resolve("ultra-long.json"), "{\"results\": {\"constant\": {\"128\": {\"window_frechet\": "
+                + positions(8, 3) + ", \"position_frechet\": " + positions(128, 1) + "}}}}");
         Files.writeString(results.resolve("ultra-long.md"), "| width | FD |\n|---|---|\n| 128 | 3.1 |\n");
         Files.createDirectories(results.resolve("ultra-long"));
-        ImageIO.write(new BufferedImage(256, 32, BufferedImage.TYPE_INT_RGB), "png", results.resolve("ultra-long/128-sea_00.png").toFile());
+        ImageIO.write(new BufferedImage(256, 32, BufferedImage.TYPE_INT_RGB), "png", results.resolve("ultra-long/constant-128-sea_00.png").toFile());
 
         Cli.Run r = ok("experiments-report", "--results", results.toString());
         assertTrue(r.out().contains("zero-shot, ultra-long"), r.out());
@@ -42,7 +42,8 @@ class ExperimentsReportCommandTest {
         assertTrue(!html.contains("3. Windowed"), "no window results, no window section");
         assertTrue(html.contains("the first 8 positions") && html.contains("3.17"), "the table's rows");
         assertTrue(html.contains("Seeds 1 2, 2000 steps each."), "the table's note");
-        assertTrue(html.contains("ultra-long/128-sea_00.png"), "the strip, relative to the page");
+        assertTrue(html.contains("ultra-long/constant-128-sea_00.png"), "the strip, relative to the page");
+        assertTrue(html.contains("sea, 128 tokens, constant guidance"), "the strip's caption");
         for (String png : new String[] {"zero-shot-positions.png", "ultra-long-windows.png", "ultra-long-positions.png"}) {
             assertTrue(html.contains("figures/" + png), png);
             BufferedImage img = ImageIO.read(results.resolve("figures").resolve(png).toFile());
