@@ -13,19 +13,33 @@
 #   scripts/experiments/run.sh grid       experiment 2, the paper's 2D-grid baseline: the same generator on 32x32
 #       images cut into 4x4 patches of 8 px, raster order, PCA tokens of 16 channels (eim grid-tokens), full causal
 #       attention; trained on all 16 positions (grid16) and on the first 8 (grid8: the top half); scored like zero-shot
+#   scripts/experiments/run.sh prepare-fashion --out DIR  the real-image set: Fashion-MNIST as a demo folder (data,
+#       tokenizer, tokens); then e.g. scripts/experiments/run.sh zero-shot --demo DIR --name zero-shot-fashion
 #   scripts/experiments/run.sh report     experiments/results/report.html from the results there (eim experiments-report)
 # All are scored by `eim evaluate` (Fréchet distance in a classifier's features with the real set's
 # floor, the classifier's accuracy on generated images, the per-position token Fréchet distance).
 # Needs a finished demo (scripts/demo.sh --out DIR): its tokenizer, token file and image folders.
-# Usage: scripts/experiments/run.sh zero-shot|window [--demo DIR (default out)] [--steps N (1500)]
-#        [--seeds "1 2"] [--count N per class (20)] [--work DIR (out/experiments/<experiment>)]
-# Writes experiments/results/<experiment>.json and .md (the table), kept in the repository.
+# Usage: scripts/experiments/run.sh zero-shot|grid|window|ultra-long [--demo DIR (default out)] [--steps N (1500)]
+#        [--seeds "1 2"] [--count N per class (20)] [--work DIR (out/experiments/<experiment>)] [--name NAME]
+# Writes experiments/results/<NAME (default: the experiment)>.json and .md (the table), kept in the repository.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$here"
 experiment="${1:-}"; shift || true
 if [ "$experiment" = report ]; then
   exec scripts/eim experiments-report --results experiments/results "$@"
+fi
+if [ "$experiment" = prepare-fashion ]; then
+  # the real-image set: Fashion-MNIST (apt-get install dataset-fashion-mnist), 200 images per class at 32x32, a mini
+  # tokenizer trained on them and their tokens, laid out as a demo folder (--demo DIR for the other experiments)
+  dir="${2:-out/fashion}"; [ "${1:-}" = --out ] || { echo "usage: $0 prepare-fashion --out DIR" >&2; exit 2; }
+  mkdir -p "$dir"
+  [ -d "$dir/data" ] || scripts/eim tokenizer fashion-mnist --per-class 200 --size 32 --out "$dir/data"
+  [ -f "$dir/tokenizer.safetensors" ] || scripts/eim tokenizer train --data "$dir/data" --preset mini --steps 1000 \
+    --lr 3e-3 --warmup 20 --l2-mix 1 --out "$dir/tokenizer.safetensors" >"$dir/tokenizer.log" 2>&1
+  [ -f "$dir/tokens.safetensors" ] || scripts/eim tokenize --checkpoint "$dir/tokenizer.safetensors" --crops 2 --width 32 \
+    --out "$dir/tokens.safetensors" "$dir/data"
+  exit 0
 fi
 case "$experiment" in
   zero-shot) variants=("all16:--length 16" "first8:--length 8" "even8:--loss-positions even") ;;
@@ -34,7 +48,7 @@ case "$experiment" in
   grid) variants=("grid16:--length 16 --window 0 --posterior-std 0" "grid8:--length 8 --window 0 --posterior-std 0") ;;
   *) echo "error: give an experiment: zero-shot, grid, window, ultra-long or report (see the usage at the top of $0)" >&2; exit 2 ;;
 esac
-demo=out; steps=1500; seeds="1"; count=20; work="out/experiments/$experiment"
+demo=out; steps=1500; seeds="1"; count=20; work="out/experiments/$experiment"; name="$experiment"
 while [ $# -gt 0 ]; do
   case "$1" in
     --demo) demo="$2"; shift ;;
@@ -42,6 +56,7 @@ while [ $# -gt 0 ]; do
     --seeds) seeds="$2"; shift ;;
     --count) count="$2"; shift ;;
     --work) work="$2"; shift ;;
+    --name) name="$2"; shift ;;
     *) echo "error: unknown option $1 (see the usage at the top of $0)" >&2; exit 2 ;;
   esac
   shift
@@ -173,10 +188,10 @@ for seed in $seeds; do
 done
 seconds=$(( $(date +%s) - start ))
 names="$(for v in "${variants[@]}"; do printf '%s ' "${v%%:*}"; done)"
-/usr/bin/python3 - "$work" "$seeds" "$steps" "$count" "$seconds" "$experiment" "$names" <<'PY'
+/usr/bin/python3 - "$work" "$seeds" "$steps" "$count" "$seconds" "$experiment" "$names" "$name" "$demo" <<'PY'
 import json, statistics, sys, datetime, os
 work, seeds, steps, count, seconds = sys.argv[1], sys.argv[2].split(), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-experiment, names = sys.argv[6], sys.argv[7].split()
+experiment, names, result_name, demo = sys.argv[6], sys.argv[7].split(), sys.argv[8], sys.argv[9]
 rows = {}
 for name in names:
     runs = [json.load(open(f"{work}/eval-{name}-seed{s}/evaluation.json")) for s in seeds]
@@ -204,7 +219,8 @@ doc = {"experiment": experiment, "date": datetime.date.today().isoformat(), "see
        "steps": steps, "generated_per_class": count, "seconds": seconds, "results": rows,
        "note": "Fréchet distances in the features of a small classifier trained on the demo's images (not Inception); "
                "floor = the real set's halves against each other"}
-json.dump(doc, open(f"experiments/results/{experiment}.json", "w"), indent=1)
+doc["data"] = demo + "/data"
+json.dump(doc, open(f"experiments/results/{result_name}.json", "w"), indent=1)
 f = lambda s: f"{s['mean']:.3g}" + (f" [{s['min']:.3g}, {s['max']:.3g}]" if len(s["all"]) > 1 else "")
 labels = {"all16": "all 16 positions", "first8": "the first 8 positions", "even8": "the 8 even positions (loss mask)",
           "grid16": "2D grid: all 16 patches", "grid8": "2D grid: the first 8 patches (top half)",
@@ -227,6 +243,6 @@ else:
         lines.append(f"| {labels[name]} | {f(r['frechet'])} ({f(r['floor'])}) | {f(r['accuracy'])} | {allpos:.3g} | "
                      f"{r['attention_flops_per_sequence_and_block']:,} |")
 md = "\n".join(lines) + f"\n\nSeeds {' '.join(seeds)}, {steps} steps each, {count} images per class, {seconds} s in all.\n"
-open(f"experiments/results/{experiment}.md", "w").write(md)
+open(f"experiments/results/{result_name}.md", "w").write(md)
 print(md)
 PY

@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
 /** {@code eim tokenizer train|tokenize|decode|scenes}: the column-wise tokenizer's tools. */
 @Command(name = "tokenizer", mixinStandardHelpOptions = true,
         description = "The column-wise tokenizer: train it on an image folder, tokenize images, decode tokens to PNGs.",
-        subcommands = {TokenizerCommand.Train.class, TokenizeCommand.class, DecodeCommand.class, TokenizerCommand.Scenes.class})
+        subcommands = {TokenizerCommand.Train.class, TokenizeCommand.class, DecodeCommand.class, TokenizerCommand.Scenes.class,
+                TokenizerCommand.FashionMnistExport.class})
 public final class TokenizerCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -210,6 +211,44 @@ public final class TokenizerCommand implements Runnable {
                             PanoramaGenerator.mixed(i, width, height, seed.value));
                 }
                 System.out.printf("wrote %d scenes of %dx%d to %s%n", count, width, height, out.path);
+                return 0;
+            } catch (IOException e) {
+                return fail(e);
+            }
+        }
+    }
+
+    @Command(name = "fashion-mnist", mixinStandardHelpOptions = true,
+            description = "Writes Fashion-MNIST images (Debian's dataset-fashion-mnist package) as PNG files in one sub-folder "
+                    + "per class, the layout 'tokenizer train', 'tokenize' and 'evaluate' read: the first --per-class "
+                    + "images of each class of the training split, resized to --size.")
+    public static final class FashionMnistExport implements Callable<Integer> {
+        @Mixin OutputFolderOption out = new OutputFolderOption("out/fashion-mnist");
+        @Option(names = "--per-class", defaultValue = "200", description = "images per class (default ${DEFAULT-VALUE})")
+        int perClass;
+        @Option(names = "--size", defaultValue = "32", description = "image size in pixels, square (default ${DEFAULT-VALUE}; "
+                + "the originals are 28x28)")
+        int size;
+
+        @Override
+        public Integer call() {
+            UsageError.check(perClass > 0 && size > 0, "--per-class and --size must be > 0");
+            try {
+                eim.tasks.io.OutputPaths.requireWritableFolder(out.path, 0);
+                eim.runtime.data.FashionMnist data = eim.runtime.data.FashionMnist.load(eim.runtime.data.FashionMnist.Split.TRAIN, 0);
+                int[] written = new int[data.numClasses()];
+                int total = 0;
+                for (int i = 0; i < data.size() && total < perClass * written.length; i++) {
+                    int c = data.label(i);
+                    if (written[c] >= perClass) {
+                        continue;
+                    }
+                    java.nio.file.Path dir = java.nio.file.Files.createDirectories(out.path.resolve(data.classNames().get(c)));
+                    Images.writePng(dir.resolve(String.format("%05d.png", i)), Images.resize(data.load(i), size, size));
+                    written[c]++;
+                    total++;
+                }
+                System.out.printf("wrote %d Fashion-MNIST images (%d per class, %dx%d) to %s%n", total, perClass, size, size, out.path);
                 return 0;
             } catch (IOException e) {
                 return fail(e);
