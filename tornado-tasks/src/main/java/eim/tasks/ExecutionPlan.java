@@ -275,6 +275,9 @@ public final class ExecutionPlan implements AutoCloseable {
 
     /** Frees what the device compiled and allocated for this plan's graphs. */
     public void free() {
+        if (check != null) {
+            check.release();
+        }
         device.release(List.copyOf(graphs.values()));
     }
 }

@@ -21,6 +21,15 @@ import java.util.Set;
  */
 final class TransferCheck {
     static final boolean ENABLED = Boolean.getBoolean("eim.checkTransfers");
+    private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
+    /**
+     * The graph-local arrays of every checked plan not yet freed -> that plan's id: a graph-local
+     * array lives on its plan's device, so no other plan may use it (weak keys: the arrays).
+     */
+    private static final Map<Object, String> LOCAL_OWNER = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    private final String id;
+    private final Set<Object> local = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Map<TaskGraph, Map<Object, String>> arraysIn = new HashMap<>();
 
     private final String plan;
     private final Map<Object, String> names = new IdentityHashMap<>();
@@ -34,9 +43,30 @@ final class TransferCheck {
         sentOnce.forEach(a -> names.put(a.host(), "FIRST_EXECUTION array " + a.name()));
         graphLocal.forEach(a -> names.put(a.host(), "graph-local array " + a.name()
                 + " (used by one graph, in no transfer: it lives on the device)"));
+        this.id = plan + "#" + IDS.incrementAndGet();
+        graphLocal.forEach(a -> {
+            local.add(a.host());
+            LOCAL_OWNER.putIfAbsent(a.host(), id);
+        });
+    }
+
+    /** The plan was freed: its graph-local arrays may serve other plans now. */
+    void release() {
+        for (Object a : local) {
+            LOCAL_OWNER.remove(a, id);
+        }
     }
 
     void before(TaskGraph g) {
+        for (var e : arrays(g).entrySet()) {
+            String owner = LOCAL_OWNER.get(e.getKey());
+            if (owner != null && !owner.equals(id)) {
+                throw new IllegalStateException("plan " + plan + " uses array " + e.getValue() + ", which is graph-local in plan "
+                        + owner.substring(0, owner.lastIndexOf('#')) + " (used by one of its graphs, named in none of its "
+                        + "transfers, so it lives on that plan's device): declare it EVERY_EXECUTION in the plan that "
+                        + "computes it");
+            }
+        }
         for (Object a : resident(g)) {
             users.computeIfAbsent(a, k -> new HashSet<>()).add(g.name());
             String w = writer.get(a);
@@ -74,6 +104,21 @@ final class TransferCheck {
         if (names.containsKey(a)) {
             deviceSum.put(a, checksum(a));
         }
+    }
+
+    /** The arrays of g's tasks: host array -> name. */
+    private Map<Object, String> arrays(TaskGraph g) {
+        return arraysIn.computeIfAbsent(g, k -> {
+            Map<Object, String> m = new IdentityHashMap<>();
+            for (Task t : g.tasks()) {
+                for (Object a : t.args()) {
+                    if (a instanceof DeviceArray d) {
+                        m.put(d.host(), d.name());
+                    }
+                }
+            }
+            return m;
+        });
     }
 
     private Set<Object> resident(TaskGraph g) {

@@ -72,6 +72,10 @@ public final class AdamW {
                     s.param().size(), s.chunks());
             norm.transferToHost(DataTransferMode.EVERY_EXECUTION, s.partial());
             update.transferToDevice(DataTransferMode.FIRST_EXECUTION, s.m(), s.v(), s.ema());
+            // the weights are shared with the model's graphs, which may belong to other plans (the
+            // tokenizer's encoder and decoder): the host stays their point of coherence
+            update.transferToDevice(DataTransferMode.EVERY_EXECUTION, s.param().value());
+            update.transferToHost(DataTransferMode.EVERY_EXECUTION, s.param().value());
             update.task("adamw." + s.param().name(), Optimizer.ADAMW_STEP, s.param().size(), s.param().value(),
                     s.param().grad(), s.m(), s.v(), s.param().size(), lr, beta1, beta2, eps, s.weightDecay(), bc1, bc2,
                     gscale);

@@ -113,6 +113,31 @@ class ResidentArraysTest {
         }
     }
 
+    /**
+     * A graph-local array lives on its plan's device: another plan that uses it would read a stale
+     * host copy, so the checker (java backend) refuses it; freeing the first plan ends its claim.
+     */
+    @Test
+    void graphLocalArrayUsedByAnotherPlanIsReported() {
+        Device dev = KernelHarness.java();
+        int n = 8;
+        FloatArray x = new FloatArray("x", n), w = new FloatArray("w", n), y = new FloatArray("y", n);
+        // plan A updates w (graph-local there: in no transfer); plan B reads w
+        TaskGraph update = new TaskGraph("update").transferToDevice(DataTransferMode.EVERY_EXECUTION, x)
+                .task("acc", Elementwise.ADD_INPLACE, n, w, x, n);
+        TaskGraph use = new TaskGraph("use").task("copy", Elementwise.COPY, n, w, 0, y, 0, n)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, y);
+        ExecutionPlan a = new ExecutionPlan(dev, update);
+        try (ExecutionPlan b = new ExecutionPlan(dev, use)) {
+            a.execute();
+            var e = assertThrows(IllegalStateException.class, b::execute);
+            assertTrue(e.getMessage().contains("plan use uses array w, which is graph-local in plan update"), e.getMessage());
+            a.free();
+            b.execute();
+            b.free();
+        }
+    }
+
     /** On the java backend the checker reports a host change to a graph-local array that was not announced. */
     @Test
     void unannouncedChangeToGraphLocalArrayIsReported() {
