@@ -48,7 +48,7 @@ case "$experiment" in
   grid) variants=("grid16:--length 16 --window 0 --posterior-std 0" "grid8:--length 8 --window 0 --posterior-std 0") ;;
   *) echo "error: give an experiment: zero-shot, grid, window, ultra-long or report (see the usage at the top of $0)" >&2; exit 2 ;;
 esac
-demo=out; steps=1500; seeds="1"; count=20; work="out/experiments/$experiment"; name="$experiment"
+demo=out; steps=1500; seeds="1"; count=20; work="out/experiments/$experiment"; result_name="$experiment"
 while [ $# -gt 0 ]; do
   case "$1" in
     --demo) demo="$2"; shift ;;
@@ -56,7 +56,7 @@ while [ $# -gt 0 ]; do
     --seeds) seeds="$2"; shift ;;
     --count) count="$2"; shift ;;
     --work) work="$2"; shift ;;
-    --name) name="$2"; shift ;;
+    --name) result_name="$2"; shift ;;
     *) echo "error: unknown option $1 (see the usage at the top of $0)" >&2; exit 2 ;;
   esac
   shift
@@ -188,7 +188,7 @@ for seed in $seeds; do
 done
 seconds=$(( $(date +%s) - start ))
 names="$(for v in "${variants[@]}"; do printf '%s ' "${v%%:*}"; done)"
-/usr/bin/python3 - "$work" "$seeds" "$steps" "$count" "$seconds" "$experiment" "$names" "$name" "$demo" <<'PY'
+/usr/bin/python3 - "$work" "$seeds" "$steps" "$count" "$seconds" "$experiment" "$names" "$result_name" "$demo" <<'PY'
 import json, statistics, sys, datetime, os
 work, seeds, steps, count, seconds = sys.argv[1], sys.argv[2].split(), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 experiment, names, result_name, demo = sys.argv[6], sys.argv[7].split(), sys.argv[8], sys.argv[9]
