@@ -56,6 +56,10 @@ final class TrainCommand implements Callable<Integer> {
             + "odd, or positions and ranges such as 0-7,12; every token is still read as context (the zero-shot "
             + "experiment's 'every other position'; default ${DEFAULT-VALUE})")
     String lossPositions;
+    @Option(names = "--shift-range", description = "RoPE positions of a training batch start at a random shift in [0, N) "
+            + "(default: the preset's, 16); a larger range trains the rotations that positions far along an ultra-long "
+            + "image meet")
+    Integer shiftRange;
     @Option(names = "--window", description = "attention window ω (0 = full causal); default 3")
     Integer window;
     @Option(names = "--width", description = "transformer width (default: the preset's)") Integer width;
@@ -105,6 +109,7 @@ final class TrainCommand implements Callable<Integer> {
         float baseLr = blr != null ? blr : (lr != null ? lr : DEFAULT_LR) * 256f / batch;
         TrainOptions opt = UsageError.options(() -> new TrainOptions(batch, steps, baseLr, warmup, schedule, 0f, wd, clip, ema,
                 seed.value, logEvery, ckptEvery, null));
+        UsageError.check(shiftRange == null || shiftRange >= 1, "--shift-range: must be >= 1, got " + shiftRange);
         UsageError.check(workers >= 1, "--workers: must be >= 1, got " + workers);
         UsageError.check(workers <= batch, "--workers " + workers + ": more workers than --batch " + batch
                 + " sequences; every worker needs at least one");
@@ -165,7 +170,7 @@ final class TrainCommand implements Callable<Integer> {
         int nClasses = ds.numClasses();
         return new GeneratorConfig(ds.channels(), width != null ? width : p.width(), depth != null ? depth : p.depth(),
                 heads != null ? heads : p.heads(), p.mlpRatio(), buffer != null ? buffer : p.bufferSize(),
-                window != null ? window : p.window(), p.shiftRange(), nClasses, labelDrop, dropout, dropout,
+                window != null ? window : p.window(), shiftRange != null ? shiftRange : p.shiftRange(), nClasses, labelDrop, dropout, dropout,
                 headWidth != null ? headWidth : p.headWidth(), headDepth != null ? headDepth : p.headDepth(), mul,
                 ds.length(), p.ropeBase());
     }
