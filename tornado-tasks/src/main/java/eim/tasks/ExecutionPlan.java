@@ -62,10 +62,10 @@ public final class ExecutionPlan implements AutoCloseable {
                 }
             }
         }
-        Set<DeviceArray> local = graphLocal(graphs);
-        local.forEach(a -> this.local.add(a.host()));
+        Set<DeviceArray> graphLocal = graphLocal(graphs);
+        graphLocal.forEach(a -> local.add(a.host()));
         resident.addAll(sentOnce);
-        resident.addAll(this.local);
+        resident.addAll(local);
         // a constant bound as a one-element array (an Integer where the body takes int[]) never changes
         for (TaskGraph g : graphs) {
             for (Task t : g.tasks()) {
@@ -79,7 +79,7 @@ public final class ExecutionPlan implements AutoCloseable {
         }
         // checked where kernels work on the host arrays (the java backend), which every test also runs
         this.check = TransferCheck.ENABLED && device.hostMemory()
-                ? new TransferCheck(String.join(",", this.graphs.keySet()), once, local) : null;
+                ? new TransferCheck(String.join(",", this.graphs.keySet()), once, graphLocal) : null;
     }
 
     /**

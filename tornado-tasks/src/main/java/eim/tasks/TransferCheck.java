@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -36,7 +37,6 @@ final class TransferCheck {
     private final Map<Object, Integer> deviceSum = new IdentityHashMap<>();
     private final Map<Object, String> writer = new IdentityHashMap<>();
     private final Map<Object, Set<String>> users = new IdentityHashMap<>();
-    private final Map<TaskGraph, Set<Object>> residentIn = new HashMap<>();
 
     TransferCheck(String plan, Set<DeviceArray> sentOnce, Set<DeviceArray> graphLocal) {
         this.plan = plan;
@@ -121,18 +121,9 @@ final class TransferCheck {
         });
     }
 
-    private Set<Object> resident(TaskGraph g) {
-        return residentIn.computeIfAbsent(g, k -> {
-            Set<Object> s = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-            for (Task t : g.tasks()) {
-                for (Object a : t.boundArgs()) {
-                    if (names.containsKey(a)) {
-                        s.add(a);
-                    }
-                }
-            }
-            return s;
-        });
+    /** The resident arrays among g's. */
+    private List<Object> resident(TaskGraph g) {
+        return arrays(g).keySet().stream().filter(names::containsKey).toList();
     }
 
     private IllegalStateException violation(Object a, String what) {

@@ -78,10 +78,10 @@ final class EvaluateCommand implements Callable<Integer> {
         Evaluation.Settings settings = UsageError.options(() -> new Evaluation.Settings(count, steps, cfg, schedule, seed.value,
                 batch, tokens == null ? 0 : tokens, window == null ? 0 : window));
         UsageError.check(saveImages >= 0, "--save-images must be >= 0, got " + saveImages);
+        UsageError.check((tokenizer == null) != (codec == null), "give --tokenizer or --codec (one of them)");
         eim.tasks.io.OutputPaths.requireWritableFolder(out.path, 0);
         ImageFolderDataset images = ImageFolderDataset.open(data);
         UsageError.check(images.classNames().size() >= 2, "--data: " + data + " must hold one sub-folder per class (2 or more)");
-        UsageError.check((tokenizer == null) != (codec == null), "give --tokenizer or --codec (one of them)");
         GeneratorImport.Opened opened = GeneratorImport.open(generator, true, null, null);
         PatchCodec patches = codec == null ? null : PatchCodec.load(codec);
         try (Device dev = device.open();

@@ -48,9 +48,7 @@ final class GridTokensCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Tokenization.Settings settings = UsageError.options(() -> new Tokenization.Settings(size, size, crops, cropMargin, seed, 64));
-        UsageError.check(size > 0 && patch > 0 && size % patch == 0, "--patch " + patch + " must divide --size " + size);
-        UsageError.check(channels > 0 && channels <= 3 * patch * patch, "--channels must be in [1, " + 3 * patch * patch
-                + "], got " + channels);
+        UsageError.checkOption("", () -> PatchCodec.checkShape(size, patch, channels)); // the message names the option
         ImageFolderDataset images = ImageFolderDataset.open(data);
         UsageError.check(images.classNames().size() >= 1, "--data: " + data + " must hold one sub-folder per class");
         int n = images.size(), tokens = (size / patch) * (size / patch);

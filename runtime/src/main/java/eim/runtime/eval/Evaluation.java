@@ -159,7 +159,8 @@ public final class Evaluation {
         }
         int tokens = s.tokensFor(generator), window = s.windowFor(generator), windows = tokens / window;
         int ch = generator.cfg.tokenChannels();
-        int height = codec.imageSize(window)[0], width = codec.imageSize(window)[1];
+        int[] windowSize = codec.imageSize(window);
+        int height = windowSize[0], width = windowSize[1];
         int fullWidth = codec.imageSize(tokens)[1];
         int n = data.size();
         float[] real = realImages(data, height, width);

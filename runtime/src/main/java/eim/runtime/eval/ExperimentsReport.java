@@ -147,8 +147,9 @@ public final class ExperimentsReport {
         if (!Files.exists(md)) {
             return;
         }
+        List<String> lines = Files.readAllLines(md);
         List<List<String>> rows = new ArrayList<>();
-        for (String line : Files.readAllLines(md)) {
+        for (String line : lines) {
             if (line.startsWith("|") && !line.startsWith("|---")) {
                 String body = line.substring(1, line.endsWith("|") ? line.length() - 1 : line.length());
                 rows.add(Arrays.stream(body.split("\\|")).map(String::strip).toList());
@@ -157,7 +158,7 @@ public final class ExperimentsReport {
         if (!rows.isEmpty()) {
             r.table(caption, rows.getFirst(), rows.subList(1, rows.size()));
         }
-        Files.readAllLines(md).stream().filter(l -> !l.isBlank() && !l.startsWith("|")).forEach(r::text);
+        lines.stream().filter(l -> !l.isBlank() && !l.startsWith("|")).forEach(r::text);
     }
 
     private static LossPlot positions(JsonObject doc, String title, String[] keys, String[] names) {

@@ -27,26 +27,36 @@ public final class PatchCodec implements ImageCodec {
     private final float scale;
 
     private PatchCodec(int size, int patch, int channels, float[] mean, float[] basis, float scale) {
-        if (size <= 0 || patch <= 0 || size % patch != 0) {
-            throw new IllegalArgumentException("--patch " + patch + " must divide the image size " + size);
-        }
+        checkShape(size, patch, channels);
         this.size = size;
         this.patch = patch;
         this.grid = size / patch;
         this.dim = 3 * patch * patch;
-        if (channels <= 0 || channels > dim) {
-            throw new IllegalArgumentException("--channels must be in [1, " + dim + "] for " + patch + "x" + patch
-                    + " patches, got " + channels);
-        }
         this.channels = channels;
         this.mean = mean;
         this.basis = basis;
         this.scale = scale;
     }
 
+    /**
+     * Rejects a layout no codec has: {@code patch} must divide {@code size}, and a patch of
+     * 3·patch² values keeps between 1 and all of its components. (Checked before fitting, which
+     * reads every image.)
+     */
+    public static void checkShape(int size, int patch, int channels) {
+        if (size <= 0 || patch <= 0 || size % patch != 0) {
+            throw new IllegalArgumentException("--patch " + patch + " must divide the image size " + size);
+        }
+        int dim = 3 * patch * patch;
+        if (channels <= 0 || channels > dim) {
+            throw new IllegalArgumentException("--channels must be in [1, " + dim + "] for " + patch + "x" + patch
+                    + " patches, got " + channels);
+        }
+    }
+
     /** Fits the codec to n images (n, 3, size, size) in [-1, 1]: the top {@code channels} principal components. */
     public static PatchCodec fit(float[] images, int n, int size, int patch, int channels) {
-        PatchCodec shape = new PatchCodec(size, patch, channels, null, null, 1f); // validates the sizes
+        PatchCodec shape = new PatchCodec(size, patch, channels, null, null, 1f); // validates the sizes; patchOf needs them
         int d = shape.dim, per = shape.grid * shape.grid;
         double[] sum = new double[d];
         double[][] cross = new double[d][d];
