@@ -4,7 +4,7 @@
 Uses scripts/golden/generator_ref.py (a faithful plain-PyTorch copy of the authors' math, checked against
 their code) with the authors' initialisation and training settings (dropouts 0.1, label drop 0.1).
 Benchmarks:
-  train_step        forward + backward + clip_grad_norm_(3.0) + AdamW step, batch 8, 16 tokens,
+  train_step        forward + backward + clip_grad_norm_(3.0) + AdamW step + EMA update, batch 8, 16 tokens,
                     diffusion_batch_mul 4; presets tiny and small; median after warm-up (ms)
   sample            4 images x 16 tokens, 25 flow steps, cfg 3.0 (linear), authors' full-recompute
                     sampler, tiny (ms for the whole batch)
@@ -51,6 +51,7 @@ BENCHMARKS = ("train_step", "sample", "sample_per_token", "sample_kv", "sample_p
 TRAIN_BATCH, TRAIN_TOKENS, TRAIN_MUL = 8, 16, 4
 SAMPLE_IMAGES, SAMPLE_TOKENS, FLOW_STEPS, CFG = 4, 16, 25, 3.0
 LR, CLIP = 1e-4 * TRAIN_BATCH / 256, 3.0   # blr 1e-4 scaled by batch/256, as the authors
+EMA_RATE = 0.9999                           # the authors' --ema_rate default
 
 
 def blas_description():
@@ -84,6 +85,8 @@ def train_step_ms(shape, warmup, repeats):
     cfg = model.cfg
     model.train()
     optimizer = make_optimizer(model, LR)
+    params = list(model.parameters())
+    ema_params = [p.detach().clone() for p in params]
     rows = TRAIN_MUL * TRAIN_BATCH * TRAIN_TOKENS
     tokens = torch.randn(TRAIN_BATCH, TRAIN_TOKENS, cfg.token_channels)
     labels = torch.randint(0, cfg.num_classes, (TRAIN_BATCH,))
@@ -96,6 +99,10 @@ def train_step_ms(shape, warmup, repeats):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), CLIP)
         optimizer.step()
+        # the authors' engine_generator.update_ema, run after every step (as our step does)
+        with torch.no_grad():
+            for targ, src in zip(ema_params, params):
+                targ.mul_(EMA_RATE).add_(src, alpha=1 - EMA_RATE)
 
     walls, cpus = timed(step, warmup, repeats)
     return statistics.median(walls), {"cpu_ms": statistics.median(cpus), "params": parameter_count(model),

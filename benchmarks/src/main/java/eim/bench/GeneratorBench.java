@@ -55,7 +55,7 @@ public final class GeneratorBench {
         try (Device dev = Devices.open(device)) {
             List<String> which = List.of(only.split(","));
             for (String preset : which.contains("train_step") ? List.of(presets.split(",")) : List.<String>of()) {
-                double[] t = trainStep(dev, preset, quick ? 2 : preset.equals("tiny") ? 8 : 4);
+                double[] t = trainStep(dev, preset, Integer.getInteger("eim.bench.trainSteps", quick ? 2 : preset.equals("tiny") ? 8 : 4));
                 results.add(new Result("train_step", preset, "ms", t[0]));
                 results.add(new Result("train_step_first_call", preset, "ms", t[1]));
                 System.err.println(results.get(results.size() - 2) + " " + results.getLast());
@@ -135,6 +135,9 @@ public final class GeneratorBench {
                 long t0 = System.nanoTime();
                 training.step(batch, 1e-4f);
                 double stepMs = (System.nanoTime() - t0) / 1e6;
+                if (Boolean.getBoolean("eim.bench.verbose")) {
+                    System.err.printf(Locale.ROOT, "train step %d: %.1f ms%n", i, stepMs);
+                }
                 if (i >= 0) {
                     ms[i] = stepMs;
                 } else {

@@ -3,19 +3,17 @@ package eim.tasks.backend;
 import eim.tasks.Device;
 import eim.tasks.DeviceInfo;
 import eim.tasks.Task;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.RecursiveAction;
 
 /**
  * The reference backend: runs each kernel's Java body, splitting dimension 0 of the range across
- * the cores. Device memory is the host array itself, so transfers cost nothing.
+ * the cores ({@link WorkerTeam}). Device memory is the host array itself, so transfers cost nothing.
  */
 public final class JavaDevice implements Device {
     /** Below this many items of dimension 0 a launch runs on the calling thread. */
     public static final int MIN_ITEMS_TO_SPLIT = 2;
     /**
      * Below this many work items in all (product of the range) a launch runs on the calling thread:
-     * waking the pool costs more than small kernels (decoding steps) gain. -Deim.java.minSplit=N.
+     * sharing it costs more than small kernels (decoding steps) gain. -Deim.java.minSplit=N.
      */
     public static final int MIN_WORK_ITEMS_TO_SPLIT = Integer.getInteger("eim.java.minSplit", 4096);
 
@@ -31,7 +29,7 @@ public final class JavaDevice implements Device {
     /** -Deim.java.portable=true runs every kernel's portable body, never its fast path. */
     public static final boolean PORTABLE_ONLY = Boolean.getBoolean("eim.java.portable");
 
-    private final ForkJoinPool pool;
+    private final WorkerTeam team;
     private final int threads;
     private final boolean portableOnly;
     private final DeviceInfo info;
@@ -51,7 +49,7 @@ public final class JavaDevice implements Device {
     public JavaDevice(int threads, boolean portableOnly) {
         this.portableOnly = portableOnly;
         this.threads = Math.max(1, threads);
-        this.pool = this.threads > 1 ? new ForkJoinPool(this.threads) : null;
+        this.team = this.threads > 1 ? new WorkerTeam(this.threads) : null;
         Runtime rt = Runtime.getRuntime();
         this.info = new DeviceInfo("java", "java", "Java " + Runtime.version() + (portableOnly ? " (portable bodies)" : " (Vector API)"),
                 System.getProperty("java.vendor", "?"), "CPU", this.threads, rt.maxMemory(),
@@ -75,7 +73,7 @@ public final class JavaDevice implements Device {
         }
     }
 
-    /** Runs one task: its slices of dimension 0 across the pool, or inline when small. */
+    /** Runs one task: its slices of dimension 0 across the team, or inline when small. */
     public void launch(Task task) {
         var args = eim.tasks.KernelArgs.of(task.args());
         int n = task.range()[0];
@@ -85,11 +83,10 @@ public final class JavaDevice implements Device {
             items *= r;
         }
         long t0 = PROFILE != null ? System.nanoTime() : 0;
-        if (pool == null || n < MIN_ITEMS_TO_SPLIT || items < MIN_WORK_ITEMS_TO_SPLIT) {
+        if (team == null || n < MIN_ITEMS_TO_SPLIT || items < MIN_WORK_ITEMS_TO_SPLIT) {
             body.run(0, n, args);
         } else {
-            int chunks = Math.min(n, threads * CHUNKS_PER_THREAD);
-            pool.invoke(new Slice(body, args, n, 0, chunks));
+            team.run(body, args, n, Math.min(n, threads * CHUNKS_PER_THREAD));
         }
         if (PROFILE != null) {
             PROFILE.add(task.kernel().name(), System.nanoTime() - t0);
@@ -112,44 +109,10 @@ public final class JavaDevice implements Device {
         };
     }
 
-    /** Splits [chunk lo, chunk hi) of {@code chunks} equal slices of [0, n) by halves. */
-    private static final class Slice extends RecursiveAction {
-        private final eim.tasks.Kernel.Body body;
-        private final eim.tasks.KernelArgs args;
-        private final int n, lo, hi, chunks;
-
-        Slice(eim.tasks.Kernel.Body body, eim.tasks.KernelArgs args, int n, int lo, int chunks) {
-            this(body, args, n, lo, chunks, chunks);
-        }
-
-        private Slice(eim.tasks.Kernel.Body body, eim.tasks.KernelArgs args, int n, int lo, int hi, int chunks) {
-            this.body = body;
-            this.args = args;
-            this.n = n;
-            this.lo = lo;
-            this.hi = hi;
-            this.chunks = chunks;
-        }
-
-        @Override
-        protected void compute() {
-            if (hi - lo == 1) {
-                int from = (int) ((long) n * lo / chunks);
-                int to = (int) ((long) n * (lo + 1) / chunks);
-                if (from < to) {
-                    body.run(from, to, args);
-                }
-                return;
-            }
-            int mid = (lo + hi) >>> 1;
-            invokeAll(new Slice(body, args, n, lo, mid, chunks), new Slice(body, args, n, mid, hi, chunks));
-        }
-    }
-
     @Override
     public void close() {
-        if (pool != null) {
-            pool.shutdown();
+        if (team != null) {
+            team.close();
         }
     }
 }

@@ -1,6 +1,11 @@
 package eim.tasks.kernels;
 
 import eim.tasks.Kernel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 
 /**
@@ -14,12 +19,16 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  * offset 0. (TornadoVM specialises {@code seed.length} per compiled task, checked by DropoutTest.)
  */
 public final class Dropout {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
 
     /** y = keep ? x/(1−p) : 0. Args: x, y, n, p (float), seed (int, or an IntParam). */
-    public static final Kernel FORWARD = Kernel.of("dropout_forward", Dropout::forward);
+    public static final Kernel FORWARD = Kernel.of("dropout_forward", Dropout::forward)
+            .withFast((from, to, a) -> fast(from, to, a.f(0), a.f(1), false, a.x(3), a.i(4), a.i(4, 1)));
 
     /** dx += keep ? dy/(1−p) : 0, with the forward's mask. Args: dy, dx, n, p (float), seed (int, or an IntParam). */
-    public static final Kernel BACKWARD = Kernel.of("dropout_backward", Dropout::backward);
+    public static final Kernel BACKWARD = Kernel.of("dropout_backward", Dropout::backward)
+            .withFast((from, to, a) -> fast(from, to, a.f(0), a.f(1), true, a.x(3), a.i(4), a.i(4, 1)));
 
     private Dropout() {}
 
@@ -40,6 +49,37 @@ public final class Dropout {
             if (Rng.uniform(seed[0], offset + i) >= p) {
                 dx[i] += dy[i] * scale;
             }
+        }
+    }
+
+    /**
+     * Fast path of both directions: forward out = keep ? in/(1−p) : 0, backward out += the same
+     * of dy; {@link Rng#hash} computed in integer vectors (bit-identical masks).
+     */
+    static void fast(int from, int to, float[] in, float[] out, boolean accumulate, float p, int seed, int offset) {
+        float scale = 1f / (1f - p);
+        boolean sameShape = S.length() == I.length();
+        int seedMix = seed * 0x85EBCA6B;
+        IntVector iota = IntVector.zero(I).addIndex(1);
+        int i = from;
+        for (int upper = sameShape ? from + S.loopBound(to - from) : from; i < upper; i += S.length()) {
+            IntVector x = iota.add(offset + i).mul(0x9E3779B9).lanewise(VectorOperators.XOR, seedMix);
+            x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 16)).mul(0x7FEB352D);
+            x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 15)).mul(0x846CA68B);
+            x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 16));
+            FloatVector u = ((FloatVector) x.lanewise(VectorOperators.LSHR, 8).convert(VectorOperators.I2F, 0))
+                    .mul(0x1.0p-24f);
+            VectorMask<Float> keep = u.compare(VectorOperators.GE, p);
+            FloatVector kept = FloatVector.fromArray(S, in, i).mul(scale);
+            FloatVector y = FloatVector.zero(S).blend(kept, keep);
+            if (accumulate) {
+                y = y.add(FloatVector.fromArray(S, out, i));
+            }
+            y.intoArray(out, i);
+        }
+        for (; i < to; i++) {
+            float y = Rng.uniform(seed, offset + i) >= p ? in[i] * scale : 0f;
+            out[i] = accumulate ? out[i] + y : y;
         }
     }
 }

@@ -23,6 +23,15 @@ class ActivationsTest {
         assertParity(Activations.GELU_BACKWARD, new int[] {N}, x, dy, randn("dx", N, r), N);
         assertParity(Activations.SILU_FORWARD, new int[] {N}, x, zeros("y", N), N);
         assertParity(Activations.SILU_BACKWARD, new int[] {N}, x, dy, randn("dx", N, r), N);
+        // the fast paths' approximations over the whole range: tails, zero, both signs
+        FloatArray wide = zeros("wide", N);
+        for (int i = 0; i < N; i++) {
+            wide.set(i, -40f + 80f * i / (N - 1));
+        }
+        assertParity(Activations.GELU_FORWARD, new int[] {N}, wide, zeros("y", N), N);
+        assertParity(Activations.GELU_BACKWARD, new int[] {N}, wide, dy, zeros("dx", N), N);
+        assertParity(Activations.SILU_FORWARD, new int[] {N}, wide, zeros("y", N), N);
+        assertParity(Activations.SILU_BACKWARD, new int[] {N}, wide, dy, zeros("dx", N), N);
     }
 
     @Test
