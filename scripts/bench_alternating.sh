@@ -1,48 +1,72 @@
 #!/usr/bin/env bash
 # Ours vs PyTorch, alternating: R rounds of [GeneratorBench (ours), bench_generator.py (the authors'
-# code path + the KV-cache sampler)] on the tiny preset; medians and spreads over the rounds, with the
-# machine's load before and after each side, into benchmarks/results/generator-alternating-<date>.json.
-# Usage: scripts/bench_alternating.sh [rounds (default 5)] [--device java|tornado]
+# code path + the KV-cache sampler)]; medians and spreads over the rounds, with the machine's load
+# before each side, into benchmarks/results/generator-alternating-<date>-<device>[-<name>].json.
+# Usage: scripts/bench_alternating.sh [rounds (default 5)] [--device java|tornado] [--presets tiny,small,s]
+#        [--batch 8] [--only train_step,sample] [--name NAME]
+# (train steps of each preset at the batch; sampling is 4x16 tokens of tiny, against both PyTorch samplers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
-rounds="${1:-5}"; device="java"
-if [ "${2:-}" = "--device" ]; then device="$3"; fi
-case "$rounds" in ''|*[!0-9]*) echo "error: rounds must be a positive integer, got '$rounds'" >&2; exit 2;; esac
+usage="usage: scripts/bench_alternating.sh [rounds] [--device java|tornado] [--presets tiny,small,s] [--batch N] [--only train_step,sample] [--name NAME]"
+rounds=5; device="java"; presets="tiny"; batch=8; only="train_step,sample"; name=""
+if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then rounds="$1"; shift; fi
+while [ $# -gt 0 ]; do
+  [ $# -ge 2 ] || { echo "error: $1 needs a value ($usage)" >&2; exit 2; }
+  case "$1" in
+    --device) device="$2";;
+    --presets) presets="$2";;
+    --batch) batch="$2";;
+    --only) only="$2";;
+    --name) name="-$2";;
+    *) echo "error: unknown option $1 ($usage)" >&2; exit 2;;
+  esac
+  shift 2
+done
+case "$rounds" in ''|*[!0-9]*|0) echo "error: rounds must be a positive integer, got '$rounds'" >&2; exit 2;; esac
+case "$batch" in ''|*[!0-9]*|0) echo "error: --batch must be a positive integer, got '$batch'" >&2; exit 2;; esac
+torch_only="$only"
+case ",$only," in *,sample,*) torch_only="$only,sample_kv";; esac
 [ "$device" = "java" ] || ensure_tornadovm || { echo "error: --device $device needs TornadoVM" >&2; exit 1; }
 if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch libopenblas0-openmp
 fi
 mvn -B -q -ntp -DskipTests install -pl benchmarks -am 2>&1 | grep -v '^WARNING' || true
 tmp=$(mktemp -d)
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+# PyTorch with spinning OpenMP threads (its fastest setting on an idle machine), as our worker team
+# spins for 200 µs after each launch; export OMP_WAIT_POLICY=PASSIVE on a loaded machine
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-ACTIVE}"
 for r in $(seq 1 "$rounds"); do
   echo "== round $r/$rounds: ours ($device)" >&2
   cut -d' ' -f1 /proc/loadavg > "$tmp/load-ours-$r"
   "$JAVA_HOME/bin/java" $EIM_TORNADO_FLAGS $EIM_JVM_FLAGS -Xmx8g -cp benchmarks/target/benchmarks.jar eim.bench.GeneratorBench \
-    --device "$device" --presets tiny --only train_step,sample --out "$tmp/ours-$r.json" >&2
+    --device "$device" --presets "$presets" --batch "$batch" --only "$only" --out "$tmp/ours-$r.json" >&2
   echo "== round $r/$rounds: PyTorch" >&2
   cut -d' ' -f1 /proc/loadavg > "$tmp/load-torch-$r"
-  /usr/bin/python3 scripts/bench_generator.py --only train_step,sample,sample_kv --shapes tiny --out "$tmp/torch-$r.json"
+  /usr/bin/python3 scripts/bench_generator.py --only "$torch_only" --shapes "$presets" --batch "$batch" --out "$tmp/torch-$r.json"
 done
 mkdir -p benchmarks/results
-out="benchmarks/results/generator-alternating-$(date +%F)-${device//:/-}.json"
-/usr/bin/python3 - "$tmp" "$rounds" "$out" "$device" <<'PY'
+out="benchmarks/results/generator-alternating-$(date +%F)-${device//:/-}$name.json"
+/usr/bin/python3 - "$tmp" "$rounds" "$out" "$device" "$presets" "$batch" <<'PY'
 import json, os, statistics, sys, datetime
-tmp, rounds, out, device = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+tmp, rounds, out, device, presets, batch = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6])
 series = {}
 loads = {"ours": [], "pytorch": []}
 for r in range(1, rounds + 1):
     for side, f in (("ours", f"{tmp}/ours-{r}.json"), ("pytorch", f"{tmp}/torch-{r}.json")):
         loads[side].append(float(open(f"{tmp}/load-{'ours' if side == 'ours' else 'torch'}-{r}").read()))
         for rec in json.load(open(f)):
-            name = rec["benchmark"] + ("" if side == "ours" else "_pytorch")
+            if rec["benchmark"].endswith("_first_call"):
+                continue
+            shape = rec["shape"] if rec["benchmark"] == "train_step" else "tiny"
+            name = rec["benchmark"] + " " + shape + ("" if side == "ours" else " pytorch")
             series.setdefault(name, []).append(rec["value"])
 def summary(v):
     return {"median": statistics.median(v), "min": min(v), "max": max(v), "spread": (max(v) - min(v)) / statistics.median(v), "all": v}
 res = {k: summary(v) for k, v in series.items()}
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
-doc = {"date": datetime.date.today().isoformat(), "device": device, "rounds": rounds, "preset": "tiny",
+doc = {"date": datetime.date.today().isoformat(), "device": device, "rounds": rounds, "presets": presets,
+       "train_batch": batch, "sample": "tiny, 4 images x 16 tokens, 25 flow steps, cfg 3",
        "machine": f"{cpu}, {os.cpu_count()} cores; OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}",
        "load_average_1min": loads, "results_ms": res}
 json.dump(doc, open(out, "w"), indent=1)
@@ -50,7 +74,13 @@ print(f"wrote {out}")
 for k in sorted(res):
     s = res[k]
     print(f"{k:24s} median {s['median']:9.1f} ms  spread {100 * s['spread']:5.1f}%  {s['all']}")
-for ours, theirs in (("train_step", "train_step_pytorch"), ("sample", "sample_pytorch"), ("sample", "sample_kv_pytorch")):
-    if ours in res and theirs in res:
-        print(f"{theirs} / {ours}: {res[theirs]['median'] / res[ours]['median']:.2f}x (above 1: ours faster)")
+ratios = {}
+for k in sorted(res):
+    if k.endswith(" pytorch"):
+        ours = k[:-len(" pytorch")].replace("sample_kv", "sample")
+        if ours in res:
+            ratios[k[:-len(" pytorch")]] = res[k]["median"] / res[ours]["median"]
+            print(f"{k} / {ours}: {ratios[k[:-len(' pytorch')]]:.2f}x (above 1: ours faster)")
+doc["pytorch_over_ours"] = ratios
+json.dump(doc, open(out, "w"), indent=1)
 PY

@@ -21,7 +21,7 @@ OMP_WAIT_POLICY defaults to PASSIVE here: with the default (spinning) policy, 2 
 oversubscribed machine ran a tiny training step 15-25x slower (16 s instead of 0.7 s) in our runs.
 Export OMP_WAIT_POLICY=ACTIVE before running to measure with spinning threads on an idle machine.
 Usage: /usr/bin/python3 scripts/bench_generator.py [--quick] [--only train_step,sample,...]
-       [--shapes tiny,small] [--lengths 16,64,256,1024] [--max-minutes 10] [--out file.json]
+       [--shapes tiny,small,s] [--batch 8] [--lengths 16,64,256,1024] [--max-minutes 10] [--out file.json]
 """
 import argparse
 import dataclasses
@@ -50,7 +50,7 @@ from generator_ref import PRESETS, EquivariantGenerator, authors_init, make_opti
 BENCHMARKS = ("train_step", "sample", "sample_per_token", "sample_kv", "sample_per_token_kv")
 TRAIN_BATCH, TRAIN_TOKENS, TRAIN_MUL = 8, 16, 4
 SAMPLE_IMAGES, SAMPLE_TOKENS, FLOW_STEPS, CFG = 4, 16, 25, 3.0
-LR, CLIP = 1e-4 * TRAIN_BATCH / 256, 3.0   # blr 1e-4 scaled by batch/256, as the authors
+CLIP = 3.0
 EMA_RATE = 0.9999                           # the authors' --ema_rate default
 
 
@@ -80,19 +80,19 @@ def parameter_count(model):
     return sum(p.numel() for p in model.parameters())
 
 
-def train_step_ms(shape, warmup, repeats):
+def train_step_ms(shape, warmup, repeats, batch=TRAIN_BATCH):
     model = build(shape)
     cfg = model.cfg
     model.train()
-    optimizer = make_optimizer(model, LR)
+    optimizer = make_optimizer(model, 1e-4 * batch / 256)  # blr scaled by batch/256, as the authors
     params = list(model.parameters())
     ema_params = [p.detach().clone() for p in params]
-    rows = TRAIN_MUL * TRAIN_BATCH * TRAIN_TOKENS
-    tokens = torch.randn(TRAIN_BATCH, TRAIN_TOKENS, cfg.token_channels)
-    labels = torch.randint(0, cfg.num_classes, (TRAIN_BATCH,))
+    rows = TRAIN_MUL * batch * TRAIN_TOKENS
+    tokens = torch.randn(batch, TRAIN_TOKENS, cfg.token_channels)
+    labels = torch.randint(0, cfg.num_classes, (batch,))
 
     def step():
-        drop_mask = (torch.rand(TRAIN_BATCH) < cfg.label_drop_prob).int()
+        drop_mask = (torch.rand(batch) < cfg.label_drop_prob).int()
         shift = int(torch.randint(0, cfg.shift_range, (1,)))
         loss = model(tokens, labels, drop_mask, shift, torch.randn(rows, cfg.token_channels), torch.rand(rows))
         optimizer.zero_grad()
@@ -106,7 +106,7 @@ def train_step_ms(shape, warmup, repeats):
 
     walls, cpus = timed(step, warmup, repeats)
     return statistics.median(walls), {"cpu_ms": statistics.median(cpus), "params": parameter_count(model),
-                                      "batch": TRAIN_BATCH, "tokens": TRAIN_TOKENS,
+                                      "batch": batch, "tokens": TRAIN_TOKENS,
                                       "diffusion_batch_mul": TRAIN_MUL, "repeats": repeats, "all_ms": walls}
 
 
@@ -175,7 +175,9 @@ def extrapolate(measured, length):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated subset of " + ", ".join(BENCHMARKS))
-    parser.add_argument("--shapes", default="tiny,small", help="train_step presets")
+    parser.add_argument("--shapes", default="tiny,small", help="train_step presets (tiny, small, s)")
+    parser.add_argument("--batch", type=int, default=TRAIN_BATCH,
+                        help="train_step batch; a record's shape is preset-bN when it is not 8")
     parser.add_argument("--lengths", default="16,64,256,1024", help="sample_per_token lengths")
     parser.add_argument("--max-minutes", type=float, default=10.0, help="skip a sampling length estimated longer")
     parser.add_argument("--threads", type=int, default=2)
@@ -186,6 +188,8 @@ def main():
     unknown = set(selected) - set(BENCHMARKS)
     if unknown:
         parser.error(f"--only: unknown benchmark(s) {sorted(unknown)}; expected {', '.join(BENCHMARKS)}")
+    if args.batch < 1:
+        parser.error(f"--batch: must be a positive integer, got {args.batch}")
     warmup, repeats = (1, 3) if args.quick else (2, 5)
     max_minutes = min(args.max_minutes, 1.0) if args.quick else args.max_minutes
 
@@ -206,8 +210,8 @@ def main():
         for shape in [s.strip() for s in args.shapes.split(",") if s.strip()]:
             if shape not in PRESETS:
                 parser.error(f"--shapes: unknown preset {shape!r}; expected one of {sorted(PRESETS)}")
-            ms, extra = train_step_ms(shape, warmup, repeats)
-            record("train_step", shape, "ms", ms, **extra)
+            ms, extra = train_step_ms(shape, warmup, repeats, args.batch)
+            record("train_step", shape if args.batch == TRAIN_BATCH else f"{shape}-b{args.batch}", "ms", ms, **extra)
     if "sample" in selected:
         model = sampler_model()
         walls, cpus = sample_ms(model, SAMPLE_IMAGES, SAMPLE_TOKENS, 1 if args.quick else 3)

@@ -96,6 +96,8 @@ class GeneratorConfig:
 PRESETS = {
     "tiny": GeneratorConfig(token_channels=16, width=256, depth=8, heads=4, head_width=256, head_depth=3),
     "small": GeneratorConfig(token_channels=16, width=512, depth=16, heads=8, head_width=512, head_depth=6),
+    # the paper's S (GeneratorConfig.preset("s") in Java), with the benchmarks' 16 token channels
+    "s": GeneratorConfig(token_channels=16, width=512, depth=16, heads=8, head_width=960, head_depth=12),
 }
 
 

@@ -30,7 +30,8 @@ import java.util.SplittableRandom;
  * the same on every device.
  *
  * <p>Usage: GeneratorBench [--device java] [--quick] [--only train_step,sample,sample_per_token,traffic]
- * [--presets tiny,small] [--out file.json]
+ * [--presets tiny,small,s] [--batch 8] [--out file.json]. A train step's shape is preset-bN when the
+ * batch is not 8. -Deim.bench.trainSteps=N times N steps; -Deim.bench.verbose=true prints each.
  */
 public final class GeneratorBench {
     record Result(String benchmark, String shape, String unit, double value) {}
@@ -41,6 +42,7 @@ public final class GeneratorBench {
         Path out = null;
         String only = "train_step,sample,sample_per_token";
         String presets = "tiny,small";
+        int batch = 8;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--device" -> device = args[++i];
@@ -48,6 +50,7 @@ public final class GeneratorBench {
                 case "--out" -> out = Path.of(args[++i]);
                 case "--only" -> only = args[++i];
                 case "--presets" -> presets = args[++i];
+                case "--batch" -> batch = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -55,15 +58,18 @@ public final class GeneratorBench {
         try (Device dev = Devices.open(device)) {
             List<String> which = List.of(only.split(","));
             for (String preset : which.contains("train_step") ? List.of(presets.split(",")) : List.<String>of()) {
-                double[] t = trainStep(dev, preset, Integer.getInteger("eim.bench.trainSteps", quick ? 2 : preset.equals("tiny") ? 8 : 4));
-                results.add(new Result("train_step", preset, "ms", t[0]));
-                results.add(new Result("train_step_first_call", preset, "ms", t[1]));
+                boolean tiny = preset.equals("tiny");
+                double[] t = trainStep(dev, preset, batch, quick ? 2 : tiny ? 12 : 4,
+                        Integer.getInteger("eim.bench.trainSteps", quick ? 2 : tiny ? 10 : 5));
+                String shape = batch == 8 ? preset : preset + "-b" + batch;
+                results.add(new Result("train_step", shape, "ms", t[0]));
+                results.add(new Result("train_step_first_call", shape, "ms", t[1]));
                 System.err.println(results.get(results.size() - 2) + " " + results.getLast());
             }
             EquivariantGenerator tiny = new EquivariantGenerator(config("tiny")).initialize(1);
             randomizeHead(tiny);
             if (which.contains("sample")) {
-                double[] t = sampleMs(dev, tiny, 4, 16, quick ? 1 : 3);
+                double[] t = sampleMs(dev, tiny, 4, 16, quick ? 0 : 3, quick ? 1 : 5);
                 results.add(new Result("sample", "tiny-16", "ms", t[0]));
                 results.add(new Result("sample_first_call", "tiny-16", "ms", t[1]));
                 System.err.println(results.get(results.size() - 2) + " " + results.getLast());
@@ -75,7 +81,7 @@ public final class GeneratorBench {
                 }
             }
             for (int len : !which.contains("sample_per_token") ? new int[0] : quick ? new int[] {16, 64} : new int[] {16, 64, 256, 1024}) {
-                double ms = sampleMs(dev, tiny, 1, len, 1)[0]; // one image, as bench_generator.py
+                double ms = sampleMs(dev, tiny, 1, len, 0, 1)[0]; // one image, as bench_generator.py
                 results.add(new Result("sample_per_token", "tiny-" + len, "ms/token", ms / len));
                 System.err.println(results.getLast());
             }
@@ -113,13 +119,15 @@ public final class GeneratorBench {
     }
 
     /**
-     * Median wall time of one training step in ms, and the first step's (the plan's first
-     * execution: on tornado, TornadoVM's JIT compilation of every graph), which is not in the median.
+     * Median wall time of one training step in ms over {@code steps} steps, after the first step
+     * (the plan's first execution: on tornado, TornadoVM's JIT compilation of every graph), whose
+     * time is returned second, and {@code warmup} untimed steps (the JVM's JIT compiles the kernels'
+     * hot loops over the first few seconds; a training run lasts thousands of steps).
      */
-    static double[] trainStep(Device dev, String preset, int steps) {
+    static double[] trainStep(Device dev, String preset, int b, int warmup, int steps) {
         GeneratorConfig cfg = config(preset);
         EquivariantGenerator m = new EquivariantGenerator(cfg).initialize(1);
-        int b = 8, l = 16, c = 16, rows = cfg.diffusionBatchMul() * b * l;
+        int l = 16, c = 16, rows = cfg.diffusionBatchMul() * b * l;
         SplittableRandom r = new SplittableRandom(3);
         float[] tokens = new float[b * l * c], noise = new float[rows * c], t = new float[rows];
         for (int i = 0; i < tokens.length; i++) tokens[i] = (float) r.nextGaussian();
@@ -131,7 +139,7 @@ public final class GeneratorBench {
         double[] ms = new double[steps];
         double first = 0;
         try (GeneratorTraining training = m.training(dev, b, l, new GeneratorTraining.Recipe(0.02f, 3f, 0.9999f))) {
-            for (int i = -1; i < steps; i++) {
+            for (int i = -1 - warmup; i < steps; i++) {
                 long t0 = System.nanoTime();
                 training.step(batch, 1e-4f);
                 double stepMs = (System.nanoTime() - t0) / 1e6;
@@ -140,7 +148,7 @@ public final class GeneratorBench {
                 }
                 if (i >= 0) {
                     ms[i] = stepMs;
-                } else {
+                } else if (i == -1 - warmup) {
                     first = stepMs;
                 }
             }
@@ -182,10 +190,11 @@ public final class GeneratorBench {
     }
 
     /**
-     * Median ms to sample {@code batch} images of {@code len} tokens (25 steps, cfg 3), and the
-     * first call's (JIT compilation included), which is not in the median.
+     * Median ms to sample {@code batch} images of {@code len} tokens (25 steps, cfg 3) over
+     * {@code reps} calls after the first (JIT compilation included, returned second) and
+     * {@code warmup} untimed ones.
      */
-    static double[] sampleMs(Device dev, EquivariantGenerator m, int batch, int len, int reps) {
+    static double[] sampleMs(Device dev, EquivariantGenerator m, int batch, int len, int warmup, int reps) {
         int[] labels = new int[batch];
         for (int i = 0; i < batch; i++) labels[i] = i * 7 % m.cfg.numClasses();
         double[] ms = new double[reps];
@@ -194,6 +203,9 @@ public final class GeneratorBench {
             long start = System.nanoTime();
             s.sample(labels, Sampler.NoiseSource.seeded(1), null); // warm-up (JVM JIT, TornadoVM compilation)
             first = (System.nanoTime() - start) / 1e6;
+            for (int i = 0; i < warmup; i++) {
+                s.sample(labels, Sampler.NoiseSource.seeded(100 + i), null);
+            }
             for (int i = 0; i < reps; i++) {
                 long t0 = System.nanoTime();
                 s.sample(labels, Sampler.NoiseSource.seeded(i), null);

@@ -21,7 +21,7 @@ import java.util.Objects;
  * {@link FloatParam}) is an {@code int[]}/{@code float[]} parameter read at index 0; a constant
  * passed there is wrapped once.
  */
-public record Kernel(String name, Object portable, Method method, Body fast) {
+public record Kernel(String name, Object portable, Method method, Body fast, Body fastColumns) {
 
     /** A fast path for a slice of dimension 0, arguments as {@link KernelArgs}. */
     @FunctionalInterface
@@ -37,7 +37,17 @@ public record Kernel(String name, Object portable, Method method, Body fast) {
 
     /** This kernel with a fast path for the {@code java} backend beside its portable body. */
     public Kernel withFast(Body fastPath) {
-        return new Kernel(name, portable, method, Objects.requireNonNull(fastPath));
+        return new Kernel(name, portable, method, Objects.requireNonNull(fastPath), fastColumns);
+    }
+
+    /**
+     * This kernel with a second fast path for ranges {M, N} with few rows M (a decoding step): it
+     * covers columns [from, to) of dimension 1 for every row, so that the java backend splits the
+     * columns across cores when M is too small to split (each core would otherwise stream all of
+     * a weight matrix for a few rows). It must match the portable body like the other fast path.
+     */
+    public Kernel withFastColumns(Body columnsPath) {
+        return new Kernel(name, portable, method, fast, Objects.requireNonNull(columnsPath));
     }
 
     /** Number of task arguments (the portable body's parameters less {@code from, to}). */
@@ -63,7 +73,7 @@ public record Kernel(String name, Object portable, Method method, Body fast) {
                         + " is " + p[i].getSimpleName() + "; portable bodies take int, float, int[] and float[]");
             }
         }
-        return new Kernel(name, body, m, null);
+        return new Kernel(name, body, m, null, null);
     }
 
     /** The static method a serialisable method reference names. */

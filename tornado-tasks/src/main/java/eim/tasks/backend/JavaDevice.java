@@ -11,6 +11,8 @@ import eim.tasks.Task;
 public final class JavaDevice implements Device {
     /** Below this many items of dimension 0 a launch runs on the calling thread. */
     public static final int MIN_ITEMS_TO_SPLIT = 2;
+    /** A kernel with a column fast path ({@link eim.tasks.Kernel#withFastColumns}) uses it below this many rows. */
+    public static final int MAX_ROWS_TO_SPLIT_COLUMNS = 16;
     /**
      * Below this many work items in all (product of the range) a launch runs on the calling thread:
      * sharing it costs more than small kernels (decoding steps) gain. -Deim.java.minSplit=N.
@@ -23,8 +25,13 @@ public final class JavaDevice implements Device {
      */
     public static final int CHUNKS_PER_THREAD = Integer.getInteger("eim.java.chunksPerThread", 1);
 
-    /** With -Deim.profile=true, time per kernel is accumulated and printed at exit. */
-    private static final KernelProfile PROFILE = Boolean.getBoolean("eim.profile") ? new KernelProfile("java") : null;
+    /**
+     * With -Deim.profile=true, time per kernel is accumulated and printed at exit; with
+     * -Deim.profile=tasks, time per task (a kernel at one place in one graph) and its range.
+     */
+    private static final String PROFILE_BY = System.getProperty("eim.profile", "false");
+    private static final boolean PROFILE_TASKS = PROFILE_BY.equals("tasks");
+    private static final KernelProfile PROFILE = PROFILE_BY.equals("true") || PROFILE_TASKS ? new KernelProfile("java") : null;
 
     /** -Deim.java.portable=true runs every kernel's portable body, never its fast path. */
     public static final boolean PORTABLE_ONLY = Boolean.getBoolean("eim.java.portable");
@@ -76,11 +83,18 @@ public final class JavaDevice implements Device {
     /** Runs one task: its slices of dimension 0 across the team, or inline when small. */
     public void launch(Task task) {
         var args = eim.tasks.KernelArgs.of(task.args());
-        int n = task.range()[0];
+        int[] range = task.range();
+        int n = range[0];
         var body = bodyOf(task);
         long items = 1;
-        for (int r : task.range()) {
+        for (int r : range) {
             items *= r;
+        }
+        if (!portableOnly && task.kernel().fastColumns() != null && range.length > 1 && n < MAX_ROWS_TO_SPLIT_COLUMNS) {
+            n = range[1]; // few rows: the columns are split instead
+            body = task.kernel().fastColumns();
+            // a column is a whole reduction for every row (a dot product over K): worth sharing from 64 on
+            items = n >= 64 ? Long.MAX_VALUE : 0;
         }
         long t0 = PROFILE != null ? System.nanoTime() : 0;
         if (team == null || n < MIN_ITEMS_TO_SPLIT || items < MIN_WORK_ITEMS_TO_SPLIT) {
@@ -89,7 +103,8 @@ public final class JavaDevice implements Device {
             team.run(body, args, n, Math.min(n, threads * CHUNKS_PER_THREAD));
         }
         if (PROFILE != null) {
-            PROFILE.add(task.kernel().name(), System.nanoTime() - t0);
+            PROFILE.add(PROFILE_TASKS ? task.name() + " " + java.util.Arrays.toString(task.range()) : task.kernel().name(),
+                    System.nanoTime() - t0);
         }
     }
 

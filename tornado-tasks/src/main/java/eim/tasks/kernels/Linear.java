@@ -38,7 +38,9 @@ public final class Linear {
 
     /** range {M, N}: y = x Wᵀ + b. Args: x, W, b, y, M, N, K. */
     public static final Kernel FORWARD = Kernel.of("linear_forward", Linear::forward)
-            .withFast((from, to, a) -> forwardFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6)));
+            .withFast((from, to, a) -> forwardFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6)))
+            .withFastColumns((from, to, a) -> forwardColumns(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5),
+                    a.i(6)));
 
     /** range {M, K}: dx += dy W. Args: dy, W, dx, M, N, K. */
     public static final Kernel BACKWARD_INPUT = Kernel.of("linear_backward_input", Linear::backwardInput)
@@ -173,6 +175,61 @@ public final class Linear {
                 for (int i = 0; i < rows; i++) {
                     y[(r + i) * N + n] = b[n] + sums[i];
                 }
+            }
+        }
+    }
+
+    /**
+     * Columns [from, to) of y (M, N) for every row, M small (a decoding step: the java backend
+     * splits the columns across cores, so W is streamed once in all): two W rows at a time against
+     * four x rows, eight vector accumulators along K.
+     */
+    static void forwardColumns(int from, int to, float[] x, float[] w, float[] b, float[] y, int M, int N, int K) {
+        int upper = S.loopBound(K);
+        int n = from;
+        for (; n + 1 < to; n += 2) {
+            int w0 = n * K, w1 = w0 + K;
+            for (int r = 0; r < M; r += 4) {
+                int rows = Math.min(4, M - r);
+                int x0 = r * K, x1 = (r + Math.min(1, rows - 1)) * K, x2 = (r + Math.min(2, rows - 1)) * K,
+                        x3 = (r + Math.min(3, rows - 1)) * K;
+                FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
+                FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+                int k = 0;
+                for (; k < upper; k += LANES) {
+                    FloatVector wv0 = FloatVector.fromArray(S, w, w0 + k);
+                    FloatVector wv1 = FloatVector.fromArray(S, w, w1 + k);
+                    FloatVector xv = FloatVector.fromArray(S, x, x0 + k);
+                    a00 = xv.fma(wv0, a00);
+                    a10 = xv.fma(wv1, a10);
+                    xv = FloatVector.fromArray(S, x, x1 + k);
+                    a01 = xv.fma(wv0, a01);
+                    a11 = xv.fma(wv1, a11);
+                    xv = FloatVector.fromArray(S, x, x2 + k);
+                    a02 = xv.fma(wv0, a02);
+                    a12 = xv.fma(wv1, a12);
+                    xv = FloatVector.fromArray(S, x, x3 + k);
+                    a03 = xv.fma(wv0, a03);
+                    a13 = xv.fma(wv1, a13);
+                }
+                float[] s0 = {a00.reduceLanes(VectorOperators.ADD), a01.reduceLanes(VectorOperators.ADD),
+                        a02.reduceLanes(VectorOperators.ADD), a03.reduceLanes(VectorOperators.ADD)};
+                float[] s1 = {a10.reduceLanes(VectorOperators.ADD), a11.reduceLanes(VectorOperators.ADD),
+                        a12.reduceLanes(VectorOperators.ADD), a13.reduceLanes(VectorOperators.ADD)};
+                for (int i = 0; i < rows; i++) {
+                    int xo = (r + i) * K;
+                    for (int kk = k; kk < K; kk++) {
+                        s0[i] += x[xo + kk] * w[w0 + kk];
+                        s1[i] += x[xo + kk] * w[w1 + kk];
+                    }
+                    y[(r + i) * N + n] = b[n] + s0[i];
+                    y[(r + i) * N + n + 1] = b[n + 1] + s1[i];
+                }
+            }
+        }
+        if (n < to) { // an odd last column
+            for (int r = 0; r < M; r++) {
+                y[r * N + n] = b[n] + dot(x, r * K, w, n * K, K);
             }
         }
     }

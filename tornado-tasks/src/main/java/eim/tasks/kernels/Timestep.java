@@ -1,6 +1,9 @@
 package eim.tasks.kernels;
 
 import eim.tasks.Kernel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 
 /**
@@ -11,9 +14,11 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  * The frequencies are computed in float32 step by step, as torch does.
  */
 public final class Timestep {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     /** range {N, dim/2}: t (N), out (N, dim). Args: t, out, N, dim, maxPeriod (int, 10000 in the paper). */
-    public static final Kernel EMBEDDING = Kernel.of("timestep_embedding", Timestep::embedding);
+    public static final Kernel EMBEDDING = Kernel.of("timestep_embedding", Timestep::embedding)
+            .withFast((from, to, a) -> embeddingFast(from, to, a.f(0), a.f(1), a.i(3), a.i(4)));
 
     private Timestep() {}
 
@@ -30,6 +35,37 @@ public final class Timestep {
                 if ((dim & 1) != 0 && i == 0) {
                     out[o + dim - 1] = 0f;
                 }
+            }
+        }
+    }
+
+    /**
+     * Fast path: the frequencies once per slice (the portable body recomputes a log and an exp per
+     * element), cos and sin in float vectors.
+     */
+    static void embeddingFast(int from, int to, float[] t, float[] out, int dim, int maxPeriod) {
+        int half = dim / 2;
+        float[] freq = new float[half];
+        for (int i = 0; i < half; i++) {
+            freq[i] = frequency(i, half, maxPeriod);
+        }
+        int upper = S.loopBound(half);
+        for (int n = from; n < to; n++) {
+            int o = n * dim;
+            float tn = t[n];
+            int i = 0;
+            for (; i < upper; i += S.length()) {
+                FloatVector arg = FloatVector.fromArray(S, freq, i).mul(tn);
+                arg.lanewise(VectorOperators.COS).intoArray(out, o + i);
+                arg.lanewise(VectorOperators.SIN).intoArray(out, o + half + i);
+            }
+            for (; i < half; i++) {
+                float arg = tn * freq[i];
+                out[o + i] = (float) Math.cos(arg);
+                out[o + half + i] = (float) Math.sin(arg);
+            }
+            if ((dim & 1) != 0) {
+                out[o + dim - 1] = 0f;
             }
         }
     }

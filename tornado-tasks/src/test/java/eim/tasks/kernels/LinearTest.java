@@ -14,8 +14,9 @@ class LinearTest {
 
     @Test
     void backendsMatchPortableBody() {
-        // the small shapes take the few-rows forward fast path, the larger ones the blocked one
-        for (int[] mnk : new int[][] {{M, N, K}, {M, 1, 1}, {37, 45, 70}, {150, 67, 131}}) {
+        // under 16 rows the forward takes the column fast path ({5, 1003, 40}: split across cores, with
+        // an odd boundary), {20, 300, 33} the few-rows one (two slices of 10 rows), the larger ones the blocked one
+        for (int[] mnk : new int[][] {{M, N, K}, {M, 1, 1}, {5, 1003, 40}, {20, 300, 33}, {37, 45, 70}, {150, 67, 131}}) {
             int m = mnk[0], n = mnk[1], k = mnk[2];
             Random r = new Random(1);
             FloatArray x = randn("x", m * k, r), w = randn("w", n * k, r), b = randn("b", n, r);
