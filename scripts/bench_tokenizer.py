@@ -1,19 +1,24 @@
 """Tokenizer forward benchmark: encode and decode time per image, ours (java backend) vs PyTorch CPU,
-in one run. Writes benchmarks/results/tokenizer-<date>.json in the results format (records
-{benchmark, shape, backend, unit, ours, pytorch, higher_is_better, date, machine}) plus a .md table.
+alternating: R rounds of [ours, PyTorch], each side timing --reps passes after one untimed pass
+(median per round); the result is the median over the rounds with the spread ((max - min) / median)
+and the load average before each side. Writes benchmarks/results/tokenizer-<date>[-bN].json in the
+results format (records {benchmark, shape, backend, unit, ours, pytorch, higher_is_better, date,
+machine, ...}) plus a .md table.
 
-  /usr/bin/python3 scripts/bench_tokenizer.py [--presets mini,small,official] [--reps 3] [--out FILE]
+  /usr/bin/python3 scripts/bench_tokenizer.py [--presets mini,small,official] [--batch 1] [--rounds 5]
+      [--reps 3] [--official-reps 1] [--out FILE]
 
-Ours: eim.runtime.tokenizer.TokenizerBenchmark (batch 1, best of --reps, or --official-reps for the
-official preset, after one untimed pass);
-it prints each preset's config, from which the PyTorch side builds the plain-torch port of the
-authors' modules in scripts/golden/tokenizer_golden.py. The machine may be shared: the record
-holds the load average, the BLAS library and the thread counts."""
+Ours: eim.runtime.tokenizer.TokenizerBenchmark (a new JVM per round; it prints each preset's config,
+from which the PyTorch side builds the plain-torch port of the authors' modules in
+scripts/golden/tokenizer_golden.py). PyTorch runs with 2 threads (this machine's cores) under
+torch.no_grad(), the authors' inference path.
+"""
 import argparse
 import datetime
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -34,13 +39,18 @@ def java_home():
     sys.exit("Java 25 not found: set JAVA_HOME")
 
 
-def ours(presets, reps):
+def build_ours():
+    env = dict(os.environ, JAVA_HOME=java_home())
+    subprocess.run(["mvn", "-q", "-ntp", "-DskipTests", "install", "-pl", "runtime", "-am"], cwd=ROOT, env=env,
+                   check=True)
+
+
+def ours(presets, reps, batch):
     jar = os.path.join(ROOT, "runtime", "target", "eim.jar")
     env = dict(os.environ, JAVA_HOME=java_home())
-    subprocess.run(["mvn", "-q", "-ntp", "-DskipTests", "package", "-pl", "runtime", "-am"], cwd=ROOT, env=env,
-                   check=True)
-    out = subprocess.run([os.path.join(env["JAVA_HOME"], "bin", "java"), *JAVA_FLAGS, "-Xmx12g", "-cp", jar,
-                          "eim.runtime.tokenizer.TokenizerBenchmark", "--reps", str(reps), *presets],
+    out = subprocess.run([os.path.join(env["JAVA_HOME"], "bin", "java"), *JAVA_FLAGS, "-XX:+UseParallelGC",
+                          "-XX:MaxNewSize=512m", "-Xmx16g", "-cp", jar, "eim.runtime.tokenizer.TokenizerBenchmark",
+                          "--reps", str(reps), "--batch", str(batch), *presets],
                          cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
     return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
@@ -53,23 +63,25 @@ def torch_config(meta):
                 embed_dim=int(meta["embed_dim"]), groups=int(meta["groups"]))
 
 
-def pytorch(meta, reps):
+def pytorch(meta, reps, batch):
+    """Median ms per image of encode and decode over reps passes after one untimed pass."""
     cfg = torch_config(meta)
     model = tokenizer_golden.Tokenizer(cfg).eval()
     res = cfg["resolution"]
-    x = torch.rand(1, 3, res, res) * 2 - 1
+    x = torch.rand(batch, 3, res, res) * 2 - 1
     with torch.no_grad():
         z = model.encode(x)
         model.decode(z)
-        enc = dec = float("inf")
+        enc, dec = [], []
         for _ in range(reps):
             t0 = time.perf_counter()
             z = model.encode(x)
             t1 = time.perf_counter()
             model.decode(z)
             t2 = time.perf_counter()
-            enc, dec = min(enc, (t1 - t0) * 1e3), min(dec, (t2 - t1) * 1e3)
-    return enc, dec
+            enc.append((t1 - t0) * 1e3 / batch)
+            dec.append((t2 - t1) * 1e3 / batch)
+    return statistics.median(enc), statistics.median(dec)
 
 
 def blas():
@@ -82,43 +94,82 @@ def blas():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--presets", default="mini,small,official")
-    ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--official-reps", type=int, default=1, help="timed passes for the official preset (minutes each)")
-    ap.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results",
-                                                  "tokenizer-%s.json" % datetime.date.today()))
+    ap.add_argument("--batch", type=int, default=1)
+    ap.add_argument("--rounds", type=int, default=5, help="alternating rounds of ours then PyTorch")
+    ap.add_argument("--reps", type=int, default=3, help="timed passes per side and round")
+    ap.add_argument("--official-reps", type=int, default=1, help="timed passes for the official preset (seconds each)")
+    ap.add_argument("--out")
     a = ap.parse_args()
+    if min(a.batch, a.rounds, a.reps, a.official_reps) < 1:
+        ap.error("--batch, --rounds, --reps and --official-reps must be positive")
+    out = a.out or os.path.join(ROOT, "benchmarks", "results", "tokenizer-%s%s.json"
+                                % (datetime.date.today(), "" if a.batch == 1 else "-b%d" % a.batch))
     torch.set_num_threads(2)
     presets = a.presets.split(",")
-    mine = ours([p for p in presets if p != "official"], a.reps)
-    if "official" in presets:
-        mine += ours(["official"], a.official_reps)
-    machine = {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-               "load_average": os.getloadavg(), "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
-               "blas": blas(), "mkldnn": torch.backends.mkldnn.is_available()}
+    build_ours()
+    series = {}   # (preset, side, bench) -> per-round medians
+    loads = {"ours": [], "pytorch": []}
+    metas = {}
+    for rnd in range(a.rounds):
+        loads["ours"].append(os.getloadavg()[0])
+        mine = ours([p for p in presets if p != "official"], a.reps, a.batch) if presets != ["official"] else []
+        if "official" in presets:
+            mine += ours(["official"], a.official_reps, a.batch)
+        loads["pytorch"].append(os.getloadavg()[0])
+        for m in mine:
+            metas[m["preset"]] = m
+            enc, dec = pytorch(m["config"], m["reps"], a.batch)
+            for bench, our, theirs in (("tokenizer_encode", m["encode_ms"], enc), ("tokenizer_decode", m["decode_ms"], dec)):
+                series.setdefault((m["preset"], bench, "ours"), []).append(our)
+                series.setdefault((m["preset"], bench, "pytorch"), []).append(theirs)
+            print("round %d/%d %-9s batch %d: encode %9.1f ms/img (pytorch %8.1f)  decode %9.1f ms/img (pytorch %8.1f)"
+                  % (rnd + 1, a.rounds, m["preset"], a.batch, m["encode_ms"], enc, m["decode_ms"], dec), flush=True)
+    machine = {"cpu": cpu_model(), "cores": os.cpu_count(), "torch": torch.__version__,
+               "torch_threads": torch.get_num_threads(), "blas": blas(), "mkldnn": torch.backends.mkldnn.is_available(),
+               "load_average_1min_before": loads}
     date = datetime.datetime.now().isoformat(timespec="seconds")
     records = []
-    for m in mine:
-        enc, dec = pytorch(m["config"], m["reps"])
-        shape = "%s %s" % (m["preset"], m["size"])
-        machine_m = dict(machine, java_threads=m["threads"], parameters=m["parameters"], reps=m["reps"])
-        for bench, our, theirs in (("tokenizer_encode", m["encode_ms"], enc), ("tokenizer_decode", m["decode_ms"], dec)):
-            records.append({"benchmark": bench, "shape": shape, "backend": m["device"], "unit": "ms/img",
-                            "ours": round(our, 2), "pytorch": round(theirs, 2), "higher_is_better": False,
-                            "date": date, "machine": machine_m})
-        print("%-20s encode %9.1f ms (pytorch %8.1f)  decode %9.1f ms (pytorch %8.1f)"
-              % (shape, m["encode_ms"], enc, m["decode_ms"], dec), flush=True)
-    os.makedirs(os.path.dirname(a.out), exist_ok=True)
-    with open(a.out, "w") as f:
+    for preset, m in metas.items():
+        for bench in ("tokenizer_encode", "tokenizer_decode"):
+            o, p = series[(preset, bench, "ours")], series[(preset, bench, "pytorch")]
+            records.append({"benchmark": bench, "shape": "%s %s b%d" % (preset, m["size"], a.batch),
+                            "backend": m["device"], "unit": "ms/img", "ours": round(statistics.median(o), 2),
+                            "pytorch": round(statistics.median(p), 2), "higher_is_better": False,
+                            "ours_spread": round(spread(o), 3), "pytorch_spread": round(spread(p), 3),
+                            "ours_rounds": [round(v, 2) for v in o], "pytorch_rounds": [round(v, 2) for v in p],
+                            "rounds": a.rounds, "reps_per_round": m["reps"], "batch": a.batch, "date": date,
+                            "machine": dict(machine, java_threads=m["threads"], parameters=m["parameters"])})
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
         json.dump(records, f, indent=1)
         f.write("\n")
-    with open(os.path.splitext(a.out)[0] + ".md", "w") as f:
-        f.write("| benchmark | shape | ours (ms/img) | PyTorch CPU (ms/img) | PyTorch / ours |\n|---|---|---|---|---|\n")
+    with open(os.path.splitext(out)[0] + ".md", "w") as f:
+        f.write("| benchmark | shape | ours (ms/img) | spread | PyTorch CPU (ms/img) | spread | PyTorch / ours |\n"
+                "|---|---|---:|---:|---:|---:|---:|\n")
         for r in records:
-            f.write("| %s | %s | %.1f | %.1f | %.2f |\n" % (r["benchmark"], r["shape"], r["ours"], r["pytorch"],
-                                                           r["pytorch"] / r["ours"]))
-        f.write("\nBatch 1, forward only, best of %d passes (official: %d) after one untimed pass; machine %s.\n"
-                % (a.reps, a.official_reps, json.dumps(machine)))
-    print("wrote", os.path.relpath(a.out, ROOT))
+            f.write("| %s | %s | %.1f | %.0f%% | %.1f | %.0f%% | %.2fx |\n" % (
+                r["benchmark"], r["shape"], r["ours"], 100 * r["ours_spread"], r["pytorch"], 100 * r["pytorch_spread"],
+                r["pytorch"] / r["ours"]))
+        f.write("\nMedian over %d alternating rounds (ours, then PyTorch), each the median of %d passes (official: %d)"
+                " after one untimed pass; forward only; machine %s.\n"
+                % (a.rounds, a.reps, a.official_reps, json.dumps(machine)))
+    for r in records:
+        print("%-17s %-24s ours %9.1f ms/img (spread %3.0f%%)  pytorch %9.1f (spread %3.0f%%)  %.2fx"
+              % (r["benchmark"], r["shape"], r["ours"], 100 * r["ours_spread"], r["pytorch"],
+                 100 * r["pytorch_spread"], r["pytorch"] / r["ours"]))
+    print("wrote", os.path.relpath(out, ROOT))
+
+
+def spread(v):
+    return (max(v) - min(v)) / statistics.median(v)
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), platform.machine())
+    except OSError:
+        return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import java.util.Objects;
  * {@link FloatParam}) is an {@code int[]}/{@code float[]} parameter read at index 0; a constant
  * passed there is wrapped once.
  */
-public record Kernel(String name, Object portable, Method method, Body fast, Body fastColumns) {
+public record Kernel(String name, Object portable, Method method, Body fast, Body fastColumns, int itemCost) {
 
     /** A fast path for a slice of dimension 0, arguments as {@link KernelArgs}. */
     @FunctionalInterface
@@ -37,7 +37,7 @@ public record Kernel(String name, Object portable, Method method, Body fast, Bod
 
     /** This kernel with a fast path for the {@code java} backend beside its portable body. */
     public Kernel withFast(Body fastPath) {
-        return new Kernel(name, portable, method, Objects.requireNonNull(fastPath), fastColumns);
+        return new Kernel(name, portable, method, Objects.requireNonNull(fastPath), fastColumns, itemCost);
     }
 
     /**
@@ -47,7 +47,19 @@ public record Kernel(String name, Object portable, Method method, Body fast, Bod
      * a weight matrix for a few rows). It must match the portable body like the other fast path.
      */
     public Kernel withFastColumns(Body columnsPath) {
-        return new Kernel(name, portable, method, fast, Objects.requireNonNull(columnsPath));
+        return new Kernel(name, portable, method, fast, Objects.requireNonNull(columnsPath), itemCost);
+    }
+
+    /**
+     * This kernel with a work item worth {@code elements} elementwise items (a whole reduction
+     * per item, as {@code sum_squares}' chunks): the java backend shares a launch across cores by
+     * items times this cost, not by items alone.
+     */
+    public Kernel withItemCost(int elements) {
+        if (elements < 1) {
+            throw new IllegalArgumentException("kernel " + name + ": item cost must be positive, got " + elements);
+        }
+        return new Kernel(name, portable, method, fast, fastColumns, elements);
     }
 
     /** Number of task arguments (the portable body's parameters less {@code from, to}). */
@@ -73,7 +85,7 @@ public record Kernel(String name, Object portable, Method method, Body fast, Bod
                         + " is " + p[i].getSimpleName() + "; portable bodies take int, float, int[] and float[]");
             }
         }
-        return new Kernel(name, body, m, null, null);
+        return new Kernel(name, body, m, null, null, 1);
     }
 
     /** The static method a serialisable method reference names. */

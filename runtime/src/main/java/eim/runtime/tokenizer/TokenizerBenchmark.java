@@ -11,64 +11,82 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Forward-only encode and decode time per image (batch 1, square images of the preset's
- * resolution), one JSON line per preset with its config, for scripts/bench_tokenizer.py.
- * Usage: TokenizerBenchmark [--device java] [--reps N] PRESET...
+ * Forward-only encode and decode time per image (a batch of square images of the preset's
+ * resolution), one JSON line per preset with its config, for scripts/bench_tokenizer.py: the
+ * median and every timed pass, after {@code --warmup} untimed passes (the first also sends the
+ * weights to the device). Usage: TokenizerBenchmark [--device java] [--batch 1] [--reps 3]
+ * [--warmup 1] PRESET...
  */
 public final class TokenizerBenchmark {
     private TokenizerBenchmark() {}
 
     public static void main(String[] args) {
         String device = "java";
-        int reps = 3;
+        int reps = 3, batch = 1, warmup = 1;
         java.util.List<String> presets = new java.util.ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--device" -> device = args[++i];
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "--batch" -> batch = Integer.parseInt(args[++i]);
+                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 default -> presets.add(args[i]);
             }
         }
+        if (reps < 1 || batch < 1 || warmup < 1) {
+            throw new IllegalArgumentException("--reps, --batch and --warmup must be positive");
+        }
         try (Device d = Devices.open(device)) {
             for (String p : presets) {
-                System.out.println(new Gson().toJson(measure(TokenizerConfig.preset(p), p, d, reps)));
+                System.out.println(new Gson().toJson(measure(TokenizerConfig.preset(p), p, d, batch, warmup, reps)));
             }
         }
     }
 
-    static Map<String, Object> measure(TokenizerConfig cfg, String preset, Device device, int reps) {
+    static Map<String, Object> measure(TokenizerConfig cfg, String preset, Device device, int batch, int warmup,
+                                       int reps) {
         try (Tokenizer t = new Tokenizer(cfg, device, 0)) {
             int res = cfg.resolution(), tokens = cfg.tokensForWidth(res);
-            Network enc = t.encoder(1, res, false), dec = t.decoder(1, tokens, false);
+            Network enc = t.encoder(batch, res, false), dec = t.decoder(batch, tokens, false);
             Random r = new Random(0);
             for (int i = 0; i < enc.input().size(); i++) {
                 enc.input().set(i, r.nextFloat() * 2 - 1);
             }
-            // one untimed pass: device transfers of the weights, first-touch allocations
-            enc.forward();
-            dec.input().copyFrom(enc.output().array());
-            dec.forward();
-            double encMs = Double.MAX_VALUE, decMs = Double.MAX_VALUE;
+            for (int k = 0; k < warmup; k++) { // device transfers of the weights, JIT, first-touch allocations
+                enc.forward();
+                dec.input().copyFrom(enc.output().array());
+                dec.forward();
+            }
+            double[] encMs = new double[reps], decMs = new double[reps];
             for (int k = 0; k < reps; k++) {
                 long t0 = System.nanoTime();
                 enc.forward();
                 long t1 = System.nanoTime();
                 dec.forward();
                 long t2 = System.nanoTime();
-                encMs = Math.min(encMs, (t1 - t0) / 1e6);
-                decMs = Math.min(decMs, (t2 - t1) / 1e6);
+                encMs[k] = (t1 - t0) / 1e6 / batch;
+                decMs[k] = (t2 - t1) / 1e6 / batch;
             }
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("preset", preset);
             m.put("size", res + "x" + res);
+            m.put("batch", batch);
             m.put("config", cfg.toMetadata());
             m.put("parameters", t.parameters().count());
             m.put("reps", reps);
-            m.put("encode_ms", encMs);
-            m.put("decode_ms", decMs);
+            m.put("encode_ms", median(encMs));
+            m.put("decode_ms", median(decMs));
+            m.put("encode_all_ms", encMs);
+            m.put("decode_all_ms", decMs);
             m.put("device", device.name());
             m.put("threads", Runtime.getRuntime().availableProcessors());
             return m;
         }
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 }

@@ -86,7 +86,7 @@ public final class JavaDevice implements Device {
         int[] range = task.range();
         int n = range[0];
         var body = bodyOf(task);
-        long items = 1;
+        long items = task.kernel().itemCost();
         for (int r : range) {
             items *= r;
         }

@@ -23,12 +23,14 @@ public final class CrossAttention {
     /** range {B·L, H}: out, lse. Args: q, k, v, out, lse, B, L, S, H, hd, dropP, seed (int or IntParam). */
     public static final Kernel FORWARD = Kernel.of("cross_attention_forward", CrossAttention::forward)
             .withFast((from, to, a) -> forwardFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(6), a.i(7),
-                    a.i(8), a.i(9), new Dropout(a.x(10), a.i(11), a.i(11, 1))));
+                    a.i(8), a.i(9), new Dropout(a.x(10), a.i(11), a.i(11, 1))))
+            .withItemCost(256); // an item attends a whole sequence over a head
 
     /** range {B·L, H}: dq +=. Args: q, k, v, dout, lse, delta, dq, B, L, S, H, hd, dropP, seed (int or IntParam). */
     public static final Kernel BACKWARD_QUERY = Kernel.of("cross_attention_backward_query", CrossAttention::backwardQuery)
             .withFast((from, to, a) -> backwardQueryFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5),
-                    a.f(6), a.i(8), a.i(9), a.i(10), a.i(11), new Dropout(a.x(12), a.i(13), a.i(13, 1))));
+                    a.f(6), a.i(8), a.i(9), a.i(10), a.i(11), new Dropout(a.x(12), a.i(13), a.i(13, 1))))
+            .withItemCost(256); // an item attends a whole sequence over a head
 
     /**
      * range {B·S, H}: dk +=, dv += for buffer token s, over the L queries of its sample.
@@ -36,7 +38,8 @@ public final class CrossAttention {
      */
     public static final Kernel BACKWARD_KV = Kernel.of("cross_attention_backward_kv", CrossAttention::backwardKv)
             .withFast((from, to, a) -> backwardKvFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5), a.f(6),
-                    a.f(7), a.i(9), a.i(10), a.i(11), a.i(12), new Dropout(a.x(13), a.i(14), a.i(14, 1))));
+                    a.f(7), a.i(9), a.i(10), a.i(11), a.i(12), new Dropout(a.x(13), a.i(14), a.i(14, 1))))
+            .withItemCost(256); // an item attends a whole sequence over a head
 
     private CrossAttention() {}
 

@@ -22,13 +22,16 @@ public final class GroupNorm {
     /** range {B·G}: y = norm(x)·gamma + beta (then swish if silu ≠ 0). Args: x, gamma, beta, y, mean, rstd, B, C, HW, G, eps, silu. */
     public static final Kernel FORWARD = Kernel.of("groupnorm_forward", GroupNorm::forward)
             .withFast((from, to, a) -> forwardFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5), a.i(6), a.i(7),
-                    a.i(8), a.i(9), a.x(10), a.i(11)));
+                    a.i(8), a.i(9), a.x(10), a.i(11)))
+            .withItemCost(1024); // an item is a group (a channel) over the image
 
     /** range {B·G}: dx += ∂/∂x. Args: dy, x, gamma, beta, mean, rstd, dx, B, C, HW, G, silu. */
-    public static final Kernel BACKWARD_INPUT = Kernel.of("groupnorm_backward_input", GroupNorm::backwardInput);
+    public static final Kernel BACKWARD_INPUT = Kernel.of("groupnorm_backward_input", GroupNorm::backwardInput)
+            .withItemCost(1024); // an item is a group (a channel) over the image
 
     /** range {C}: dgamma, dbeta += ∂/∂gamma, ∂/∂beta. Args: dy, x, gamma, beta, mean, rstd, dgamma, dbeta, B, C, HW, G, silu. */
-    public static final Kernel BACKWARD_PARAMS = Kernel.of("groupnorm_backward_params", GroupNorm::backwardParams);
+    public static final Kernel BACKWARD_PARAMS = Kernel.of("groupnorm_backward_params", GroupNorm::backwardParams)
+            .withItemCost(1024); // an item is a group (a channel) over the image
 
     private GroupNorm() {}
 

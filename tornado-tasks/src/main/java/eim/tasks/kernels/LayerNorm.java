@@ -18,7 +18,8 @@ public final class LayerNorm {
     /** range {rows}: y = (x − mean)·rstd·w + b. Args: x, w, b, y, mean, rstd, rows, D, eps (float), affine. */
     public static final Kernel FORWARD = Kernel.of("layernorm_forward", LayerNorm::forward)
             .withFast((from, to, a) -> forwardFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5),
-                    a.i(6), a.i(7), a.x(8), a.i(9) != 0));
+                    a.i(6), a.i(7), a.x(8), a.i(9) != 0))
+            .withItemCost(256); // an item is a row
 
     /**
      * range {rows}: dx += rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·w (dy when not affine).
@@ -26,7 +27,8 @@ public final class LayerNorm {
      */
     public static final Kernel BACKWARD_INPUT = Kernel.of("layernorm_backward_input", LayerNorm::backwardInput)
             .withFast((from, to, a) -> backwardInputFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5),
-                    a.i(6), a.i(7), a.i(8) != 0));
+                    a.i(6), a.i(7), a.i(8) != 0))
+            .withItemCost(256); // an item is a row
 
     /** range {D}: dw += Σ_rows dy·x̂; db += Σ_rows dy. Args: dy, x, mean, rstd, dw, db, rows, D. */
     public static final Kernel BACKWARD_PARAMS = Kernel.of("layernorm_backward_params", LayerNorm::backwardParams)

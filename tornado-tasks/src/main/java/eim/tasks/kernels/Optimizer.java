@@ -28,7 +28,8 @@ public final class Optimizer {
 
     /** range {chunks}: partial[c] = Σ x² over slice c of [0, n). Args: x, partial, n, chunks. */
     public static final Kernel SUM_SQUARES = Kernel.of("sum_squares", Optimizer::sumSquares)
-            .withFast((from, to, a) -> sumSquaresFast(from, to, a.f(0), a.f(1), a.i(2), a.i(3)));
+            .withFast((from, to, a) -> sumSquaresFast(from, to, a.f(0), a.f(1), a.i(2), a.i(3)))
+            .withItemCost(1024); // a chunk is thousands of elements: shared across cores from a few chunks on
 
     /** range {n}: ema = rate·ema + (1 - rate)·p. Args: ema, p, n, rate (float or FloatParam). */
     public static final Kernel EMA_UPDATE = Kernel.of("ema_update", Optimizer::emaUpdate)
@@ -138,19 +139,25 @@ public final class Optimizer {
      * rounding whatever the length, so the portable body (compensated, sequential) agrees to 1e-6.
      */
     static float compensatedSumSquares(float[] x, int lo, int hi) {
-        FloatVector sum = FloatVector.zero(S);
-        FloatVector comp = FloatVector.zero(S);
+        // two independent compensated sums (even and odd vectors) halve the add latency chain
+        FloatVector sum0 = FloatVector.zero(S), comp0 = sum0, sum1 = sum0, comp1 = sum0;
         int i = lo;
-        for (int upper = lo + S.loopBound(hi - lo); i < upper; i += S.length()) {
-            FloatVector xv = FloatVector.fromArray(S, x, i);
-            FloatVector y = xv.mul(xv).sub(comp);
-            FloatVector t = sum.add(y);
-            comp = t.sub(sum).sub(y);
-            sum = t;
+        int step = 2 * S.length();
+        for (int upper = lo + (hi - lo) / step * step; i < upper; i += step) {
+            FloatVector x0 = FloatVector.fromArray(S, x, i);
+            FloatVector x1 = FloatVector.fromArray(S, x, i + S.length());
+            FloatVector y0 = x0.mul(x0).sub(comp0);
+            FloatVector y1 = x1.mul(x1).sub(comp1);
+            FloatVector t0 = sum0.add(y0);
+            FloatVector t1 = sum1.add(y1);
+            comp0 = t0.sub(sum0).sub(y0);
+            comp1 = t1.sub(sum1).sub(y1);
+            sum0 = t0;
+            sum1 = t1;
         }
         double total = 0;
         for (int lane = 0; lane < S.length(); lane++) {
-            total += (double) sum.lane(lane) - comp.lane(lane);
+            total += (double) sum0.lane(lane) - comp0.lane(lane) + ((double) sum1.lane(lane) - comp1.lane(lane));
         }
         for (; i < hi; i++) {
             total += (double) x[i] * x[i];

@@ -20,20 +20,24 @@ public final class SpatialAttention {
 
     /** range {B·N}, one query each: out, lse. Args: q, k, v, out, lse, B, C, N. */
     public static final Kernel FORWARD = Kernel.of("spatial_attention_forward", SpatialAttention::forwardPortable)
-            .withFast((from, to, a) -> forward(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(5), a.i(6), a.i(7)));
+            .withFast((from, to, a) -> forward(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(5), a.i(6), a.i(7)))
+            .withItemCost(1024); // an item attends every pixel
 
     /** range {B·N}: delta[i] = Σ_c dout[c,i]·out[c,i]. Args: out, dout, delta, B, C, N. */
-    public static final Kernel DELTA = Kernel.of("spatial_attention_delta", SpatialAttention::delta);
+    public static final Kernel DELTA = Kernel.of("spatial_attention_delta", SpatialAttention::delta)
+            .withItemCost(64); // an item is a dot product over channels
 
     /** range {B·N}, one query each: dq +=. Args: q, k, v, dout, lse, delta, dq, B, C, N. */
     public static final Kernel BACKWARD_QUERY = Kernel.of("spatial_attention_backward_query", SpatialAttention::backwardQueryPortable)
             .withFast((from, to, a) -> backwardQuery(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5), a.f(6), a.i(7),
-                    a.i(8), a.i(9)));
+                    a.i(8), a.i(9)))
+            .withItemCost(1024); // an item attends every pixel
 
     /** range {B·N}, one key each: dk +=, dv +=. Args: q, k, v, dout, lse, delta, dk, dv, B, C, N. */
     public static final Kernel BACKWARD_KEY_VALUE = Kernel.of("spatial_attention_backward_key_value", SpatialAttention::backwardKeyValuePortable)
             .withFast((from, to, a) -> backwardKeyValue(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.f(5), a.f(6),
-                    a.f(7), a.i(8), a.i(9), a.i(10)));
+                    a.f(7), a.i(8), a.i(9), a.i(10)))
+            .withItemCost(1024); // an item attends every pixel
 
     private SpatialAttention() {}
 

@@ -26,11 +26,13 @@ public final class WindowedCausalAttention {
     /** range {B·L, H}: out, lse. Args: qkv, out, lse, B, L, H, hd, window, dropP, seed (int or IntParam). */
     public static final Kernel FORWARD = Kernel.of("window_attention_forward", WindowedCausalAttention::forward)
             .withFast((from, to, a) -> forwardFast(from, to, a.f(0), a.f(1), a.f(2), a.i(4), a.i(5), a.i(6), a.i(7),
-                    new Dropout(a.x(8), a.i(9), a.i(9, 1))));
+                    new Dropout(a.x(8), a.i(9), a.i(9, 1))))
+            .withItemCost(256); // an item attends a window or cache over a head
 
     /** range {rows, H}: delta[r·H+h] = Σ_d out·dout over head h. Args: out, dout, delta, rows, H, hd. */
     public static final Kernel DELTA = Kernel.of("attention_delta", WindowedCausalAttention::delta)
-            .withFast((from, to, a) -> deltaFast(from, to, a.f(0), a.f(1), a.f(2), a.i(4), a.i(5)));
+            .withFast((from, to, a) -> deltaFast(from, to, a.f(0), a.f(1), a.f(2), a.i(4), a.i(5)))
+            .withItemCost(64); // an item is a head's dot product
 
     /**
      * range {B·L, H}: dq += into the q part of dqkv.
@@ -38,7 +40,8 @@ public final class WindowedCausalAttention {
      */
     public static final Kernel BACKWARD_QUERY = Kernel.of("window_attention_backward_query", WindowedCausalAttention::backwardQuery)
             .withFast((from, to, a) -> backwardQueryFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(6),
-                    a.i(7), a.i(8), a.i(9), new Dropout(a.x(10), a.i(11), a.i(11, 1))));
+                    a.i(7), a.i(8), a.i(9), new Dropout(a.x(10), a.i(11), a.i(11, 1))))
+            .withItemCost(256); // an item attends a window or cache over a head
 
     /**
      * range {B·L, H}: for key j (row b·L+j), over the queries j .. j+window that see it, dk and dv +=
@@ -47,7 +50,8 @@ public final class WindowedCausalAttention {
      */
     public static final Kernel BACKWARD_KEY = Kernel.of("window_attention_backward_key", WindowedCausalAttention::backwardKey)
             .withFast((from, to, a) -> backwardKeyFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(6),
-                    a.i(7), a.i(8), a.i(9), new Dropout(a.x(10), a.i(11), a.i(11, 1))));
+                    a.i(7), a.i(8), a.i(9), new Dropout(a.x(10), a.i(11), a.i(11, 1))))
+            .withItemCost(256); // an item attends a window or cache over a head
 
     /**
      * range {B, H}: inference, one query per sample over the first {@code count} cache slots (count
@@ -57,7 +61,8 @@ public final class WindowedCausalAttention {
      */
     public static final Kernel DECODE = Kernel.of("window_attention_decode", WindowedCausalAttention::decode)
             .withFast((from, to, a) -> decodeFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(5), a.i(6), a.i(7),
-                    a.i(8)));
+                    a.i(8)))
+            .withItemCost(256); // an item attends a window or cache over a head
 
     private WindowedCausalAttention() {}
 
