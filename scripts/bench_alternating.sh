@@ -51,12 +51,16 @@ out="benchmarks/results/generator-alternating-$(date +%F)-${device//:/-}$name.js
 import json, os, statistics, sys, datetime
 tmp, rounds, out, device, presets, batch = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6])
 series = {}
+memory = {}
 loads = {"ours": [], "pytorch": []}
 for r in range(1, rounds + 1):
     for side, f in (("ours", f"{tmp}/ours-{r}.json"), ("pytorch", f"{tmp}/torch-{r}.json")):
         loads[side].append(float(open(f"{tmp}/load-{'ours' if side == 'ours' else 'torch'}-{r}").read()))
         for rec in json.load(open(f)):
             if rec["benchmark"].endswith("_first_call"):
+                continue
+            if rec.get("unit") == "MB":  # peak resident memory, reported apart from the times
+                memory.setdefault(rec["benchmark"] + " " + rec["shape"] + ("" if side == "ours" else " pytorch"), []).append(rec["value"])
                 continue
             shape = rec["shape"] if rec["benchmark"] == "train_step" else "tiny"
             name = rec["benchmark"] + " " + shape + ("" if side == "ours" else " pytorch")
@@ -68,12 +72,15 @@ cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.start
 doc = {"date": datetime.date.today().isoformat(), "device": device, "rounds": rounds, "presets": presets,
        "train_batch": batch, "sample": "tiny, 4 images x 16 tokens, 25 flow steps, cfg 3",
        "machine": f"{cpu}, {os.cpu_count()} cores; OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}",
-       "load_average_1min": loads, "results_ms": res}
+       "load_average_1min": loads, "results_ms": res,
+       "peak_rss_mb": {k: {"median": statistics.median(v), "all": v} for k, v in memory.items()}}
 json.dump(doc, open(out, "w"), indent=1)
 print(f"wrote {out}")
 for k in sorted(res):
     s = res[k]
     print(f"{k:24s} median {s['median']:9.1f} ms  spread {100 * s['spread']:5.1f}%  {s['all']}")
+for k in sorted(memory):
+    print(f"{k:24s} peak RSS median {statistics.median(memory[k]):9.0f} MB")
 ratios = {}
 for k in sorted(res):
     if k.endswith(" pytorch"):

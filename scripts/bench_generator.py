@@ -27,6 +27,7 @@ import argparse
 import dataclasses
 import json
 import os
+import resource
 import statistics
 import sys
 import time
@@ -212,6 +213,9 @@ def main():
                 parser.error(f"--shapes: unknown preset {shape!r}; expected one of {sorted(PRESETS)}")
             ms, extra = train_step_ms(shape, warmup, repeats, args.batch)
             record("train_step", shape if args.batch == TRAIN_BATCH else f"{shape}-b{args.batch}", "ms", ms, **extra)
+            # the process's peak resident memory so far (this preset's when it is the first)
+            record("train_step_peak_rss", shape if args.batch == TRAIN_BATCH else f"{shape}-b{args.batch}", "MB",
+                   resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     if "sample" in selected:
         model = sampler_model()
         walls, cpus = sample_ms(model, SAMPLE_IMAGES, SAMPLE_TOKENS, 1 if args.quick else 3)

@@ -1,6 +1,6 @@
 """Tokenizer forward benchmark: encode and decode time per image, ours (java backend) vs PyTorch CPU,
-alternating: R rounds of [ours, PyTorch], each side timing --reps passes after one untimed pass
-(median per round); the result is the median over the rounds with the spread ((max - min) / median)
+alternating: R rounds of [ours, PyTorch], each side timing --reps passes after untimed ones (ours:
+at least 3 s of them, for the JVM's JIT; PyTorch: one) (median per round); the result is the median over the rounds with the spread ((max - min) / median)
 and the load average before each side. Writes benchmarks/results/tokenizer-<date>[-bN].json in the
 results format (records {benchmark, shape, backend, unit, ours, pytorch, higher_is_better, date,
 machine, ...}) plus a .md table.
@@ -11,7 +11,8 @@ machine, ...}) plus a .md table.
 Ours: eim.runtime.tokenizer.TokenizerBenchmark (a new JVM per round; it prints each preset's config,
 from which the PyTorch side builds the plain-torch port of the authors' modules in
 scripts/golden/tokenizer_golden.py). PyTorch runs with 2 threads (this machine's cores) under
-torch.no_grad(), the authors' inference path.
+torch.no_grad(), the authors' inference path, in a child process per round (so that its spinning
+OpenMP threads never run beside our side).
 """
 import argparse
 import datetime
@@ -64,8 +65,20 @@ def torch_config(meta):
 
 
 def pytorch(meta, reps, batch):
-    """Median ms per image of encode and decode over reps passes after one untimed pass."""
-    cfg = torch_config(meta)
+    """Median ms per image of encode and decode over reps passes after one untimed pass, measured in
+    a child process: PyTorch's OpenMP threads spin between parallel regions (OMP_WAIT_POLICY=ACTIVE,
+    its fastest setting), and spinning in this process would take a core from our side's run."""
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--pytorch-worker",
+                          json.dumps({"config": meta, "reps": reps, "batch": batch})],
+                         check=True, capture_output=True, text=True).stdout
+    r = json.loads(out.strip().splitlines()[-1])
+    return r["encode_ms"], r["decode_ms"]
+
+
+def pytorch_worker(job):
+    torch.set_num_threads(2)
+    cfg = torch_config(job["config"])
+    reps, batch = job["reps"], job["batch"]
     model = tokenizer_golden.Tokenizer(cfg).eval()
     res = cfg["resolution"]
     x = torch.rand(batch, 3, res, res) * 2 - 1
@@ -81,7 +94,7 @@ def pytorch(meta, reps, batch):
             t2 = time.perf_counter()
             enc.append((t1 - t0) * 1e3 / batch)
             dec.append((t2 - t1) * 1e3 / batch)
-    return statistics.median(enc), statistics.median(dec)
+    print(json.dumps({"encode_ms": statistics.median(enc), "decode_ms": statistics.median(dec)}))
 
 
 def blas():
@@ -104,7 +117,6 @@ def main():
         ap.error("--batch, --rounds, --reps and --official-reps must be positive")
     out = a.out or os.path.join(ROOT, "benchmarks", "results", "tokenizer-%s%s.json"
                                 % (datetime.date.today(), "" if a.batch == 1 else "-b%d" % a.batch))
-    torch.set_num_threads(2)
     presets = a.presets.split(",")
     build_ours()
     series = {}   # (preset, side, bench) -> per-round medians
@@ -125,7 +137,7 @@ def main():
             print("round %d/%d %-9s batch %d: encode %9.1f ms/img (pytorch %8.1f)  decode %9.1f ms/img (pytorch %8.1f)"
                   % (rnd + 1, a.rounds, m["preset"], a.batch, m["encode_ms"], enc, m["decode_ms"], dec), flush=True)
     machine = {"cpu": cpu_model(), "cores": os.cpu_count(), "torch": torch.__version__,
-               "torch_threads": torch.get_num_threads(), "blas": blas(), "mkldnn": torch.backends.mkldnn.is_available(),
+               "torch_threads": 2, "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"), "blas": blas(), "mkldnn": torch.backends.mkldnn.is_available(),
                "load_average_1min_before": loads}
     date = datetime.datetime.now().isoformat(timespec="seconds")
     records = []
@@ -151,7 +163,7 @@ def main():
                 r["benchmark"], r["shape"], r["ours"], 100 * r["ours_spread"], r["pytorch"], 100 * r["pytorch_spread"],
                 r["pytorch"] / r["ours"]))
         f.write("\nMedian over %d alternating rounds (ours, then PyTorch), each the median of %d passes (official: %d)"
-                " after one untimed pass; forward only; machine %s.\n"
+                " after untimed ones (ours: 3 s or more, PyTorch: one); forward only; machine %s.\n"
                 % (a.rounds, a.reps, a.official_reps, json.dumps(machine)))
     for r in records:
         print("%-17s %-24s ours %9.1f ms/img (spread %3.0f%%)  pytorch %9.1f (spread %3.0f%%)  %.2fx"
@@ -173,4 +185,7 @@ def cpu_model():
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--pytorch-worker":
+        pytorch_worker(json.loads(sys.argv[2]))
+    else:
+        main()

@@ -64,6 +64,10 @@ public final class GeneratorBench {
                 String shape = batch == 8 ? preset : preset + "-b" + batch;
                 results.add(new Result("train_step", shape, "ms", t[0]));
                 results.add(new Result("train_step_first_call", shape, "ms", t[1]));
+                double rss = peakResidentMb();
+                if (rss > 0) { // the JVM's peak so far: this preset's when it is the run's first
+                    results.add(new Result("train_step_peak_rss", shape, "MB", rss));
+                }
                 System.err.println(results.get(results.size() - 2) + " " + results.getLast());
             }
             EquivariantGenerator tiny = new EquivariantGenerator(config("tiny")).initialize(1);
@@ -98,6 +102,20 @@ public final class GeneratorBench {
         } else {
             System.out.print(sb);
         }
+    }
+
+    /** Peak resident memory of this process in MB (VmHWM), or 0 where /proc is not there. */
+    static double peakResidentMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return 0;
     }
 
     /** The preset at the benchmark's sizes: 16 tokens of 16 channels, 1000 classes, mul 4. */

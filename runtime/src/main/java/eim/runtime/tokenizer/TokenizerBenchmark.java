@@ -13,11 +13,14 @@ import java.util.Random;
 /**
  * Forward-only encode and decode time per image (a batch of square images of the preset's
  * resolution), one JSON line per preset with its config, for scripts/bench_tokenizer.py: the
- * median and every timed pass, after {@code --warmup} untimed passes (the first also sends the
- * weights to the device). Usage: TokenizerBenchmark [--device java] [--batch 1] [--reps 3]
+ * median and every timed pass, after at least {@code --warmup} untimed passes and 3 s of them
+ * (the first also sends the weights to the device; the JIT compiles during the rest). Usage: TokenizerBenchmark [--device java] [--batch 1] [--reps 3]
  * [--warmup 1] PRESET...
  */
 public final class TokenizerBenchmark {
+    /** Untimed passes continue for at least this long (and at least --warmup passes). */
+    static final long WARMUP_NANOS = 3_000_000_000L;
+
     private TokenizerBenchmark() {}
 
     public static void main(String[] args) {
@@ -52,7 +55,10 @@ public final class TokenizerBenchmark {
             for (int i = 0; i < enc.input().size(); i++) {
                 enc.input().set(i, r.nextFloat() * 2 - 1);
             }
-            for (int k = 0; k < warmup; k++) { // device transfers of the weights, JIT, first-touch allocations
+            // untimed: the weights' transfer, first-touch allocations, and the JVM's JIT (which needs
+            // seconds of running, not one pass, for a small preset's millisecond passes)
+            long warmEnd = System.nanoTime() + WARMUP_NANOS;
+            for (int k = 0; k < warmup || System.nanoTime() < warmEnd; k++) {
                 enc.forward();
                 dec.input().copyFrom(enc.output().array());
                 dec.forward();
