@@ -93,8 +93,6 @@ public final class JavaDevice implements Device {
         if (!portableOnly && task.kernel().fastColumns() != null && range.length > 1 && n < MAX_ROWS_TO_SPLIT_COLUMNS) {
             n = range[1]; // few rows: the columns are split instead
             body = task.kernel().fastColumns();
-            // a column is a whole reduction for every row (a dot product over K): worth sharing from 64 on
-            items = n >= 64 ? Long.MAX_VALUE : 0;
         }
         long t0 = PROFILE != null ? System.nanoTime() : 0;
         if (team == null || n < MIN_ITEMS_TO_SPLIT || items < MIN_WORK_ITEMS_TO_SPLIT) {
@@ -103,7 +101,7 @@ public final class JavaDevice implements Device {
             team.run(body, args, n, Math.min(n, threads * CHUNKS_PER_THREAD));
         }
         if (PROFILE != null) {
-            PROFILE.add(PROFILE_TASKS ? task.name() + " " + java.util.Arrays.toString(task.range()) : task.kernel().name(),
+            PROFILE.add(PROFILE_TASKS ? task.name() + " " + java.util.Arrays.toString(range) : task.kernel().name(),
                     System.nanoTime() - t0);
         }
     }

@@ -75,11 +75,6 @@ final class WorkerTeam implements AutoCloseable {
         }
     }
 
-    /** Threads in the team, the launching thread included. */
-    int size() {
-        return workers.length + 1;
-    }
-
     /**
      * Runs {@code body} over [0, n) in {@code chunks} equal slices on the team and returns when all
      * are done; the first exception a slice throws is rethrown here.

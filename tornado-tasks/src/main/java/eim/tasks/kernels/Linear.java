@@ -36,19 +36,28 @@ public final class Linear {
     /** Backward: reduced-dimension block; a packed 2-vector panel of B over it (16 KiB) stays in L1. */
     private static final int BACKWARD_T_BLOCK = 256;
 
+    /**
+     * Cost of one output element for the java backend's decision to share a launch: a dot product
+     * (64 elementwise items: a launch of 64 outputs or more is shared across cores).
+     */
+    private static final int DOT_PRODUCT = 64;
+
     /** range {M, N}: y = x Wᵀ + b. Args: x, W, b, y, M, N, K. */
     public static final Kernel FORWARD = Kernel.of("linear_forward", Linear::forward)
             .withFast((from, to, a) -> forwardFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6)))
             .withFastColumns((from, to, a) -> forwardColumns(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5),
-                    a.i(6)));
+                    a.i(6)))
+            .withItemCost(DOT_PRODUCT);
 
     /** range {M, K}: dx += dy W. Args: dy, W, dx, M, N, K. */
     public static final Kernel BACKWARD_INPUT = Kernel.of("linear_backward_input", Linear::backwardInput)
-            .withFast((from, to, a) -> backwardInputFast(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5)));
+            .withFast((from, to, a) -> backwardInputFast(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5)))
+            .withItemCost(DOT_PRODUCT);
 
     /** range {N, K}: dW += dyᵀ x; db += Σ_m dy. Args: dy, x, dW, db, M, N, K. */
     public static final Kernel BACKWARD_WEIGHT = Kernel.of("linear_backward_weight", Linear::backwardWeight)
-            .withFast((from, to, a) -> backwardWeightFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6)));
+            .withFast((from, to, a) -> backwardWeightFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6)))
+            .withItemCost(DOT_PRODUCT);
 
     private Linear() {}
 
@@ -117,7 +126,7 @@ public final class Linear {
     static void forwardFast(int from, int to, float[] x, float[] w, float[] b, float[] y, int M, int N, int K) {
         int panel = 2 * LANES;
         if (to - from < panel / 2) {
-            forwardFewRows(from, to, x, w, b, y, N, K);
+            forwardBlock(x, w, b, y, from, to, 0, N, N, K);
             return;
         }
         for (@Parallel int p0 = from; p0 < to; p0 += ROWS_PER_FORWARD_PASS) {
@@ -142,55 +151,25 @@ public final class Linear {
     }
 
     /**
-     * Few rows (a decoding step, a slice of a small batch): transposing x would mostly compute
-     * padding, so each W row is streamed once against up to four x rows, vectors along K.
+     * Columns [from, to) of y (M, N) for every row, M small (a decoding step: the java backend
+     * splits the columns across cores, so W is streamed once in all).
      */
-    static void forwardFewRows(int from, int to, float[] x, float[] w, float[] b, float[] y, int N, int K) {
-        int upper = S.loopBound(K);
-        for (@Parallel int r = from; r < to; r += 4) {
-            int rows = Math.min(4, to - r);
-            int x0 = r * K, x1 = (r + Math.min(1, rows - 1)) * K, x2 = (r + Math.min(2, rows - 1)) * K,
-                    x3 = (r + Math.min(3, rows - 1)) * K;
-            for (int n = 0; n < N; n++) {
-                int wo = n * K;
-                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-                int k = 0;
-                for (; k < upper; k += LANES) {
-                    FloatVector wv = FloatVector.fromArray(S, w, wo + k);
-                    a0 = FloatVector.fromArray(S, x, x0 + k).fma(wv, a0);
-                    a1 = FloatVector.fromArray(S, x, x1 + k).fma(wv, a1);
-                    a2 = FloatVector.fromArray(S, x, x2 + k).fma(wv, a2);
-                    a3 = FloatVector.fromArray(S, x, x3 + k).fma(wv, a3);
-                }
-                float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD),
-                        s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
-                for (; k < K; k++) {
-                    float wk = w[wo + k];
-                    s0 += x[x0 + k] * wk;
-                    s1 += x[x1 + k] * wk;
-                    s2 += x[x2 + k] * wk;
-                    s3 += x[x3 + k] * wk;
-                }
-                float[] sums = {s0, s1, s2, s3};
-                for (int i = 0; i < rows; i++) {
-                    y[(r + i) * N + n] = b[n] + sums[i];
-                }
-            }
-        }
+    static void forwardColumns(int from, int to, float[] x, float[] w, float[] b, float[] y, int M, int N, int K) {
+        forwardBlock(x, w, b, y, 0, M, from, to, N, K);
     }
 
     /**
-     * Columns [from, to) of y (M, N) for every row, M small (a decoding step: the java backend
-     * splits the columns across cores, so W is streamed once in all): two W rows at a time against
+     * Rows [r0, r1) x columns [c0, c1) of y = x Wᵀ + b for few rows (a decoding step, a slice of a
+     * small batch), where transposing x would mostly compute padding: two W rows at a time against
      * four x rows, eight vector accumulators along K.
      */
-    static void forwardColumns(int from, int to, float[] x, float[] w, float[] b, float[] y, int M, int N, int K) {
+    static void forwardBlock(float[] x, float[] w, float[] b, float[] y, int r0, int r1, int c0, int c1, int N, int K) {
         int upper = S.loopBound(K);
-        int n = from;
-        for (; n + 1 < to; n += 2) {
+        int n = c0;
+        for (; n + 1 < c1; n += 2) {
             int w0 = n * K, w1 = w0 + K;
-            for (int r = 0; r < M; r += 4) {
-                int rows = Math.min(4, M - r);
+            for (int r = r0; r < r1; r += 4) {
+                int rows = Math.min(4, r1 - r);
                 int x0 = r * K, x1 = (r + Math.min(1, rows - 1)) * K, x2 = (r + Math.min(2, rows - 1)) * K,
                         x3 = (r + Math.min(3, rows - 1)) * K;
                 FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
@@ -227,8 +206,8 @@ public final class Linear {
                 }
             }
         }
-        if (n < to) { // an odd last column
-            for (int r = 0; r < M; r++) {
+        if (n < c1) { // an odd last column
+            for (int r = r0; r < r1; r++) {
                 y[r * N + n] = b[n] + dot(x, r * K, w, n * K, K);
             }
         }
