@@ -18,7 +18,7 @@ fi
 # ParallelGC (TornadoVM's argfile asks for it too) with the young generation capped: the heap may
 # grow to -Xmx (EIM_JAVA_OPTS) but resident memory stays near what is live. Sampling the L
 # generator from a checkpoint with EMA weights peaked at 3.2 GB resident this way, 7.4 GB with
-# the JVM's defaults (measured 2026-12-01, same -Xmx16g).
+# the JVM's defaults (measured 2026-12-01, both with -Xmx16g).
 EIM_JVM_FLAGS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -XX:MaxNewSize=512m"
 export MAVEN_OPTS="${MAVEN_OPTS:-} --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC"
 

@@ -150,6 +150,13 @@ public final class TokenizerImport {
         }
     }
 
+    /** The config of the authors' checkpoint {@code in}, keys and shapes checked, no tensor read. */
+    public static TokenizerConfig config(Path in, Options options) throws IOException {
+        try (TorchCheckpoint ck = TorchCheckpoint.open(in)) {
+            return inspect(ck, options).config();
+        }
+    }
+
     /**
      * A tokenizer with {@code in}'s weights for inference: the EMA copies when {@code useEma} and
      * present (the authors load them with init_from_ckpt/ema_scope), else the trained weights.

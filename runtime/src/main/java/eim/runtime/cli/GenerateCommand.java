@@ -9,7 +9,10 @@ import eim.model.tokenizer.TokenizerConfig;
 import eim.model.tokenizer.TokenizerImport;
 import eim.runtime.Progress;
 import eim.runtime.data.Images;
+import eim.runtime.data.ImageTensor;
+import eim.runtime.generate.ImageCodec;
 import eim.runtime.generate.ImageGenerator;
+import eim.runtime.generate.TokenSampling;
 import eim.runtime.generate.TokenizerFiles;
 import eim.tasks.Device;
 import eim.tasks.Devices;
@@ -24,7 +27,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Generates class-conditional images: tokens sampled by the generator (EMA weights), decoded by the "
-                + "tokenizer, written as PNG files <out>/class<C>_<N>.png. Takes our checkpoints or the authors' .ckpt files.")
+                + "tokenizer, written as PNG files <out>/class<C>_<N>.png. Takes our checkpoints or the authors' .ckpt files. "
+                + "Every image's tokens are sampled before the tokenizer is loaded, so the two models never share memory.")
 final class GenerateCommand implements Callable<Integer> {
     /** Where the models come from: files, or random weights of two presets (for timing without downloads). */
     static final class Models {
@@ -99,46 +103,79 @@ final class GenerateCommand implements Callable<Integer> {
                     + "-channel tokens");
         }
         eim.tasks.io.OutputPaths.requireWritableFolder(out.path, 0);
-        long t0 = System.nanoTime();
-        GeneratorImport.Opened opened = loadGenerator();
-        EquivariantGenerator generator = opened.model();
-        try (Device dev = device.open(); Tokenizer tokenizer = loadTokenizer(dev)) {
-            double loadSecs = (System.nanoTime() - t0) / 1e9;
-            int tokens = width != null ? width : generator.cfg.seqLen();
-            ImageGenerator.Settings settings = new ImageGenerator.Settings(tokens, cfg, steps, mode, schedule);
-            float norm = vaeNorm != null ? vaeNorm : vaeNorm(opened.vaeNorm(), tokenizer.config().vaeNorm());
-            int[] labels = new int[classes.length * count];
-            for (int i = 0; i < labels.length; i++) {
-                labels[i] = classes[i / count];
-            }
-            int batches = (labels.length + batch - 1) / batch;
-            SplittableRandom seeds = new SplittableRandom(seed.value);
-            int[] hw;
-            double sampling = 0, decoding = 0;
-            long t1 = System.nanoTime();
-            try (ImageGenerator gen = new ImageGenerator(generator, tokenizer, norm, dev);
-                 Progress p = Progress.start("generate", (long) batches * tokens, "token")) {
-                hw = gen.imageSize(tokens);
-                for (int k = 0; k < batches; k++) {
-                    int from = k * batch, to = Math.min(labels.length, from + batch);
-                    int done = k * tokens;
-                    ImageGenerator.Batch b = gen.generate(Arrays.copyOfRange(labels, from, to), settings,
-                            Sampler.NoiseSource.seeded(seeds.nextLong()), (i, n) -> p.stepTo(done + i + 1L));
-                    sampling += b.samplingSeconds();
-                    decoding += b.decodingSeconds();
-                    for (int i = 0; i < b.size(); i++) {
-                        int n = from + i;
-                        Images.writePng(out.path.resolve(String.format("class%d_%03d.png", labels[n], n % count)), b.image(i));
+        int[] labels = new int[classes.length * count];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = classes[i / count];
+        }
+        try (Device dev = device.open()) {
+            // Two stages that never share memory: every image's tokens first, then the generator (2.6 GB
+            // for L) is let go and the tokenizer's decoder loaded in its place.
+            Sampled sampled = sampleAll(dev, labels, mode, schedule);
+            // The generator's arrays are garbage now. Without a full collection the JVM would place the
+            // decoder's large arrays in new old-generation memory rather than reuse theirs.
+            System.gc();
+            long t0 = System.nanoTime();
+            int tokens = sampled.settings.tokens();
+            try (Tokenizer tokenizer = loadTokenizer(dev);
+                 Progress p = Progress.start("decode", labels.length, "image")) {
+                double loadSecs = sampled.loadSeconds + (System.nanoTime() - t0) / 1e9;
+                long t1 = System.nanoTime();
+                ImageCodec codec = ImageCodec.of(tokenizer);
+                int[] hw = codec.imageSize(tokens);
+                for (int k = 0; k < sampled.latents.length; k++) {
+                    int from = k * batch, n = sampled.latents[k].length / (tokens * codec.channels());
+                    float[] pixels = ImageGenerator.decode(codec, sampled.vaeNorm, sampled.latents[k], n, tokens);
+                    for (int i = 0; i < n; i++) {
+                        int at = from + i;
+                        Images.writePng(out.path.resolve(String.format("class%d_%03d.png", labels[at], at % count)),
+                                ImageTensor.fromBatch(pixels, i, hw[0], hw[1]));
+                        p.step();
                     }
                 }
+                double decoding = (System.nanoTime() - t1) / 1e9, sampling = sampled.samplingSeconds;
+                System.out.printf("wrote %d images of %dx%d px (%d tokens) to %s: %.1f s per image (sampling %.1f s, "
+                                + "decoding %.1f s per image; %d flow steps, cfg %.2f %s, %s, %s sampler); loading took %.1f s%n",
+                        labels.length, hw[1], hw[0], tokens, out.path, (sampling + decoding) / labels.length,
+                        sampling / labels.length, decoding / labels.length, steps, cfg, schedule.label(), dev.name(), sampler,
+                        loadSecs);
             }
-            double secs = (System.nanoTime() - t1) / 1e9;
-            System.out.printf("wrote %d images of %dx%d px (%d tokens) to %s: %.1f s per image (sampling %.1f s, decoding "
-                            + "%.1f s per image; %d flow steps, cfg %.2f %s, %s, %s sampler); loading took %.1f s%n",
-                    labels.length, hw[1], hw[0], tokens, out.path, secs / labels.length, sampling / labels.length,
-                    decoding / labels.length, steps, cfg, schedule.label(), dev.name(), sampler, loadSecs);
         }
         return 0;
+    }
+
+    /** Every image's tokens, batch by batch, and what decoding them needs. */
+    private record Sampled(float[][] latents, ImageGenerator.Settings settings, float vaeNorm, double loadSeconds,
+                           double samplingSeconds) {}
+
+    /**
+     * Loads the generator, checks it against the tokenizer file's config (read without its weights),
+     * and samples the tokens of every image. The generator is unreachable once this returns.
+     */
+    private Sampled sampleAll(Device dev, int[] labels, Sampler.Mode mode, Sampler.Schedule schedule) throws Exception {
+        long t0 = System.nanoTime();
+        TokenizerConfig tokenizerConfig = models.random != null ? TokenizerConfig.preset(models.random.tokenizerPreset)
+                : TokenizerFiles.config(models.files.tokenizer, tokenizerOptions());
+        GeneratorImport.Opened opened = loadGenerator();
+        EquivariantGenerator generator = opened.model();
+        float norm = vaeNorm != null ? vaeNorm : vaeNorm(opened.vaeNorm(), tokenizerConfig.vaeNorm());
+        ImageGenerator.checkCompatible(generator.cfg.tokenChannels(), tokenizerConfig.embedDim(), norm);
+        int tokens = width != null ? width : generator.cfg.seqLen();
+        ImageGenerator.Settings settings = new ImageGenerator.Settings(tokens, cfg, steps, mode, schedule);
+        double loadSecs = (System.nanoTime() - t0) / 1e9;
+        int batches = (labels.length + batch - 1) / batch;
+        float[][] latents = new float[batches][];
+        SplittableRandom seeds = new SplittableRandom(seed.value);
+        long t1 = System.nanoTime();
+        try (TokenSampling sampling = new TokenSampling(generator, dev);
+             Progress p = Progress.start("sample", (long) batches * tokens, "token")) {
+            for (int k = 0; k < batches; k++) {
+                int from = k * batch, to = Math.min(labels.length, from + batch);
+                long done = (long) k * tokens;
+                latents[k] = sampling.sample(Arrays.copyOfRange(labels, from, to), settings,
+                        Sampler.NoiseSource.seeded(seeds.nextLong()), (i, n) -> p.stepTo(done + i + 1L));
+            }
+        }
+        return new Sampled(latents, settings, norm, loadSecs, (System.nanoTime() - t1) / 1e9);
     }
 
     private GeneratorImport.Opened loadGenerator() throws Exception {
@@ -166,7 +203,10 @@ final class GenerateCommand implements Callable<Integer> {
             return new Tokenizer(TokenizerConfig.preset(models.random.tokenizerPreset), dev, seed.value, Tokenizer.Part.DECODER);
         }
         // generating only decodes: the encoder's weights are neither read nor held
-        return TokenizerFiles.load(models.files.tokenizer, dev, !noEma, new TokenizerImport.Options(null, null, groups, null),
-                Tokenizer.Part.DECODER);
+        return TokenizerFiles.load(models.files.tokenizer, dev, !noEma, tokenizerOptions(), Tokenizer.Part.DECODER);
+    }
+
+    private TokenizerImport.Options tokenizerOptions() {
+        return new TokenizerImport.Options(null, null, groups, null);
     }
 }

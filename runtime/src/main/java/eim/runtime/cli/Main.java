@@ -88,7 +88,7 @@ public final class Main implements Runnable {
     /**
      * "error: out of memory (...): raise the heap with EIM_JAVA_OPTS=-Xmx...": what ran out, the
      * heap limit, and a larger one to try (scripts/eim passes EIM_JAVA_OPTS to java in place of its
-     * default -Xmx16g).
+     * default, 75% of the machine's memory).
      */
     static String outOfMemory(String command, OutOfMemoryError e) {
         String what = e.getMessage() == null ? "Java heap space" : e.getMessage();
@@ -102,7 +102,7 @@ public final class Main implements Runnable {
             suggestGiB <<= 1;
         }
         return "error: out of memory (" + command + ": " + what + ", heap limit " + eim.tasks.io.OutputPaths.size(max)
-                + "): raise the heap with EIM_JAVA_OPTS=-Xmx" + suggestGiB + "g (scripts/eim's default is -Xmx16g), or use "
+                + "): raise the heap with EIM_JAVA_OPTS=-Xmx" + suggestGiB + "g (scripts/eim's default is 75% of the machine's memory), or use "
                 + "smaller sizes";
     }
 

@@ -73,12 +73,9 @@ public final class ImageGenerator implements AutoCloseable {
         }
     }
 
-    private final EquivariantGenerator generator;
+    private final TokenSampling sampling;
     private final ImageCodec codec;
     private final float vaeNorm;
-    private final Device device;
-    private Sampler sampler;
-    private String samplerKey = "";
 
     /**
      * @param vaeNorm the factor the generator's latents carry (the tokenizer config's, 0.05493 for
@@ -91,7 +88,17 @@ public final class ImageGenerator implements AutoCloseable {
 
     /** Images decoded by {@code codec} (the column tokenizer, or a baseline's codec). */
     public ImageGenerator(EquivariantGenerator generator, ImageCodec codec, float vaeNorm, Device device) {
-        int made = generator.cfg.tokenChannels(), decoded = codec.channels();
+        checkCompatible(generator.cfg.tokenChannels(), codec.channels(), vaeNorm);
+        this.sampling = new TokenSampling(generator, device);
+        this.codec = codec;
+        this.vaeNorm = vaeNorm;
+    }
+
+    /**
+     * @throws IllegalArgumentException when a generator making {@code made}-channel tokens cannot be
+     *         decoded by a codec of {@code decoded} channels, or vae_norm is not positive
+     */
+    public static void checkCompatible(int made, int decoded, float vaeNorm) {
         if (made != decoded) {
             throw new IllegalArgumentException("the generator makes " + made + "-channel tokens but the tokenizer decodes "
                     + decoded + "-channel tokens (its embed_dim): use the tokenizer the generator was trained with");
@@ -99,10 +106,6 @@ public final class ImageGenerator implements AutoCloseable {
         if (!(vaeNorm > 0)) {
             throw new IllegalArgumentException("vae_norm must be > 0, got " + vaeNorm);
         }
-        this.generator = generator;
-        this.codec = codec;
-        this.vaeNorm = vaeNorm;
-        this.device = device;
     }
 
     /** Image height and width in pixels for {@code tokens} tokens. */
@@ -118,7 +121,7 @@ public final class ImageGenerator implements AutoCloseable {
      */
     public Batch generate(int[] labels, Settings s, Sampler.NoiseSource noise, Sampler.Progress progress) {
         long t0 = System.nanoTime();
-        float[] latents = samplerFor(labels.length, s).sample(labels, noise, progress);
+        float[] latents = sampling.sample(labels, s, noise, progress);
         long t1 = System.nanoTime();
         float[] pixels = decode(latents, labels.length, s.tokens());
         int[] hw = imageSize(s.tokens());
@@ -128,8 +131,13 @@ public final class ImageGenerator implements AutoCloseable {
 
     /** Images (B, 3, H, W) from generator latents (B, L, C): divided by vae_norm, decoded image by image (constant memory in B). */
     public float[] decode(float[] latents, int batch, int tokens) {
+        return decode(codec, vaeNorm, latents, batch, tokens);
+    }
+
+    /** As {@link #decode(float[], int, int)}, by {@code codec} for latents carrying {@code vaeNorm}. */
+    public static float[] decode(ImageCodec codec, float vaeNorm, float[] latents, int batch, int tokens) {
         int ch = codec.channels();
-        int[] hw = imageSize(tokens);
+        int[] hw = codec.imageSize(tokens);
         int perImage = ImageTensor.CHANNELS * hw[0] * hw[1];
         float[] pixels = new float[batch * perImage];
         for (int b = 0; b < batch; b++) {
@@ -142,24 +150,9 @@ public final class ImageGenerator implements AutoCloseable {
         return pixels;
     }
 
-    /** The compiled sampler for this batch size and settings, reused across batches. */
-    private Sampler samplerFor(int batch, Settings s) {
-        String key = batch + "/" + s;
-        if (!key.equals(samplerKey)) {
-            close();
-            sampler = new Sampler(generator, device, s.mode(), batch, s.tokens(), s.cfg(), s.schedule(), s.steps());
-            samplerKey = key;
-        }
-        return sampler;
-    }
-
     /** Frees the sampler's device storage (the tokenizer and the generator belong to the caller). */
     @Override
     public void close() {
-        if (sampler != null) {
-            sampler.close();
-            sampler = null;
-            samplerKey = "";
-        }
+        sampling.close();
     }
 }

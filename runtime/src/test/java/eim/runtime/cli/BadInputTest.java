@@ -207,7 +207,7 @@ class BadInputTest {
         String line = fails("out of memory (a 64 MiB heap building an H generator)", 1, new Run(p.exitValue(), "",
                 err.replace("WARNING: Using incubator modules: jdk.incubator.vector\n", "")),
                 "error: out of memory (eim generate: Java heap space, heap limit ", "raise the heap with EIM_JAVA_OPTS=-Xmx1g");
-        assertTrue(line.endsWith("(scripts/eim's default is -Xmx16g), or use smaller sizes"), line);
+        assertTrue(line.endsWith("(scripts/eim's default is 75% of the machine's memory), or use smaller sizes"), line);
         absent(out);
     }
 
