@@ -21,12 +21,22 @@ import java.util.Objects;
  * {@link FloatParam}) is an {@code int[]}/{@code float[]} parameter read at index 0; a constant
  * passed there is wrapped once.
  */
-public record Kernel(String name, Object portable, Method method, Body fast, Body fastColumns, int itemCost) {
+public record Kernel(String name, Object portable, Method method, Body fast, Body fastColumns, ColumnSplit columnSplit,
+                     int itemCost) {
 
     /** A fast path for a slice of dimension 0, arguments as {@link KernelArgs}. */
     @FunctionalInterface
     public interface Body {
         void run(int from, int to, KernelArgs args);
+    }
+
+    /** When the java backend should split a range {rows, columns} by columns ({@link #withFastColumns}). */
+    @FunctionalInterface
+    public interface ColumnSplit {
+        boolean byColumns(int rows, int columns);
+
+        /** Few rows (a decoding step): under 16. */
+        ColumnSplit FEW_ROWS = (rows, columns) -> rows < 16;
     }
 
     public Kernel {
@@ -37,17 +47,19 @@ public record Kernel(String name, Object portable, Method method, Body fast, Bod
 
     /** This kernel with a fast path for the {@code java} backend beside its portable body. */
     public Kernel withFast(Body fastPath) {
-        return new Kernel(name, portable, method, Objects.requireNonNull(fastPath), fastColumns, itemCost);
+        return new Kernel(name, portable, method, Objects.requireNonNull(fastPath), fastColumns, columnSplit, itemCost);
     }
 
     /**
-     * This kernel with a second fast path for ranges {M, N} with few rows M (a decoding step): it
-     * covers columns [from, to) of dimension 1 for every row, so that the java backend splits the
-     * columns across cores when M is too small to split (each core would otherwise stream all of
-     * a weight matrix for a few rows). It must match the portable body like the other fast path.
+     * This kernel with a second fast path for ranges {M, N} that covers columns [from, to) of
+     * dimension 1 for every row, used by the java backend where {@code when} says so: with few rows
+     * M (a decoding step) each core would otherwise stream all of a weight matrix for a few rows, and
+     * a GEMM split by columns packs each core's half of the shared operand once for all rows. It
+     * must match the portable body like the other fast path.
      */
-    public Kernel withFastColumns(Body columnsPath) {
-        return new Kernel(name, portable, method, fast, Objects.requireNonNull(columnsPath), itemCost);
+    public Kernel withFastColumns(Body columnsPath, ColumnSplit when) {
+        return new Kernel(name, portable, method, fast, Objects.requireNonNull(columnsPath), Objects.requireNonNull(when),
+                itemCost);
     }
 
     /**
@@ -59,7 +71,7 @@ public record Kernel(String name, Object portable, Method method, Body fast, Bod
         if (elements < 1) {
             throw new IllegalArgumentException("kernel " + name + ": item cost must be positive, got " + elements);
         }
-        return new Kernel(name, portable, method, fast, fastColumns, elements);
+        return new Kernel(name, portable, method, fast, fastColumns, columnSplit, elements);
     }
 
     /** Number of task arguments (the portable body's parameters less {@code from, to}). */
@@ -85,7 +97,7 @@ public record Kernel(String name, Object portable, Method method, Body fast, Bod
                         + " is " + p[i].getSimpleName() + "; portable bodies take int, float, int[] and float[]");
             }
         }
-        return new Kernel(name, body, m, null, null, 1);
+        return new Kernel(name, body, m, null, null, null, 1);
     }
 
     /** The static method a serialisable method reference names. */

@@ -11,8 +11,6 @@ import eim.tasks.Task;
 public final class JavaDevice implements Device {
     /** Below this many items of dimension 0 a launch runs on the calling thread. */
     public static final int MIN_ITEMS_TO_SPLIT = 2;
-    /** A kernel with a column fast path ({@link eim.tasks.Kernel#withFastColumns}) uses it below this many rows. */
-    public static final int MAX_ROWS_TO_SPLIT_COLUMNS = 16;
     /**
      * Below this many work items in all (product of the range) a launch runs on the calling thread:
      * sharing it costs more than small kernels (decoding steps) gain. -Deim.java.minSplit=N.
@@ -90,8 +88,9 @@ public final class JavaDevice implements Device {
         for (int r : range) {
             items *= r;
         }
-        if (!portableOnly && task.kernel().fastColumns() != null && range.length > 1 && n < MAX_ROWS_TO_SPLIT_COLUMNS) {
-            n = range[1]; // few rows: the columns are split instead
+        if (!portableOnly && task.kernel().fastColumns() != null && range.length > 1
+                && task.kernel().columnSplit().byColumns(range[0], range[1])) {
+            n = range[1]; // the columns are split instead of the rows
             body = task.kernel().fastColumns();
         }
         long t0 = PROFILE != null ? System.nanoTime() : 0;

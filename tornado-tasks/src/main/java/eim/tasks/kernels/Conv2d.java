@@ -228,7 +228,7 @@ public final class Conv2d {
             for (int r = r0; r < r1; r++) {
                 java.util.Arrays.fill(out, r * ld, (r + 1) * ld, b[r]);
             }
-            Linear.accumulateProduct(w, K, 1, patches, out, r0, r1, K, ld);
+            Linear.accumulateProduct(w, K, 1, patches, out, 0, r0, r1, K, ld, 0, ld);
             for (int co = co0; co < co0 + n; co++) {
                 System.arraycopy(out, co * ld, y, (bi * Cout + co) * plane + p0, P);
             }
@@ -286,7 +286,7 @@ public final class Conv2d {
             }
             float[] out = Scratch.floats(2, positions * cols);
             java.util.Arrays.fill(out, 0, positions * cols, 0f);
-            Linear.accumulateProduct(packed, stride, 1, wt, out, 0, positions, K, cols);
+            Linear.accumulateProduct(packed, stride, 1, wt, out, 0, 0, positions, K, cols, 0, cols);
             for (int j = 0; j < n; j++) { // out position i·Wp + c is output (o0 + i, c)
                 int yRow = (bi * Cout + co0 + j) * plane + o0 * W;
                 float bias = b[co0 + j];
@@ -358,7 +358,7 @@ public final class Conv2d {
                 grid.im2col(dy, bi * Cout * plane, p0, P, 0, Cout, patches, ld);
                 float[] out = Scratch.floats(1, rowsA * ld);
                 java.util.Arrays.fill(out, 0, rowsA * ld, 0f);
-                Linear.accumulateProduct(wFlip, K, 1, patches, out, 0, rowsA, K, ld);
+                Linear.accumulateProduct(wFlip, K, 1, patches, out, 0, 0, rowsA, K, ld, 0, ld);
                 for (int j = 0; j < n; j++) { // out row j: padded positions p0.. of input channel ci0 + j
                     int dxPlane = (bi * Cin + ci0 + j) * plane;
                     for (int p = p0; p < p0 + P; ) { // one padded row's part at a time
@@ -404,7 +404,7 @@ public final class Conv2d {
                         dyT[p * cols + j] = dy[dyAt + p];
                     }
                 }
-                Linear.accumulateProduct(patches, ld, 1, dyT, dwT, ciLo * kk, ciHi * kk, P, cols);
+                Linear.accumulateProduct(patches, ld, 1, dyT, dwT, 0, ciLo * kk, ciHi * kk, P, cols, 0, cols);
             }
         }
         for (int item = from; item < to; item++) {

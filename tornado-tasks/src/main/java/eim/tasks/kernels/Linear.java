@@ -46,16 +46,27 @@ public final class Linear {
      */
     private static final int DOT_PRODUCT = 64;
 
+    /**
+     * When the java backend splits a backward input by columns of dx: with few rows, and whenever
+     * each core gets at least a panel of columns. A core then packs only its part of W, once for
+     * all rows; split by rows, each core packs all of W for half the rows (2 cores, 128 rows:
+     * +2-12%). The forward stays split by rows above a decoding step's few: there each core would
+     * transpose all of x, and measured 10-30% slower.
+     */
+    private static final Kernel.ColumnSplit BY_COLUMNS = (rows, columns) -> rows < 16 || columns >= 4 * LANES;
+
     /** range {M, N}: y = x Wᵀ + b. Args: x, W, b, y, M, N, K. */
     public static final Kernel FORWARD = Kernel.of("linear_forward", Linear::forward)
             .withFast((from, to, a) -> forwardFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6)))
             .withFastColumns((from, to, a) -> forwardColumns(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5),
-                    a.i(6)))
+                    a.i(6)), Kernel.ColumnSplit.FEW_ROWS)
             .withItemCost(DOT_PRODUCT);
 
     /** range {M, K}: dx += dy W. Args: dy, W, dx, M, N, K. */
     public static final Kernel BACKWARD_INPUT = Kernel.of("linear_backward_input", Linear::backwardInput)
             .withFast((from, to, a) -> backwardInputFast(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5)))
+            .withFastColumns((from, to, a) -> backwardInputColumns(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4),
+                    a.i(5)), BY_COLUMNS)
             .withItemCost(DOT_PRODUCT);
 
     /** range {N, K}: dW += dyᵀ x; db += Σ_m dy. Args: dy, x, dW, db, M, N, K. */
@@ -122,19 +133,34 @@ public final class Linear {
 
     // ---------------------------------------------------------------------------------- forward
 
-    /**
-     * Rows [from, to) of y (M, N) = x (M, K) Wᵀ + b, computed transposed so that the vectors run
-     * along the slice's rows: yᵀ (N, R) = W (N, K) · xᵀ (K, R) with broadcasts of W, where xᵀ is the
-     * slice of x transposed into scratch (R padded to whole vector panels, zeros in the padding).
-     */
+    /** Rows [from, to) of y (M, N) = x (M, K) Wᵀ + b. */
     static void forwardFast(int from, int to, float[] x, float[] w, float[] b, float[] y, int M, int N, int K) {
-        int panel = 2 * LANES;
-        if (to - from < panel / 2) {
+        if (to - from < LANES) {
             forwardBlock(x, w, b, y, from, to, 0, N, N, K);
-            return;
+        } else {
+            forwardTransposed(x, w, b, y, from, to, 0, N, N, K);
         }
-        for (@Parallel int p0 = from; p0 < to; p0 += ROWS_PER_FORWARD_PASS) {
-            int rows = Math.min(to, p0 + ROWS_PER_FORWARD_PASS) - p0;
+    }
+
+    /** Columns [from, to) of y (M, N) for every row. */
+    static void forwardColumns(int from, int to, float[] x, float[] w, float[] b, float[] y, int M, int N, int K) {
+        if (M < LANES) {
+            forwardBlock(x, w, b, y, 0, M, from, to, N, K);
+        } else {
+            forwardTransposed(x, w, b, y, 0, M, from, to, N, K);
+        }
+    }
+
+    /**
+     * Rows [r0, r1) x columns [c0, c1) of y = x Wᵀ + b, computed transposed so that the vectors run
+     * along the rows: yᵀ (c1 - c0, R) = W[c0, c1) (K) · xᵀ (K, R) with broadcasts of W, where xᵀ is
+     * a pass of R rows of x transposed into scratch (R padded to whole vector panels, zeros in the
+     * padding).
+     */
+    static void forwardTransposed(float[] x, float[] w, float[] b, float[] y, int r0, int r1, int c0, int c1, int N, int K) {
+        int panel = 2 * LANES;
+        for (int p0 = r0; p0 < r1; p0 += ROWS_PER_FORWARD_PASS) {
+            int rows = Math.min(r1, p0 + ROWS_PER_FORWARD_PASS) - p0;
             int padded = (rows + panel - 1) / panel * panel;
             float[] xT = new float[K * padded];
             for (int r = 0; r < rows; r++) {
@@ -143,23 +169,15 @@ public final class Linear {
                     xT[k * padded + r] = x[xo + k];
                 }
             }
-            float[] yT = new float[N * padded];
-            accumulateProduct(w, K, 1, xT, yT, 0, N, K, padded);
+            float[] yT = new float[(c1 - c0) * padded];
+            accumulateProduct(w, K, 1, xT, yT, c0, c0, c1, K, padded, 0, padded);
             for (int r = 0; r < rows; r++) {
                 int yo = (p0 + r) * N;
-                for (int n = 0; n < N; n++) {
-                    y[yo + n] = b[n] + yT[n * padded + r];
+                for (int n = c0; n < c1; n++) {
+                    y[yo + n] = b[n] + yT[(n - c0) * padded + r];
                 }
             }
         }
-    }
-
-    /**
-     * Columns [from, to) of y (M, N) for every row, M small (a decoding step: the java backend
-     * splits the columns across cores, so W is streamed once in all).
-     */
-    static void forwardColumns(int from, int to, float[] x, float[] w, float[] b, float[] y, int M, int N, int K) {
-        forwardBlock(x, w, b, y, 0, M, from, to, N, K);
     }
 
     /**
@@ -221,13 +239,18 @@ public final class Linear {
 
     /** Rows [from, to) of dx (M, K) += dy (M, N) · W (N, K). */
     static void backwardInputFast(int from, int to, float[] dy, float[] w, float[] dx, int M, int N, int K) {
-        accumulateProduct(dy, N, 1, w, dx, from, to, N, K);
+        accumulateProduct(dy, N, 1, w, dx, 0, from, to, N, K, 0, K);
+    }
+
+    /** Columns [from, to) of dx (M, K) += dy (M, N) · W (N, K), every row. */
+    static void backwardInputColumns(int from, int to, float[] dy, float[] w, float[] dx, int M, int N, int K) {
+        accumulateProduct(dy, N, 1, w, dx, 0, 0, M, N, K, from, to);
     }
 
     /** Rows [from, to) of dW (N, K) += dyᵀ (N, M) · x (M, K), and db[n] += Σ_m dy[m, n]. */
     static void backwardWeightFast(int from, int to, float[] dy, float[] x, float[] dw, float[] db,
                                   int M, int N, int K) {
-        accumulateProduct(dy, 1, N, x, dw, from, to, M, K);
+        accumulateProduct(dy, 1, N, x, dw, 0, from, to, M, K, 0, K);
         float[] bias = new float[to - from];
         for (int m = 0; m < M; m++) { // row by row: dy is read contiguously
             int row = m * N;
@@ -241,16 +264,16 @@ public final class Linear {
     }
 
     /**
-     * Rows [r0, r1) of out (R, C) += A (R, T) · B (T, C), where A(r, t) = a[r·aRow + t·aCol] (a
-     * matrix or a transposed one) and B and out are row-major. Per pass of {@link #ROWS_PER_PASS}
-     * rows and block of T: a strided A is copied into rows of scratch; then each 2-vector column
-     * panel of B is copied contiguously and swept by every 6-row group of the pass. Rows and
-     * columns left over take narrower paths.
+     * Rows [r0, r1) x columns [c0, c1) of out (R, C) += A (R, T) · B (T, C), where A(r, t) =
+     * a[r·aRow + t·aCol] (a matrix or a transposed one), B is row-major and out's row r starts at
+     * (r - outRow0)·C. Per pass of {@link #ROWS_PER_PASS} rows and block of T: a strided A is copied
+     * into rows of scratch; then each 2-vector column panel of B is copied contiguously and swept by
+     * every 6-row group of the pass. Rows and columns left over take narrower paths.
      */
-    static void accumulateProduct(float[] a, int aRow, int aCol, float[] bm, float[] out, int r0, int r1,
-                                  int T, int C) {
+    static void accumulateProduct(float[] a, int aRow, int aCol, float[] bm, float[] out, int outRow0, int r0, int r1,
+                                  int T, int C, int c0, int c1) {
         int panel = 2 * LANES;
-        int panelEnd = C - C % panel;
+        int panelEnd = c0 + (c1 - c0) / panel * panel;
         int tBlock = Math.max(1, Math.min(T, BACKWARD_T_BLOCK));
         float[] packedB = new float[tBlock * panel];
         boolean packA = aCol != 1; // strided A (dyᵀ): copied along its unit stride once per block
@@ -263,30 +286,31 @@ public final class Linear {
                 if (packA) {
                     packRows(a, aRow, aCol, p0, groupsEnd, t0, len, packedA);
                 }
-                for (int c = 0; c < panelEnd; c += panel) {
+                for (int c = c0; c < panelEnd; c += panel) {
                     for (int t = 0; t < len; t++) { // vector copies: arraycopy calls cost more than 16 floats
                         int src = (t0 + t) * C + c;
                         FloatVector.fromArray(S, bm, src).intoArray(packedB, t * panel);
                         FloatVector.fromArray(S, bm, src + LANES).intoArray(packedB, t * panel + LANES);
                     }
                     for (int r = p0; r < groupsEnd; r += ROW_BLOCK) {
+                        int o = (r - outRow0) * C + c;
                         if (packA) {
-                            panel6x2(packedA, (r - p0) * len, len, packedB, len, out, r * C + c, C);
+                            panel6x2(packedA, (r - p0) * len, len, packedB, len, out, o, C);
                         } else {
-                            panel6x2(a, r * aRow + t0, aRow, packedB, len, out, r * C + c, C);
+                            panel6x2(a, r * aRow + t0, aRow, packedB, len, out, o, C);
                         }
                     }
                     for (int r = groupsEnd; r < p1; r++) {
-                        panel1x2(a, r * aRow + t0 * aCol, aCol, packedB, len, out, r * C + c);
+                        panel1x2(a, r * aRow + t0 * aCol, aCol, packedB, len, out, (r - outRow0) * C + c);
                     }
                 }
                 for (int r = p0; r < p1; r++) { // columns past the last full panel
-                    for (int c = panelEnd; c < C; c++) {
+                    for (int c = panelEnd; c < c1; c++) {
                         float s = 0f;
                         for (int t = t0; t < t0 + len; t++) {
                             s += a[r * aRow + t * aCol] * bm[t * C + c];
                         }
-                        out[r * C + c] += s;
+                        out[(r - outRow0) * C + c] += s;
                     }
                 }
             }
