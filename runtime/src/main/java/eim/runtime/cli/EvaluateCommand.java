@@ -43,13 +43,7 @@ final class EvaluateCommand implements Callable<Integer> {
     Path data;
     @Option(names = "--count", defaultValue = "20", description = "generated images per class (default ${DEFAULT-VALUE})")
     int count;
-    @Option(names = "--steps", defaultValue = "25", description = "flow (Euler) steps per token (default ${DEFAULT-VALUE})")
-    int steps;
-    @Option(names = "--cfg", defaultValue = "3.0", description = "guidance scale (default ${DEFAULT-VALUE})")
-    float cfg;
-    @Option(names = "--cfg-schedule", defaultValue = "linear", description = "linear (the authors') or constant (default "
-            + "${DEFAULT-VALUE})")
-    String cfgSchedule;
+    @Mixin SamplingOptions sampling = new SamplingOptions(25, 3f);
     @Option(names = "--batch", defaultValue = "8", description = "images sampled together (default ${DEFAULT-VALUE})")
     int batch;
     @Option(names = "--tokens", description = "image width in tokens (default: the generator's training length; more "
@@ -74,8 +68,9 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         UsageError.check(epochs > 0, "--classifier-epochs must be > 0, got " + epochs);
-        Sampler.Schedule schedule = UsageError.option("--cfg-schedule", () -> Sampler.Schedule.parse(cfgSchedule));
-        Evaluation.Settings settings = UsageError.options(() -> new Evaluation.Settings(count, steps, cfg, schedule, seed.value,
+        Sampler.Schedule schedule = sampling.checkedSchedule();
+        Evaluation.Settings settings = UsageError.options(() -> new Evaluation.Settings(count, sampling.steps, sampling.cfg,
+                schedule, seed.value,
                 batch, tokens == null ? 0 : tokens, window == null ? 0 : window));
         UsageError.check(saveImages >= 0, "--save-images must be >= 0, got " + saveImages);
         UsageError.check((tokenizer == null) != (codec == null), "give --tokenizer or --codec (one of them)");

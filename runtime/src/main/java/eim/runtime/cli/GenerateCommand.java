@@ -60,10 +60,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--count", defaultValue = "1", description = "images per class (default ${DEFAULT-VALUE})") int count;
     @Option(names = "--width", description = "tokens per image, any >= 2 (default: the generator's training length); "
             + "the image is 16 px wide per token with the official tokenizer") Integer width;
-    @Option(names = "--cfg", defaultValue = "3.0", description = "guidance scale (default ${DEFAULT-VALUE}; the authors use 7 for Places)")
-    float cfg;
-    @Option(names = "--steps", defaultValue = "100", description = "flow (Euler) steps per token (default ${DEFAULT-VALUE})")
-    int steps;
+    @Mixin SamplingOptions sampling = new SamplingOptions(100, 3f);
     @Mixin SeedOption seed;
     @Option(names = "--batch", defaultValue = "4", description = "images sampled together (default ${DEFAULT-VALUE})") int batch;
     @Mixin DeviceOption device;
@@ -74,9 +71,6 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--sampler", defaultValue = "incremental", description = "incremental or full (the authors' recompute) "
             + "(default ${DEFAULT-VALUE})")
     String sampler;
-    @Option(names = "--cfg-schedule", defaultValue = "linear", description = "guidance along the sequence: linear (the authors': "
-            + "1 + (cfg-1)(i+1)/L at token i of L) or constant (cfg at every token) (default ${DEFAULT-VALUE})")
-    String cfgSchedule;
     @Option(names = "--no-ema", description = "use the trained weights instead of the EMA copies") boolean noEma;
     @Option(names = "--heads", description = "attention heads of an authors' .ckpt generator (default the authors' count: width/64, 16 for H)") Integer heads;
     @Option(names = "--window", description = "attention window of an authors' .ckpt generator (default 3)") Integer window;
@@ -84,15 +78,14 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        UsageError.check(count > 0 && batch > 0 && steps > 0, "--count, --batch and --steps must be > 0");
+        UsageError.check(count > 0 && batch > 0, "--count and --batch must be > 0");
         UsageError.check(width == null || width >= 2, "--width must be at least 2 tokens, got " + width);
-        UsageError.checkOption("--cfg", () -> Sampler.checkGuidance(cfg));
+        Sampler.Schedule schedule = sampling.checkedSchedule();
         Sampler.Mode mode = switch (sampler) {
             case "incremental" -> Sampler.Mode.INCREMENTAL;
             case "full" -> Sampler.Mode.FULL_RECOMPUTE;
             default -> throw new UsageError("--sampler must be incremental or full, got " + sampler);
         };
-        Sampler.Schedule schedule = UsageError.option("--cfg-schedule", () -> Sampler.Schedule.parse(cfgSchedule));
         if (models.random != null) {
             int made = UsageError.option("--generator-preset", () -> GeneratorConfig.preset(models.random.generatorPreset))
                     .tokenChannels();
@@ -132,11 +125,12 @@ final class GenerateCommand implements Callable<Integer> {
                         p.step();
                     }
                 }
-                double decoding = (System.nanoTime() - t1) / 1e9, sampling = sampled.samplingSeconds;
+                double decodingSecs = (System.nanoTime() - t1) / 1e9, samplingSecs = sampled.samplingSeconds;
                 System.out.printf("wrote %d images of %dx%d px (%d tokens) to %s: %.1f s per image (sampling %.1f s, "
                                 + "decoding %.1f s per image; %d flow steps, cfg %.2f %s, %s, %s sampler); loading took %.1f s%n",
-                        labels.length, hw[1], hw[0], tokens, out.path, (sampling + decoding) / labels.length,
-                        sampling / labels.length, decoding / labels.length, steps, cfg, schedule.label(), dev.name(), sampler,
+                        labels.length, hw[1], hw[0], tokens, out.path, (samplingSecs + decodingSecs) / labels.length,
+                        samplingSecs / labels.length, decodingSecs / labels.length, sampling.steps, sampling.cfg, schedule.label(),
+                        dev.name(), sampler,
                         loadSecs);
             }
         }
@@ -160,18 +154,18 @@ final class GenerateCommand implements Callable<Integer> {
         float norm = vaeNorm != null ? vaeNorm : vaeNorm(opened.vaeNorm(), tokenizerConfig.vaeNorm());
         ImageGenerator.checkCompatible(generator.cfg.tokenChannels(), tokenizerConfig.embedDim(), norm);
         int tokens = width != null ? width : generator.cfg.seqLen();
-        ImageGenerator.Settings settings = new ImageGenerator.Settings(tokens, cfg, steps, mode, schedule);
+        ImageGenerator.Settings settings = new ImageGenerator.Settings(tokens, sampling.cfg, sampling.steps, mode, schedule);
         double loadSecs = (System.nanoTime() - t0) / 1e9;
         int batches = (labels.length + batch - 1) / batch;
         float[][] latents = new float[batches][];
         SplittableRandom seeds = new SplittableRandom(seed.value);
         long t1 = System.nanoTime();
-        try (TokenSampling sampling = new TokenSampling(generator, dev);
+        try (TokenSampling tokenSampling = new TokenSampling(generator, dev);
              Progress p = Progress.start("sample", (long) batches * tokens, "token")) {
             for (int k = 0; k < batches; k++) {
                 int from = k * batch, to = Math.min(labels.length, from + batch);
                 long done = (long) k * tokens;
-                latents[k] = sampling.sample(Arrays.copyOfRange(labels, from, to), settings,
+                latents[k] = tokenSampling.sample(Arrays.copyOfRange(labels, from, to), settings,
                         Sampler.NoiseSource.seeded(seeds.nextLong()), (i, n) -> p.stepTo(done + i + 1L));
             }
         }

@@ -25,11 +25,7 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--count", defaultValue = "1", description = "images per label (default ${DEFAULT-VALUE})") int count;
     @Option(names = "--length", description = "tokens per image (default: training length); any length works")
     Integer length;
-    @Option(names = "--cfg", defaultValue = "3.0", description = "guidance scale, 1 = none (default ${DEFAULT-VALUE})") float cfg;
-    @Option(names = "--cfg-schedule", defaultValue = "linear", description = "guidance along the sequence: linear (the authors': "
-            + "1 + (cfg-1)(i+1)/L at token i of L) or constant (cfg at every token) (default ${DEFAULT-VALUE})")
-    String cfgSchedule;
-    @Option(names = "--steps", defaultValue = "100", description = "Euler steps per token (default ${DEFAULT-VALUE})") int steps;
+    @Mixin SamplingOptions sampling = new SamplingOptions(100, 3f);
     @Mixin SeedOption seed;
     @Option(names = "--sampler", defaultValue = "incremental", description = "incremental or full (the authors' recompute) "
             + "(default ${DEFAULT-VALUE})") String sampler;
@@ -39,9 +35,8 @@ final class SampleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        UsageError.check(count > 0 && steps > 0 && (length == null || length > 0), "--count, --steps and --length must be > 0");
-        UsageError.checkOption("--cfg", () -> Sampler.checkGuidance(cfg));
-        Sampler.Schedule schedule = UsageError.option("--cfg-schedule", () -> Sampler.Schedule.parse(cfgSchedule));
+        UsageError.check(count > 0 && (length == null || length > 0), "--count and --length must be > 0");
+        Sampler.Schedule schedule = sampling.checkedSchedule();
         Sampler.Mode mode = switch (sampler) {
             case "incremental" -> Sampler.Mode.INCREMENTAL;
             case "full" -> Sampler.Mode.FULL_RECOMPUTE;
@@ -59,16 +54,16 @@ final class SampleCommand implements Callable<Integer> {
         float[] tokens;
         long t0 = System.nanoTime();
         try (Device dev = device.open();
-             Sampler s = new Sampler(m, dev, mode, all.length, len, cfg, schedule, steps);
+             Sampler s = new Sampler(m, dev, mode, all.length, len, sampling.cfg, schedule, sampling.steps);
              eim.runtime.Progress pb = eim.runtime.Progress.start("sample", len, "token")) {
             tokens = s.sample(all, Sampler.NoiseSource.seeded(seed.value), (i, n) -> pb.stepTo(i + 1));
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         Map<String, String> provenance = new LinkedHashMap<>();
         provenance.put("checkpoint", checkpoint.path.toString());
-        provenance.put("cfg", "" + cfg);
+        provenance.put("cfg", "" + sampling.cfg);
         provenance.put("cfg_schedule", schedule.label());
-        provenance.put("steps", "" + steps);
+        provenance.put("steps", "" + sampling.steps);
         provenance.put("seed", "" + seed.value);
         provenance.put("sampler", sampler);
         provenance.put("weights", g.ema() ? "model_ema" : "model");

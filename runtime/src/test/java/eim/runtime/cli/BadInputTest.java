@@ -127,7 +127,8 @@ class BadInputTest {
         Path out = dir.resolve("out");
         String[] rand = {"generate", "--random-weights", "--generator-preset", "tiny", "--tokenizer-preset", "mini",
                 "--class", "0", "--out", out.toString()};
-        fails("generate --count 0", 2, eim(cat(rand, "--count", "0")), "--count, --batch and --steps must be > 0");
+        fails("generate --count 0", 2, eim(cat(rand, "--count", "0")), "--count and --batch must be > 0");
+        fails("generate --steps 0", 2, eim(cat(rand, "--steps", "0")), "--steps must be > 0, got 0");
         fails("generate --device bogus", 2, eim(cat(rand, "--device", "bogus")), "--device: unknown device 'bogus'");
         fails("generate --generator-preset bogus", 2, eim("generate", "--random-weights", "--generator-preset", "bogus",
                 "--class", "0", "--out", out.toString()), "--generator-preset: unknown generator preset 'bogus'");

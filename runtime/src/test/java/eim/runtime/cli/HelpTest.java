@@ -100,7 +100,15 @@ class HelpTest {
         GenerateCommand g = parsed.subcommand().commandSpec().commandLine().getCommand();
         assertEquals(7, g.seed.value);
         assertEquals(Path.of("out/generated"), g.out.path);
-        assertEquals("linear", g.cfgSchedule);
+        assertEquals("linear", g.sampling.cfgSchedule);
+        assertEquals(100, g.sampling.steps);
+        assertEquals(3f, g.sampling.cfg);
+        // the sampling options are one mixin with each command's defaults: evaluate takes 25 flow steps
+        String evaluate = eim.getSubcommands().get("evaluate").getUsageMessage(CommandLine.Help.Ansi.OFF);
+        assertFalse(evaluate.contains("${"), evaluate);
+        assertTrue(flat(evaluate).contains("steps per token (default 25)"), evaluate);
+        assertTrue(flat(generate).contains("steps per token (default 100)"), generate);
+        assertTrue(flat(sample).contains("steps per token (default 100)"), sample);
     }
 
     /** The authors' defaults where we had no reason to differ: no gradient clipping in tokenizer training. */
