@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks. Usage:
-#   scripts/bench.sh kernels [regex]    JMH kernel benchmarks (java + tornado) and PyTorch CPU on the same
+#   scripts/bench.sh kernels [regex]    JMH kernel benchmarks (java + tornado, or --backend java|tornado) and PyTorch CPU on the same
 #                                       shapes; writes benchmarks/results/kernels-<date>.json (+ .md table)
 #   scripts/bench.sh generator [args]   end-to-end generator timings (GeneratorBench)
 # The machine may be shared: figures move with the load (the results record the load average).
@@ -16,7 +16,7 @@ case "$what" in
     if [ $# -gt 0 ] && [[ "$1" != --* ]]; then args+=(--include "$1"); shift; fi
     args+=("$@") ;;
   generator) args=(generator "$@") ;;
-  *) echo "usage: scripts/bench.sh kernels [regex] [--quick] [--no-pytorch] | generator [options]" >&2; exit 2 ;;
+  *) echo "usage: scripts/bench.sh kernels [regex] [--quick] [--no-pytorch] [--backend java|tornado] | generator [options]" >&2; exit 2 ;;
 esac
 mvn -q -ntp -DskipTests package -pl benchmarks -am
 # shellcheck disable=SC2086

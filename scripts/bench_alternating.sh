@@ -39,8 +39,19 @@ export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-ACTIVE}"
 for r in $(seq 1 "$rounds"); do
   echo "== round $r/$rounds: ours ($device)" >&2
   cut -d' ' -f1 /proc/loadavg > "$tmp/load-ours-$r"
-  "$JAVA_HOME/bin/java" $EIM_TORNADO_FLAGS $EIM_JVM_FLAGS -Xmx8g -cp benchmarks/target/benchmarks.jar eim.bench.GeneratorBench \
-    --device "$device" --presets "$presets" --batch "$batch" --only "$only" --out "$tmp/ours-$r.json" >&2
+  # one JVM per preset: a preset's peak RSS is then its own (the JVM keeps the heap an earlier preset grew)
+  i=0
+  for preset in ${presets//,/ }; do
+    i=$((i + 1))
+    what="$only"
+    if [ "$i" -gt 1 ]; then # sampling (of tiny) once per round
+      case ",$only," in *,train_step,*) what="train_step";; *) continue;; esac
+    fi
+    "$JAVA_HOME/bin/java" $EIM_TORNADO_FLAGS $EIM_JVM_FLAGS -Xmx8g -cp benchmarks/target/benchmarks.jar eim.bench.GeneratorBench \
+      --device "$device" --presets "$preset" --batch "$batch" --only "$what" --out "$tmp/ours-$r-$i.json" >&2
+  done
+  /usr/bin/python3 -c 'import json, sys; json.dump([x for f in sys.argv[2:] for x in json.load(open(f))], open(sys.argv[1], "w"))' \
+    "$tmp/ours-$r.json" "$tmp"/ours-"$r"-*.json
   echo "== round $r/$rounds: PyTorch" >&2
   cut -d' ' -f1 /proc/loadavg > "$tmp/load-torch-$r"
   /usr/bin/python3 scripts/bench_generator.py --only "$torch_only" --shapes "$presets" --batch "$batch" --out "$tmp/torch-$r.json"

@@ -35,9 +35,9 @@ final class KernelBenchmarks {
     static final String ALL = "eim\\.bench\\.(LinearBench|LinearBackwardBench|WindowedAttentionBench|LayerNormBench)\\.";
     static final String JVM_FLAGS = "--add-modules=jdk.incubator.vector";
 
-    record Options(String include, boolean quick, Path out, boolean pytorch, String python, Path script) {
+    record Options(String include, boolean quick, Path out, boolean pytorch, String python, Path script, String backend) {
         static Options parse(String[] args) {
-            String include = ALL;
+            String include = ALL, backend = null;
             boolean quick = false, pytorch = true;
             Path out = Path.of("benchmarks", "results", "kernels-" + LocalDate.now() + ".json");
             String python = "/usr/bin/python3";
@@ -50,10 +50,16 @@ final class KernelBenchmarks {
                     case "--no-pytorch" -> pytorch = false;
                     case "--python" -> python = value(args, ++i);
                     case "--script" -> script = Path.of(value(args, ++i));
+                    case "--backend" -> {
+                        backend = value(args, ++i);
+                        if (!backend.equals("java") && !backend.equals("tornado")) {
+                            throw new IllegalArgumentException("kernels: --backend must be java or tornado, got " + backend);
+                        }
+                    }
                     default -> throw new IllegalArgumentException("kernels: unknown option " + args[i]);
                 }
             }
-            return new Options(include, quick, out, pytorch, python, script);
+            return new Options(include, quick, out, pytorch, python, script, backend);
         }
 
         private static String value(String[] args, int i) {
@@ -146,7 +152,11 @@ final class KernelBenchmarks {
 
     private static List<Measurement> runJmh(Options o, Path firstRuns) throws Exception {
         String include = o.include().equals(ALL) ? ALL : "eim\\.bench\\..*(" + o.include() + ")";
-        var options = new OptionsBuilder()
+        var builder = new OptionsBuilder();
+        if (o.backend() != null) {
+            builder.param("backend", o.backend());
+        }
+        var options = builder
                 .include(include)
                 .forks(1)
                 .shouldFailOnError(true)

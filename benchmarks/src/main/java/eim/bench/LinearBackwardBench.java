@@ -27,7 +27,7 @@ public class LinearBackwardBench {
     public String backend;
 
     @Param({"256x256x256", "512x512x512", "1024x1024x1024",
-            "128x1536x512", "256x2048x512", "256x512x2048", "512x1536x512"})
+            "128x1536x512", "256x2048x512", "256x512x2048", "512x1536x512", "512x2880x960"})
     public String shape;
 
     private KernelRig rig;

@@ -18,7 +18,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * {@code linear_forward} y (M,N) = x (M,K) Wᵀ + b. Shape "MxNxK": the squares 256..2048 and the
  * transformer's real shapes for the small preset at batch 8 (16 image tokens, 16 buffer tokens,
  * diffusion_batch_mul 4): attention qkv 128x1536x512, MLP fc1 256x2048x512, MLP fc2 256x512x2048,
- * flow-head adaLN modulation 512x1536x512. Benchmark methods are named after the kernels.
+ * flow-head adaLN modulation 512x1536x512; and the S preset's flow-head adaLN modulation
+ * 512x2880x960 at batch 8. Benchmark methods are named after the kernels.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -28,7 +29,7 @@ public class LinearBench {
     public String backend;
 
     @Param({"256x256x256", "512x512x512", "1024x1024x1024", "2048x2048x2048",
-            "128x1536x512", "256x2048x512", "256x512x2048", "512x1536x512"})
+            "128x1536x512", "256x2048x512", "256x512x2048", "512x1536x512", "512x2880x960"})
     public String shape;
 
     private KernelRig rig;
