@@ -14,7 +14,8 @@ start=$(date +%s)
 mvn -B -q -ntp -DskipTests install 2>&1 | grep -v '^WARNING' >&2 || true
 [ -f runtime/target/eim.jar ] || { echo "error: build failed, see the mvn output above" >&2; exit 1; }
 echo "built in $(( $(date +%s) - start )) s" >&2
-"$JAVA_HOME/bin/java" $EIM_TORNADO_FLAGS $EIM_JVM_FLAGS -Xss8m ${EIM_JAVA_OPTS:--Xmx8g} -jar runtime/target/eim.jar demo "$@"
+# heap: EIM_JAVA_OPTS, else scripts/env.sh's EIM_DEFAULT_HEAP (75% of the machine's memory)
+"$JAVA_HOME/bin/java" $EIM_TORNADO_FLAGS $EIM_JVM_FLAGS -Xss8m ${EIM_JAVA_OPTS:-$EIM_DEFAULT_HEAP} -jar runtime/target/eim.jar demo "$@"
 out=out
 while [ $# -gt 0 ]; do
   case "$1" in --out) out="$2"; shift ;; --out=*) out="${1#--out=}" ;; esac

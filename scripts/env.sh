@@ -20,6 +20,11 @@ fi
 # generator from a checkpoint with EMA weights peaked at 3.2 GB resident this way, 7.4 GB with
 # the JVM's defaults (measured 2026-12-01, both with -Xmx16g).
 EIM_JVM_FLAGS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -XX:MaxNewSize=512m"
+# The heap limit of scripts/eim and scripts/demo.sh unless EIM_JAVA_OPTS says otherwise: three quarters
+# of the memory this machine (or container) has. The JVM fixes it at start, before a command's options
+# are read; resident memory follows what the command keeps live (the flags above), and a command that
+# needs more stops with "error: out of memory ... raise the heap with EIM_JAVA_OPTS=-Xmx...".
+EIM_DEFAULT_HEAP="-XX:MaxRAMPercentage=75"
 export MAVEN_OPTS="${MAVEN_OPTS:-} --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC"
 
 # TornadoVM (the tornado backend): TORNADOVM_HOME names the SDK. Without it, the copy in
