@@ -2,6 +2,7 @@ package eim.tasks.kernels;
 
 import eim.tasks.Kernel;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 
@@ -53,15 +54,8 @@ public final class SpatialAttention {
         for (int item = from; item < to; item++) {
             int bo = (item / N) * C * N, i = item % N;
             scores(q, k, bo, i, C, N, scale, p);
-            float m = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < N; j++) {
-                m = Math.max(m, p[j]);
-            }
-            float sum = 0f;
-            for (int j = 0; j < N; j++) {
-                p[j] = (float) Math.exp(p[j] - m);
-                sum += p[j];
-            }
+            float m = max(p, N);
+            float sum = expShifted(p, N, m);
             float inv = 1f / sum;
             for (int j = 0; j < N; j++) {
                 p[j] *= inv;
@@ -95,9 +89,9 @@ public final class SpatialAttention {
             // dp[j] = Σ_c dout[c,i]·v[c,j]: the same contraction as the scores, with (dout, v) for (q, k)
             scores(dout, v, bo, i, C, N, 1f, dp);
             float l = lse[item], d = delta[item];
+            expShifted(ds, N, l);
             for (int j = 0; j < N; j++) {
-                float p = (float) Math.exp(ds[j] - l);
-                ds[j] = p * (dp[j] - d);
+                ds[j] *= dp[j] - d;
             }
             for (int c = 0; c < C; c++) {
                 dq[bo + c * N + i] += scale * Linear.dot(k, bo + c * N, ds, 0, N);
@@ -114,7 +108,14 @@ public final class SpatialAttention {
             // column j of the scores, p[i] = softmax_i row's entry for key j
             scores(k, q, bo, j, C, N, scale, p);
             scores(v, dout, bo, j, C, N, 1f, ds);
-            for (int i = 0; i < N; i++) {
+            int upper = S.loopBound(N), i = 0;
+            for (; i < upper; i += L) { // p[i] = exp(p[i] - lse[i]), vectorised (Math.exp is scalar)
+                FloatVector e = FloatVector.fromArray(S, p, i).sub(FloatVector.fromArray(S, lse, b * N + i))
+                        .lanewise(VectorOperators.EXP);
+                e.intoArray(p, i);
+                e.mul(FloatVector.fromArray(S, ds, i).sub(FloatVector.fromArray(S, delta, b * N + i))).intoArray(ds, i);
+            }
+            for (; i < N; i++) {
                 p[i] = (float) Math.exp(p[i] - lse[b * N + i]);
                 ds[i] = p[i] * (ds[i] - delta[b * N + i]);
             }
@@ -198,6 +199,40 @@ public final class SpatialAttention {
                 }
             }
         }
+    }
+
+    /** The largest of s[0 .. n). */
+    private static float max(float[] s, int n) {
+        int upper = S.loopBound(n), j = 0;
+        FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (; j < upper; j += L) {
+            m = m.max(FloatVector.fromArray(S, s, j));
+        }
+        float r = m.reduceLanes(VectorOperators.MAX);
+        for (; j < n; j++) {
+            r = Math.max(r, s[j]);
+        }
+        return r;
+    }
+
+    /**
+     * s[j] = exp(s[j] - shift) for j in [0, n), vectorised (a scalar Math.exp per score was most of a
+     * forward's time); returns their sum.
+     */
+    private static float expShifted(float[] s, int n, float shift) {
+        int upper = S.loopBound(n), j = 0;
+        FloatVector sum = FloatVector.zero(S), sh = FloatVector.broadcast(S, shift);
+        for (; j < upper; j += L) {
+            FloatVector e = FloatVector.fromArray(S, s, j).sub(sh).lanewise(VectorOperators.EXP);
+            e.intoArray(s, j);
+            sum = sum.add(e);
+        }
+        float r = sum.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) {
+            s[j] = (float) Math.exp(s[j] - shift);
+            r += s[j];
+        }
+        return r;
     }
 
     /** s[j] = scale · Σ_c a[c,i]·b[c,j] for all j (a, b channel-major at offset bo). */

@@ -29,6 +29,7 @@ class SpatialAttentionTest {
     void backendsMatchPortableBody() {
         parity(B, C, N, new Random(1));
         parity(3, 5, 7, new Random(7)); // odd sizes
+        parity(2, 4, 37, new Random(9)); // whole vectors and a tail at 4, 8 and 16 lanes (the softmax's EXP lanes)
     }
 
     private static void parity(int B, int C, int N, Random r) {
