@@ -130,8 +130,7 @@ final class GenerateCommand implements Callable<Integer> {
                                 + "decoding %.1f s per image; %d flow steps, cfg %.2f %s, %s, %s sampler); loading took %.1f s%n",
                         labels.length, hw[1], hw[0], tokens, out.path, (samplingSecs + decodingSecs) / labels.length,
                         samplingSecs / labels.length, decodingSecs / labels.length, sampling.steps, sampling.cfg, schedule.label(),
-                        dev.name(), sampler,
-                        loadSecs);
+                        dev.name(), sampler, loadSecs);
             }
         }
         return 0;

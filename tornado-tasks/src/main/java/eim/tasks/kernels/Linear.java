@@ -57,7 +57,8 @@ public final class Linear {
      * +2-12%). The forward stays split by rows above a decoding step's few: there each core would
      * transpose all of x, and measured 10-30% slower.
      */
-    private static final Kernel.ColumnSplit BY_COLUMNS = (rows, columns) -> rows < 16 || columns >= 4 * LANES;
+    private static final Kernel.ColumnSplit BY_COLUMNS =
+            (rows, columns) -> Kernel.ColumnSplit.FEW_ROWS.byColumns(rows, columns) || columns >= 4 * LANES;
 
     /** range {M, N}: y = x Wᵀ + b. Args: x, W, b, y, M, N, K. */
     public static final Kernel FORWARD = Kernel.of("linear_forward", Linear::forward)
