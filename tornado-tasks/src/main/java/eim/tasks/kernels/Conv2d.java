@@ -18,8 +18,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>The portable bodies (run by TornadoVM and, as the reference, on the JVM) compute one output
  * element per work item, indexing the reflection directly.
  *
- * <p>The java backend's fast paths are GEMMs on Linear's register-blocked micro-kernel
- * ({@link Linear#accumulateProduct}), about {@value #BLOCK_POSITIONS} output positions per GEMM,
+ * <p>The java backend's forward is a direct convolution where the planes are whole vectors wide
+ * ({@link #forwardDirect}: 4 output channels x 4 vectors of positions per register tile, no patch
+ * matrix). Elsewhere, and for both gradients, the fast paths are GEMMs on Linear's
+ * register-blocked micro-kernel ({@link Linear#accumulateProduct}), about {@value #BLOCK_POSITIONS} output positions per GEMM,
  * with reflect padding resolved while packing. Forward puts the positions in the GEMM's rows
  * (input rows transposed channels-last, {@link #forwardPositionRows}): the micro-kernel then
  * streams many rows against a packed panel of the slice's few channels. For 1x1 kernels and small
@@ -55,6 +57,8 @@ public final class Conv2d {
     private static final int BLOCK_POSITIONS = 256;
     /** Forward planes at least this large (and kernels larger than 1x1) take the GEMM with positions as rows. */
     private static final int CHANNELS_LAST_MIN_POSITIONS = 64;
+    /** Output channels x vectors of positions per register tile of {@link #forwardDirect}. */
+    private static final int DIRECT_CHANNELS = 4, DIRECT_VECTORS = 4;
 
     private Conv2d() {}
 
@@ -191,15 +195,30 @@ public final class Conv2d {
         return ok != 0 ? o : -1;
     }
 
-    /** The slice [from, to) of {@link #forward} as GEMMs. */
+    /**
+     * The slice [from, to) of {@link #forward}: a direct convolution ({@link #forwardDirect}) where
+     * the planes are whole vectors wide and at least a tile large, else GEMMs. The direct tile keeps
+     * 16 vector accumulators, which fit AVX-512's 32 registers; with AVX2's 16 it spills and measured
+     * slower than the GEMMs except for a few output channels (n <= 8), where the GEMMs waste most of
+     * their 2-vector panels.
+     */
     static void forwardFast(int from, int to, float[] x, float[] w, float[] b, float[] y, int B, int Cin,
                                int Cout, int H, int W, int KH, int KW) {
         Geometry g = new Geometry(H, W, KH, KW);
+        float[] wp = null; // the direct path's packed weights, for channels packedCo0 .. + packedN
+        int packedCo0 = -1, packedN = -1;
         for (int item = from; item < to; ) {
             int bi = item / Cout, co0 = item % Cout;
             int n = Math.min(to - item, Cout - co0); // the slice's output channels of sample bi
-            // 1x1: the patches are x itself, no transposition needed (measured: faster with channel rows)
-            if (H * W >= CHANNELS_LAST_MIN_POSITIONS && KH * KW > 1) {
+            if (W % L == 0 && H * W >= DIRECT_VECTORS * L && (L >= 16 || n <= 8)) {
+                if (co0 != packedCo0 || n != packedN) {
+                    wp = packDirectWeights(w, co0, n, Cin * KH * KW);
+                    packedCo0 = co0;
+                    packedN = n;
+                }
+                forwardDirect(x, wp, b, y, bi, co0, n, Cin, Cout, g);
+            } else if (H * W >= CHANNELS_LAST_MIN_POSITIONS && KH * KW > 1) {
+                // (1x1: the patches are x itself, no transposition needed; measured faster with channel rows)
                 forwardPositionRows(x, w, b, y, bi, co0, n, Cin, Cout, g);
             } else {
                 forwardChannelRows(x, w, b, y, bi, co0, n, Cin, Cout, g);
@@ -296,6 +315,124 @@ public final class Conv2d {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * The weights of channels co0 .. co0+n-1 in {@link #forwardDirect}'s order, in scratch:
+     * wp[(group·taps + t)·4 + k] = w[co0 + 4·group + k, t] (taps t in w's own order), zero past n.
+     */
+    static float[] packDirectWeights(float[] w, int co0, int n, int taps) {
+        int groups = (n + DIRECT_CHANNELS - 1) / DIRECT_CHANNELS;
+        float[] wp = Scratch.floats(5, groups * taps * DIRECT_CHANNELS);
+        for (int gi = 0; gi < groups; gi++) {
+            for (int k = 0; k < DIRECT_CHANNELS; k++) {
+                int j = gi * DIRECT_CHANNELS + k, dst = gi * taps * DIRECT_CHANNELS + k;
+                for (int t = 0; t < taps; t++) {
+                    wp[dst + t * DIRECT_CHANNELS] = j < n ? w[(co0 + j) * taps + t] : 0f;
+                }
+            }
+        }
+        return wp;
+    }
+
+    /**
+     * Channels co0 .. co0+n-1 of sample bi as a direct convolution, vectorised along the positions:
+     * the sample is reflect-padded once into scratch (Cin, Hp, Wp), and each tile of
+     * {@value #DIRECT_CHANNELS} channels x {@value #DIRECT_VECTORS} vectors of positions accumulates
+     * every tap in registers (per tap: one broadcast weight per channel, one load of padded input per
+     * vector). No patch matrix, no transposition: the path for planes whose width is whole vectors.
+     * Needs W % L == 0; wp holds the channels' weights as {@link #packDirectWeights} lays them out.
+     */
+    static void forwardDirect(float[] x, float[] wp, float[] b, float[] y, int bi, int co0, int n, int Cin, int Cout,
+                              Geometry g) {
+        int H = g.H(), W = g.W(), KH = g.KH(), KW = g.KW(), Hp = g.Hp(), Wp = g.Wp(), plane = H * W;
+        int padded = Hp * Wp, taps = Cin * KH * KW, groups = (n + DIRECT_CHANNELS - 1) / DIRECT_CHANNELS;
+        float[] xp = x; // a 1x1 kernel reads x in place
+        int base = bi * Cin * plane;
+        if (KH * KW > 1) {
+            xp = Scratch.floats(3, Cin * padded);
+            base = 0;
+            Grid grid = Grid.reflectPadded(g, Cin);
+            for (int c = 0; c < Cin; c++) {
+                for (int a = 0; a < Hp; a++) {
+                    grid.copyGridRow(x, (bi * Cin + c) * plane, a - g.ph(), -g.pw(), xp, c * padded + a * Wp, Wp);
+                }
+            }
+        }
+        int[] tapOffsets = new int[taps];
+        for (int c = 0, t = 0; c < Cin; c++) {
+            for (int kh = 0; kh < KH; kh++) {
+                for (int kw = 0; kw < KW; kw++) {
+                    tapOffsets[t++] = base + c * padded + kh * Wp + kw;
+                }
+            }
+        }
+        int vectors = plane / L;
+        for (int v0 = 0; v0 < vectors; v0 += DIRECT_VECTORS) {
+            // the tile's four vectors; past the plane's end the last one is computed again
+            int q0 = v0 * L, q1 = Math.min(v0 + 1, vectors - 1) * L, q2 = Math.min(v0 + 2, vectors - 1) * L,
+                    q3 = Math.min(v0 + 3, vectors - 1) * L;
+            for (int gi = 0; gi < groups; gi++) {
+                int k1 = Math.min(DIRECT_CHANNELS, n - gi * DIRECT_CHANNELS), yPlane = (bi * Cout + co0 + gi * DIRECT_CHANNELS) * plane;
+                directTile(xp, q0 / W * Wp + q0 % W, q1 / W * Wp + q1 % W, q2 / W * Wp + q2 % W, q3 / W * Wp + q3 % W,
+                        tapOffsets, wp, gi * taps * DIRECT_CHANNELS, b, co0 + gi * DIRECT_CHANNELS, k1, y,
+                        yPlane, plane, q0, q1, q2, q3);
+            }
+        }
+    }
+
+    /**
+     * One tile of {@link #forwardDirect}: channels k < k1 at positions q0..q3 (+L each) of their
+     * planes (yPlane + k·plane) = bias + Σ_taps weight · padded input, the input of position q read
+     * from xp at its padded offset p (row·Wp + col) plus the tap's offset (c·padded + kh·Wp + kw).
+     * One flat loop over the taps: nested loops over (c, kh, kw) ran at half the speed.
+     */
+    private static void directTile(float[] xp, int p0, int p1, int p2, int p3, int[] tapOffsets, float[] wp, int w0, float[] b, int bias0, int k1, float[] y, int yPlane,
+                                   int plane, int q0, int q1, int q2, int q3) {
+        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        for (int i = 0, t = w0; i < tapOffsets.length; i++, t += DIRECT_CHANNELS) {
+            int r = tapOffsets[i];
+            FloatVector x0 = FloatVector.fromArray(S, xp, p0 + r), x1 = FloatVector.fromArray(S, xp, p1 + r);
+            FloatVector x2 = FloatVector.fromArray(S, xp, p2 + r), x3 = FloatVector.fromArray(S, xp, p3 + r);
+            FloatVector w = FloatVector.broadcast(S, wp[t]);
+            a00 = x0.fma(w, a00); a01 = x1.fma(w, a01); a02 = x2.fma(w, a02); a03 = x3.fma(w, a03);
+            w = FloatVector.broadcast(S, wp[t + 1]);
+            a10 = x0.fma(w, a10); a11 = x1.fma(w, a11); a12 = x2.fma(w, a12); a13 = x3.fma(w, a13);
+            w = FloatVector.broadcast(S, wp[t + 2]);
+            a20 = x0.fma(w, a20); a21 = x1.fma(w, a21); a22 = x2.fma(w, a22); a23 = x3.fma(w, a23);
+            w = FloatVector.broadcast(S, wp[t + 3]);
+            a30 = x0.fma(w, a30); a31 = x1.fma(w, a31); a32 = x2.fma(w, a32); a33 = x3.fma(w, a33);
+        }
+        // stored here, not by a helper taking vectors as arguments (that ran the whole tile 5x slower)
+        FloatVector bias = FloatVector.broadcast(S, b[bias0]);
+        a00.add(bias).intoArray(y, yPlane + q0);
+        a01.add(bias).intoArray(y, yPlane + q1);
+        a02.add(bias).intoArray(y, yPlane + q2);
+        a03.add(bias).intoArray(y, yPlane + q3);
+        if (k1 > 1) {
+            bias = FloatVector.broadcast(S, b[bias0 + 1]);
+            a10.add(bias).intoArray(y, yPlane + plane + q0);
+            a11.add(bias).intoArray(y, yPlane + plane + q1);
+            a12.add(bias).intoArray(y, yPlane + plane + q2);
+            a13.add(bias).intoArray(y, yPlane + plane + q3);
+        }
+        if (k1 > 2) {
+            bias = FloatVector.broadcast(S, b[bias0 + 2]);
+            a20.add(bias).intoArray(y, yPlane + 2 * plane + q0);
+            a21.add(bias).intoArray(y, yPlane + 2 * plane + q1);
+            a22.add(bias).intoArray(y, yPlane + 2 * plane + q2);
+            a23.add(bias).intoArray(y, yPlane + 2 * plane + q3);
+        }
+        if (k1 > 3) {
+            bias = FloatVector.broadcast(S, b[bias0 + 3]);
+            a30.add(bias).intoArray(y, yPlane + 3 * plane + q0);
+            a31.add(bias).intoArray(y, yPlane + 3 * plane + q1);
+            a32.add(bias).intoArray(y, yPlane + 3 * plane + q2);
+            a33.add(bias).intoArray(y, yPlane + 3 * plane + q3);
         }
     }
 
@@ -434,7 +571,7 @@ public final class Conv2d {
     }
 
     /** Sizes of one plane before and after reflect padding. */
-    private record Geometry(int H, int W, int KH, int KW, int ph, int pw, int Hp, int Wp) {
+    record Geometry(int H, int W, int KH, int KW, int ph, int pw, int Hp, int Wp) {
         Geometry(int H, int W, int KH, int KW) {
             this(H, W, KH, KW, KH / 2, KW / 2, H + 2 * (KH / 2), W + 2 * (KW / 2));
             if (ph >= H || pw >= W) {
@@ -491,7 +628,7 @@ public final class Conv2d {
         }
 
         /** dst[at .. at+n) = source row r (unpadded index) at columns c0 .. c0+n-1, padded by reflection or zeros. */
-        private void copyGridRow(float[] src, int plane, int r, int c0, float[] dst, int at, int n) {
+        void copyGridRow(float[] src, int plane, int r, int c0, float[] dst, int at, int n) {
             if (!reflect && (r < 0 || r >= H)) {
                 java.util.Arrays.fill(dst, at, at + n, 0f);
                 return;
