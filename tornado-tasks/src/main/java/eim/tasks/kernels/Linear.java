@@ -277,6 +277,12 @@ public final class Linear {
      */
     static void accumulateProduct(float[] a, int aRow, int aCol, float[] bm, float[] out, int outRow0, int r0, int r1,
                                   int T, int C, int c0, int c1) {
+        accumulateProduct(a, aRow, aCol, bm, 0, out, outRow0, r0, r1, T, C, c0, c1);
+    }
+
+    /** {@link #accumulateProduct} with B starting at bm[bOff] (one sample's matrix in a batch). */
+    static void accumulateProduct(float[] a, int aRow, int aCol, float[] bm, int bOff, float[] out, int outRow0, int r0,
+                                  int r1, int T, int C, int c0, int c1) {
         int panel = 2 * LANES;
         int panelEnd = c0 + (c1 - c0) / panel * panel;
         int tBlock = Math.max(1, Math.min(T, BACKWARD_T_BLOCK));
@@ -293,7 +299,7 @@ public final class Linear {
                 }
                 for (int c = c0; c < panelEnd; c += panel) {
                     for (int t = 0; t < len; t++) { // vector copies: arraycopy calls cost more than 16 floats
-                        int src = (t0 + t) * C + c;
+                        int src = bOff + (t0 + t) * C + c;
                         FloatVector.fromArray(S, bm, src).intoArray(packedB, t * panel);
                         FloatVector.fromArray(S, bm, src + LANES).intoArray(packedB, t * panel + LANES);
                     }
@@ -313,7 +319,7 @@ public final class Linear {
                     for (int c = panelEnd; c < c1; c++) {
                         float s = 0f;
                         for (int t = t0; t < t0 + len; t++) {
-                            s += a[r * aRow + t * aCol] * bm[t * C + c];
+                            s += a[r * aRow + t * aCol] * bm[bOff + t * C + c];
                         }
                         out[(r - outRow0) * C + c] += s;
                     }

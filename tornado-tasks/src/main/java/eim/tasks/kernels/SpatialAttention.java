@@ -21,7 +21,7 @@ public final class SpatialAttention {
 
     /** range {B·N}, one query each: out, lse. Args: q, k, v, out, lse, B, C, N. */
     public static final Kernel FORWARD = Kernel.of("spatial_attention_forward", SpatialAttention::forwardPortable)
-            .withFast((from, to, a) -> forward(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(5), a.i(6), a.i(7)))
+            .withFast((from, to, a) -> forwardBlocked(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(5), a.i(6), a.i(7)))
             .withItemCost(1024); // an item attends every pixel
 
     /** range {B·N}: delta[i] = Σ_c dout[c,i]·out[c,i]. Args: out, dout, delta, B, C, N. */
@@ -40,6 +40,9 @@ public final class SpatialAttention {
                     a.f(7), a.i(8), a.i(9), a.i(10)))
             .withItemCost(1024); // an item attends every pixel
 
+    /** Queries per block of {@link #forwardBlocked}: whole 6-row groups of Linear's micro-kernel. */
+    private static final int QUERY_BLOCK = 48;
+
     private SpatialAttention() {}
 
     /** The authors' score scale, int(c) ** -0.5. */
@@ -47,23 +50,53 @@ public final class SpatialAttention {
         return (float) (1.0 / Math.sqrt(C));
     }
 
-    public static void forward(int from, int to, float[] q, float[] k, float[] v, float[] out, float[] lse, int B,
+    /**
+     * The slice [from, to) of the forward, a block of up to {@value #QUERY_BLOCK} queries of one
+     * sample at a time: the block's scores (queries, N) = qᵀ·k as one GEMM, a vectorised softmax per
+     * row, then the output (queries, C) = P·vᵀ as a second GEMM (with vᵀ (N, C) transposed once per
+     * sample). Per query, k and v each came from cache once per query; per block, once per block.
+     */
+    static void forwardBlocked(int from, int to, float[] q, float[] k, float[] v, float[] out, float[] lse, int B,
                                int C, int N) {
         float scale = scale(C);
-        float[] p = Scratch.floats(0, N);
-        for (int item = from; item < to; item++) {
-            int bo = (item / N) * C * N, i = item % N;
-            scores(q, k, bo, i, C, N, scale, p);
-            float m = max(p, N);
-            float sum = expShifted(p, N, m);
-            float inv = 1f / sum;
-            for (int j = 0; j < N; j++) {
-                p[j] *= inv;
+        float[] vT = Scratch.floats(0, N * C);
+        int transposed = -1; // the sample vT holds
+        for (int item = from; item < to; ) {
+            int b = item / N, bo = b * C * N, i0 = item % N, rows = Math.min(QUERY_BLOCK, Math.min(to - item, N - i0));
+            if (b != transposed) {
+                for (int c = 0; c < C; c++) {
+                    for (int j = 0; j < N; j++) {
+                        vT[j * C + c] = v[bo + c * N + j];
+                    }
+                }
+                transposed = b;
             }
-            lse[item] = m + (float) Math.log(sum);
+            float[] p = Scratch.floats(1, rows * N);
+            java.util.Arrays.fill(p, 0, rows * N, 0f);
+            // A(i, c) = q[bo + c·N + i] for rows i = bo + i0 .. (stored from p's row 0); B = k of sample b
+            Linear.accumulateProduct(q, 1, N, k, bo, p, bo + i0, bo + i0, bo + i0 + rows, C, N, 0, N);
+            for (int r = 0; r < rows; r++) {
+                float m = scaledMax(p, r * N, N, scale);
+                float sum = expScaledShifted(p, r * N, N, scale, m);
+                lse[item + r] = m + (float) Math.log(sum);
+                FloatVector inv = FloatVector.broadcast(S, 1f / sum);
+                int j = 0;
+                for (int upper = S.loopBound(N); j < upper; j += L) {
+                    FloatVector.fromArray(S, p, r * N + j).mul(inv).intoArray(p, r * N + j);
+                }
+                for (; j < N; j++) {
+                    p[r * N + j] /= sum;
+                }
+            }
+            float[] o = Scratch.floats(2, rows * C);
+            java.util.Arrays.fill(o, 0, rows * C, 0f);
+            Linear.accumulateProduct(p, N, 1, vT, o, 0, 0, rows, N, C, 0, C);
             for (int c = 0; c < C; c++) {
-                out[bo + c * N + i] = Linear.dot(v, bo + c * N, p, 0, N);
+                for (int r = 0; r < rows; r++) {
+                    out[bo + c * N + i0 + r] = o[r * C + c];
+                }
             }
+            item += rows;
         }
     }
 
@@ -201,16 +234,33 @@ public final class SpatialAttention {
         }
     }
 
-    /** The largest of s[0 .. n). */
-    private static float max(float[] s, int n) {
+    /** The largest of scale·s[off .. off + n). */
+    private static float scaledMax(float[] s, int off, int n, float scale) {
         int upper = S.loopBound(n), j = 0;
         FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (; j < upper; j += L) {
-            m = m.max(FloatVector.fromArray(S, s, j));
+            m = m.max(FloatVector.fromArray(S, s, off + j).mul(scale));
         }
         float r = m.reduceLanes(VectorOperators.MAX);
         for (; j < n; j++) {
-            r = Math.max(r, s[j]);
+            r = Math.max(r, s[off + j] * scale);
+        }
+        return r;
+    }
+
+    /** s[off + j] = exp(scale·s[off + j] - shift) for j in [0, n), vectorised; returns their sum. */
+    private static float expScaledShifted(float[] s, int off, int n, float scale, float shift) {
+        int upper = S.loopBound(n), j = 0;
+        FloatVector sum = FloatVector.zero(S), sh = FloatVector.broadcast(S, shift);
+        for (; j < upper; j += L) {
+            FloatVector e = FloatVector.fromArray(S, s, off + j).mul(scale).sub(sh).lanewise(VectorOperators.EXP);
+            e.intoArray(s, off + j);
+            sum = sum.add(e);
+        }
+        float r = sum.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) {
+            s[off + j] = (float) Math.exp(s[off + j] * scale - shift);
+            r += s[off + j];
         }
         return r;
     }
