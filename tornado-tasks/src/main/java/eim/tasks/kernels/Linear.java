@@ -167,14 +167,22 @@ public final class Linear {
         for (int p0 = r0; p0 < r1; p0 += ROWS_PER_FORWARD_PASS) {
             int rows = Math.min(r1, p0 + ROWS_PER_FORWARD_PASS) - p0;
             int padded = (rows + panel - 1) / panel * panel;
-            float[] xT = new float[K * padded];
+            // reused scratch, not new arrays: a fresh array per pass is zeroed by the JVM and comes from
+            // memory the cache has not seen (the young generation is walked end to end)
+            float[] xT = Scratch.floats(Scratch.GEMM_X_T, K * padded);
+            if (rows < padded) { // the padding rows are read as zeros
+                for (int k = 0; k < K; k++) {
+                    java.util.Arrays.fill(xT, k * padded + rows, (k + 1) * padded, 0f);
+                }
+            }
             for (int r = 0; r < rows; r++) {
                 int xo = (p0 + r) * K;
                 for (int k = 0; k < K; k++) {
                     xT[k * padded + r] = x[xo + k];
                 }
             }
-            float[] yT = new float[(c1 - c0) * padded];
+            float[] yT = Scratch.floats(Scratch.GEMM_Y_T, (c1 - c0) * padded);
+            java.util.Arrays.fill(yT, 0, (c1 - c0) * padded, 0f);
             accumulateProduct(w, K, 1, xT, yT, c0, c0, c1, K, padded, 0, padded);
             for (int r = 0; r < rows; r++) {
                 int yo = (p0 + r) * N;
@@ -286,9 +294,9 @@ public final class Linear {
         int panel = 2 * LANES;
         int panelEnd = c0 + (c1 - c0) / panel * panel;
         int tBlock = Math.max(1, Math.min(T, BACKWARD_T_BLOCK));
-        float[] packedB = new float[tBlock * panel];
+        float[] packedB = Scratch.floats(Scratch.GEMM_PACKED_B, tBlock * panel);
         boolean packA = aCol != 1; // strided A (dyᵀ): copied along its unit stride once per block
-        float[] packedA = packA ? new float[Math.min(r1 - r0, ROWS_PER_PASS) * tBlock] : null;
+        float[] packedA = packA ? Scratch.floats(Scratch.GEMM_PACKED_A, Math.min(r1 - r0, ROWS_PER_PASS) * tBlock) : null;
         for (int p0 = r0; p0 < r1; p0 += ROWS_PER_PASS) {
             int p1 = Math.min(r1, p0 + ROWS_PER_PASS);
             int groupsEnd = p0 + (p1 - p0) / ROW_BLOCK * ROW_BLOCK;
