@@ -323,7 +323,11 @@ public final class Linear {
                         panel1x2(a, r * aRow + t0 * aCol, aCol, packedB, len, out, (r - outRow0) * C + c);
                     }
                 }
-                for (int r = p0; r < p1; r++) { // columns past the last full panel
+                if (panelEnd < c1 && groupsEnd > p0) { // columns past the last full panel, by the row groups
+                    leftoverColumns(a, aRow, packA ? packedA : null, bm, bOff, out, outRow0, p0, groupsEnd, t0, len, C,
+                            panelEnd, c1, packedB);
+                }
+                for (int r = groupsEnd; r < p1; r++) { // and by the rows left over
                     for (int c = panelEnd; c < c1; c++) {
                         float s = 0f;
                         for (int t = t0; t < t0 + len; t++) {
@@ -331,6 +335,39 @@ public final class Linear {
                         }
                         out[(r - outRow0) * C + c] += s;
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Columns [cFrom, c1) of rows [p0, groupsEnd) (whole row groups), fewer than a panel: B's columns
+     * zero-padded to a whole panel, each row group's 6 x panel result in a scratch tile whose first
+     * columns are added to out. (A scalar dot product per element ran a 16-column weight gradient at
+     * 2 GFLOP/s.) packedA is A's pass packed (len apart from row p0) or null to read A in place.
+     */
+    private static void leftoverColumns(float[] a, int aRow, float[] packedA, float[] bm, int bOff, float[] out,
+                                        int outRow0, int p0, int groupsEnd, int t0, int len, int C, int cFrom, int c1,
+                                        float[] packedB) {
+        int panel = 2 * LANES, width = c1 - cFrom;
+        for (int t = 0; t < len; t++) {
+            int src = bOff + (t0 + t) * C + cFrom, dst = t * panel;
+            for (int j = 0; j < panel; j++) {
+                packedB[dst + j] = j < width ? bm[src + j] : 0f;
+            }
+        }
+        float[] tile = Scratch.floats(Scratch.GEMM_TILE, ROW_BLOCK * panel);
+        for (int r = p0; r < groupsEnd; r += ROW_BLOCK) {
+            java.util.Arrays.fill(tile, 0, ROW_BLOCK * panel, 0f);
+            if (packedA != null) {
+                panel6x2(packedA, (r - p0) * len, len, packedB, len, tile, 0, panel);
+            } else {
+                panel6x2(a, r * aRow + t0, aRow, packedB, len, tile, 0, panel);
+            }
+            for (int i = 0; i < ROW_BLOCK; i++) {
+                int o = (r + i - outRow0) * C + cFrom;
+                for (int j = 0; j < width; j++) {
+                    out[o + j] += tile[i * panel + j];
                 }
             }
         }

@@ -17,9 +17,10 @@ class LinearTest {
         // under 16 rows the forward takes the column fast path ({5, 1003, 40}: split across cores, with
         // an odd boundary), {20, 300, 33} the few-rows one (two slices of 10 rows), the larger ones the blocked
         // one; {800, 70, 300} and {300, 900, 40} take more than one 384-row pass (with rows left over at the
-        // pass's end) and more than one 256-long block of the reduced dimension
+        // pass's end) and more than one 256-long block of the reduced dimension; {600, 50, 16}: a weight
+        // gradient narrower than one panel (16 columns), by row groups through a padded panel
         for (int[] mnk : new int[][] {{M, N, K}, {M, 1, 1}, {5, 1003, 40}, {20, 300, 33}, {37, 45, 70}, {150, 67, 131},
-                {800, 70, 300}, {300, 900, 40}}) {
+                {800, 70, 300}, {300, 900, 40}, {600, 50, 16}}) {
             int m = mnk[0], n = mnk[1], k = mnk[2];
             Random r = new Random(1);
             FloatArray x = randn("x", m * k, r), w = randn("w", n * k, r), b = randn("b", n, r);
