@@ -280,8 +280,8 @@ public final class Linear {
      * Rows [r0, r1) x columns [c0, c1) of out (R, C) += A (R, T) · B (T, C), where A(r, t) =
      * a[r·aRow + t·aCol] (a matrix or a transposed one), B is row-major and out's row r starts at
      * (r - outRow0)·C. Per pass of {@link #ROWS_PER_PASS} rows and block of T: a strided A is copied
-     * into rows of scratch; then each 2-vector column panel of B is copied contiguously and swept by
-     * every 6-row group of the pass. Rows and columns left over take narrower paths.
+     * into scratch, its 6-row groups interleaved; then each 2-vector column panel of B is copied
+     * contiguously and swept by every 6-row group of the pass. Rows and columns left over take narrower paths.
      */
     static void accumulateProduct(float[] a, int aRow, int aCol, float[] bm, float[] out, int outRow0, int r0, int r1,
                                   int T, int C, int c0, int c1) {
@@ -295,7 +295,7 @@ public final class Linear {
         int panelEnd = c0 + (c1 - c0) / panel * panel;
         int tBlock = Math.max(1, Math.min(T, BACKWARD_T_BLOCK));
         float[] packedB = Scratch.floats(Scratch.GEMM_PACKED_B, tBlock * panel);
-        boolean packA = aCol != 1; // strided A (dyᵀ): copied along its unit stride once per block
+        boolean packA = aCol != 1; // strided A (dyᵀ): copied once per block, row groups interleaved
         float[] packedA = packA ? Scratch.floats(Scratch.GEMM_PACKED_A, Math.min(r1 - r0, ROWS_PER_PASS) * tBlock) : null;
         for (int p0 = r0; p0 < r1; p0 += ROWS_PER_PASS) {
             int p1 = Math.min(r1, p0 + ROWS_PER_PASS);
@@ -303,7 +303,7 @@ public final class Linear {
             for (int t0 = 0; t0 < T; t0 += tBlock) {
                 int len = Math.min(T, t0 + tBlock) - t0;
                 if (packA) {
-                    packRows(a, aRow, aCol, p0, groupsEnd, t0, len, packedA);
+                    packRowGroups(a, aRow, aCol, p0, groupsEnd, t0, len, packedA);
                 }
                 for (int c = c0; c < panelEnd; c += panel) {
                     for (int t = 0; t < len; t++) { // vector copies: arraycopy calls cost more than 16 floats
@@ -314,7 +314,7 @@ public final class Linear {
                     for (int r = p0; r < groupsEnd; r += ROW_BLOCK) {
                         int o = (r - outRow0) * C + c;
                         if (packA) {
-                            panel6x2(packedA, (r - p0) * len, len, packedB, len, out, o, C);
+                            panel6x2Interleaved(packedA, (r - p0) * len, packedB, len, out, o, C);
                         } else {
                             panel6x2(a, r * aRow + t0, aRow, packedB, len, out, o, C);
                         }
@@ -360,7 +360,7 @@ public final class Linear {
         for (int r = p0; r < groupsEnd; r += ROW_BLOCK) {
             java.util.Arrays.fill(tile, 0, ROW_BLOCK * panel, 0f);
             if (packedA != null) {
-                panel6x2(packedA, (r - p0) * len, len, packedB, len, tile, 0, panel);
+                panel6x2Interleaved(packedA, (r - p0) * len, packedB, len, tile, 0, panel);
             } else {
                 panel6x2(a, r * aRow + t0, aRow, packedB, len, tile, 0, panel);
             }
@@ -373,17 +373,29 @@ public final class Linear {
         }
     }
 
-    /** dst row r - p0 (len apart) = A(r, t0 .. t0 + len) for r in [p0, p1), reading A along its unit stride. */
-    private static void packRows(float[] a, int aRow, int aCol, int p0, int p1, int t0, int len, float[] dst) {
-        if (aCol == 1) {
-            for (int r = p0; r < p1; r++) {
-                System.arraycopy(a, r * aRow + t0, dst, (r - p0) * len, len);
-            }
-        } else {
-            for (int t = 0; t < len; t++) {
-                int at = (t0 + t) * aCol;
-                for (int r = p0; r < p1; r++) {
-                    dst[(r - p0) * len + t] = a[r * aRow + at];
+    /**
+     * The row groups [p0, p1) of a strided A (aCol != 1), t0 .. t0 + len, interleaved for
+     * {@link #panel6x2Interleaved}: group g at dst[6·len·g], A(p0 + 6g + i, t0 + t) at + 6t + i.
+     */
+    private static void packRowGroups(float[] a, int aRow, int aCol, int p0, int p1, int t0, int len, float[] dst) {
+        for (int r = p0; r < p1; r += ROW_BLOCK) {
+            int d = (r - p0) * len;
+            if (aRow == 1) { // the group's six values of each t are adjacent in A (dyᵀ)
+                for (int t = 0; t < len; t++, d += ROW_BLOCK) { // (System.arraycopy costs more than six floats)
+                    int src = r + (t0 + t) * aCol;
+                    dst[d] = a[src];
+                    dst[d + 1] = a[src + 1];
+                    dst[d + 2] = a[src + 2];
+                    dst[d + 3] = a[src + 3];
+                    dst[d + 4] = a[src + 4];
+                    dst[d + 5] = a[src + 5];
+                }
+            } else {
+                for (int t = 0; t < len; t++, d += ROW_BLOCK) {
+                    int at = (t0 + t) * aCol;
+                    for (int i = 0; i < ROW_BLOCK; i++) {
+                        dst[d + i] = a[(r + i) * aRow + at];
+                    }
                 }
             }
         }
@@ -392,7 +404,8 @@ public final class Linear {
     /**
      * Six rows of out from o (C apart, two vectors each) += Σ_t A(i, t) · packedB[t], A row i at
      * a0 + i·lda: twelve vector accumulators fed by broadcasts of A against the packed panel of B.
-     * (Six unit-stride A streams; one interleaved stream indexed 6t + i ran at half the speed.)
+     * (A read in place: six unit-stride streams. A strided A is packed interleaved instead, for
+     * {@link #panel6x2Interleaved}: one contiguous copy per t rather than six scattered stores.)
      */
     private static void panel6x2(float[] a, int a0, int lda, float[] packedB, int len, float[] out, int o, int C) {
         int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
@@ -423,6 +436,56 @@ public final class Linear {
             c40 = s.fma(b0, c40);
             c41 = s.fma(b1, c41);
             s = FloatVector.broadcast(S, a[a5 + t]);
+            c50 = s.fma(b0, c50);
+            c51 = s.fma(b1, c51);
+        }
+        c00.intoArray(out, o);
+        c01.intoArray(out, o + LANES);
+        c10.intoArray(out, o1);
+        c11.intoArray(out, o1 + LANES);
+        c20.intoArray(out, o2);
+        c21.intoArray(out, o2 + LANES);
+        c30.intoArray(out, o3);
+        c31.intoArray(out, o3 + LANES);
+        c40.intoArray(out, o4);
+        c41.intoArray(out, o4 + LANES);
+        c50.intoArray(out, o5);
+        c51.intoArray(out, o5 + LANES);
+    }
+
+    /**
+     * {@link #panel6x2} on a row group packed interleaved: A(i, t) at a[a0 + 6t + i], the six values
+     * a step of t reads side by side (the layout a strided A is packed into, a contiguous copy of six
+     * floats per t instead of six scattered stores).
+     */
+    private static void panel6x2Interleaved(float[] a, int a0, float[] packedB, int len, float[] out, int o, int C) {
+        int o1 = o + C, o2 = o1 + C, o3 = o2 + C, o4 = o3 + C, o5 = o4 + C;
+        FloatVector c00 = FloatVector.fromArray(S, out, o), c01 = FloatVector.fromArray(S, out, o + LANES);
+        FloatVector c10 = FloatVector.fromArray(S, out, o1), c11 = FloatVector.fromArray(S, out, o1 + LANES);
+        FloatVector c20 = FloatVector.fromArray(S, out, o2), c21 = FloatVector.fromArray(S, out, o2 + LANES);
+        FloatVector c30 = FloatVector.fromArray(S, out, o3), c31 = FloatVector.fromArray(S, out, o3 + LANES);
+        FloatVector c40 = FloatVector.fromArray(S, out, o4), c41 = FloatVector.fromArray(S, out, o4 + LANES);
+        FloatVector c50 = FloatVector.fromArray(S, out, o5), c51 = FloatVector.fromArray(S, out, o5 + LANES);
+        for (int t = 0, q = a0; t < len; t++, q += ROW_BLOCK) {
+            int p = t * 2 * LANES;
+            FloatVector b0 = FloatVector.fromArray(S, packedB, p);
+            FloatVector b1 = FloatVector.fromArray(S, packedB, p + LANES);
+            FloatVector s = FloatVector.broadcast(S, a[q]);
+            c00 = s.fma(b0, c00);
+            c01 = s.fma(b1, c01);
+            s = FloatVector.broadcast(S, a[q + 1]);
+            c10 = s.fma(b0, c10);
+            c11 = s.fma(b1, c11);
+            s = FloatVector.broadcast(S, a[q + 2]);
+            c20 = s.fma(b0, c20);
+            c21 = s.fma(b1, c21);
+            s = FloatVector.broadcast(S, a[q + 3]);
+            c30 = s.fma(b0, c30);
+            c31 = s.fma(b1, c31);
+            s = FloatVector.broadcast(S, a[q + 4]);
+            c40 = s.fma(b0, c40);
+            c41 = s.fma(b1, c41);
+            s = FloatVector.broadcast(S, a[q + 5]);
             c50 = s.fma(b0, c50);
             c51 = s.fma(b1, c51);
         }

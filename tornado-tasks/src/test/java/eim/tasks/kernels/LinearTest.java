@@ -32,6 +32,34 @@ class LinearTest {
         }
     }
 
+    /**
+     * The GEMM every Java fast path shares, for each way A can be laid out (rows, a transposed
+     * matrix, both strides other than 1), with row groups, rows left over, two passes of rows, two
+     * blocks of T, whole column panels and columns left over, against a plain triple loop.
+     */
+    @Test
+    void accumulateProductMatchesPlainLoops() {
+        int R = 400, T = 300, C = 45, outRow0 = 3;
+        Random r = new Random(5);
+        float[] b = randn("b", T * C, r).array();
+        for (int[] stride : new int[][] {{T + 3, 1}, {1, R + 2}, {2, 2 * R + 1}}) {
+            int aRow = stride[0], aCol = stride[1];
+            float[] a = randn("a", (R - 1) * aRow + (T - 1) * aCol + 1, r).array();
+            float[] start = randn("out", (R - outRow0) * C, r).array(), out = start.clone(), want = start.clone();
+            Linear.accumulateProduct(a, aRow, aCol, b, out, outRow0, outRow0, R, T, C, 0, C);
+            for (int i = outRow0; i < R; i++) {
+                for (int c = 0; c < C; c++) {
+                    double s = 0;
+                    for (int t = 0; t < T; t++) {
+                        s += (double) a[i * aRow + t * aCol] * b[t * C + c];
+                    }
+                    want[(i - outRow0) * C + c] += (float) s;
+                }
+            }
+            assertCloseToScale("A(r, t) = a[r·" + aRow + " + t·" + aCol + "]", out, want, 1e-5);
+        }
+    }
+
     @Test
     void backwardMatchesFiniteDifferences() {
         Random r = new Random(2);
