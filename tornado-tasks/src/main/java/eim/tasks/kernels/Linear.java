@@ -160,7 +160,7 @@ public final class Linear {
      * Rows [r0, r1) x columns [c0, c1) of y = x Wᵀ + b, computed transposed so that the vectors run
      * along the rows: yᵀ (c1 - c0, R) = W[c0, c1) (K) · xᵀ (K, R) with broadcasts of W, where xᵀ is
      * a pass of R rows of x transposed into scratch (R padded to whole vector panels, zeros in the
-     * padding).
+     * padding), and yᵀ is computed and copied out {@link #ROWS_PER_PASS} columns at a time.
      */
     static void forwardTransposed(float[] x, float[] w, float[] b, float[] y, int r0, int r1, int c0, int c1, int N, int K) {
         int panel = 2 * LANES;
@@ -181,13 +181,18 @@ public final class Linear {
                     xT[k * padded + r] = x[xo + k];
                 }
             }
-            float[] yT = Scratch.floats(Scratch.GEMM_Y_T, (c1 - c0) * padded);
-            java.util.Arrays.fill(yT, 0, (c1 - c0) * padded, 0f);
-            accumulateProduct(w, K, 1, xT, yT, c0, c0, c1, K, padded, 0, padded);
-            for (int r = 0; r < rows; r++) {
-                int yo = (p0 + r) * N;
-                for (int n = c0; n < c1; n++) {
-                    y[yo + n] = b[n] + yT[(n - c0) * padded + r];
+            // yᵀ one GEMM pass of columns at a time, copied out while it is in cache: all of yᵀ at once
+            // (1 MB at 2048 columns) left the cache before its copy (256x2048x512: 162 -> 176 GFLOP/s)
+            for (int n0 = c0; n0 < c1; n0 += ROWS_PER_PASS) {
+                int n1 = Math.min(c1, n0 + ROWS_PER_PASS);
+                float[] yT = Scratch.floats(Scratch.GEMM_Y_T, (n1 - n0) * padded);
+                java.util.Arrays.fill(yT, 0, (n1 - n0) * padded, 0f);
+                accumulateProduct(w, K, 1, xT, yT, n0, n0, n1, K, padded, 0, padded);
+                for (int r = 0; r < rows; r++) {
+                    int yo = (p0 + r) * N;
+                    for (int n = n0; n < n1; n++) {
+                        y[yo + n] = b[n] + yT[(n - n0) * padded + r];
+                    }
                 }
             }
         }
