@@ -21,8 +21,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>The java backend's forward is a direct convolution where the planes are whole vectors wide
  * ({@link #forwardDirect}: 4 output channels x 4 vectors of positions per register tile, no patch
  * matrix). Elsewhere, and for both gradients, the fast paths are GEMMs on Linear's
- * register-blocked micro-kernel ({@link Linear#accumulateProduct}), about {@value #BLOCK_POSITIONS} output positions per GEMM,
- * with reflect padding resolved while packing. Forward puts the positions in the GEMM's rows
+ * register-blocked micro-kernel ({@link Linear#accumulateProduct}), about {@value #BLOCK_POSITIONS}
+ * output positions per GEMM, with reflect padding resolved while packing. Forward puts the positions in the GEMM's rows
  * (input rows transposed channels-last, {@link #forwardPositionRows}): the micro-kernel then
  * streams many rows against a packed panel of the slice's few channels. For 1x1 kernels and small
  * planes (the conv1d) it puts the channels in the rows instead and reads w in place
@@ -374,7 +374,8 @@ public final class Conv2d {
             int q0 = v0 * L, q1 = Math.min(v0 + 1, vectors - 1) * L, q2 = Math.min(v0 + 2, vectors - 1) * L,
                     q3 = Math.min(v0 + 3, vectors - 1) * L;
             for (int gi = 0; gi < groups; gi++) {
-                int k1 = Math.min(DIRECT_CHANNELS, n - gi * DIRECT_CHANNELS), yPlane = (bi * Cout + co0 + gi * DIRECT_CHANNELS) * plane;
+                int k1 = Math.min(DIRECT_CHANNELS, n - gi * DIRECT_CHANNELS);
+                int yPlane = (bi * Cout + co0 + gi * DIRECT_CHANNELS) * plane;
                 directTile(xp, q0 / W * Wp + q0 % W, q1 / W * Wp + q1 % W, q2 / W * Wp + q2 % W, q3 / W * Wp + q3 % W,
                         tapOffsets, wp, gi * taps * DIRECT_CHANNELS, b, co0 + gi * DIRECT_CHANNELS, k1, y,
                         yPlane, plane, q0, q1, q2, q3);
@@ -388,8 +389,9 @@ public final class Conv2d {
      * from xp at its padded offset p (row·Wp + col) plus the tap's offset (c·padded + kh·Wp + kw).
      * One flat loop over the taps: nested loops over (c, kh, kw) ran at half the speed.
      */
-    private static void directTile(float[] xp, int p0, int p1, int p2, int p3, int[] tapOffsets, float[] wp, int w0, float[] b, int bias0, int k1, float[] y, int yPlane,
-                                   int plane, int q0, int q1, int q2, int q3) {
+    private static void directTile(float[] xp, int p0, int p1, int p2, int p3, int[] tapOffsets, float[] wp, int w0,
+                                   float[] b, int bias0, int k1, float[] y, int yPlane, int plane, int q0, int q1,
+                                   int q2, int q3) {
         FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;

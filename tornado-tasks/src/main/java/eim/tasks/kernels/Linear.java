@@ -301,7 +301,8 @@ public final class Linear {
         int tBlock = Math.max(1, Math.min(T, BACKWARD_T_BLOCK));
         float[] packedB = Scratch.floats(Scratch.GEMM_PACKED_B, tBlock * panel);
         boolean packA = aCol != 1; // strided A (dyᵀ): copied once per block, row groups interleaved
-        float[] packedA = packA ? Scratch.floats(Scratch.GEMM_PACKED_A, Math.min(r1 - r0, ROWS_PER_PASS) * tBlock) : null;
+        float[] packedA = packA ? Scratch.floats(Scratch.GEMM_PACKED_A, Math.min(r1 - r0, ROWS_PER_PASS) * tBlock)
+                : null;
         for (int p0 = r0; p0 < r1; p0 += ROWS_PER_PASS) {
             int p1 = Math.min(r1, p0 + ROWS_PER_PASS);
             int groupsEnd = p0 + (p1 - p0) / ROW_BLOCK * ROW_BLOCK;

@@ -21,7 +21,8 @@ public final class SpatialAttention {
 
     /** range {B·N}, one query each: out, lse. Args: q, k, v, out, lse, B, C, N. */
     public static final Kernel FORWARD = Kernel.of("spatial_attention_forward", SpatialAttention::forwardPortable)
-            .withFast((from, to, a) -> forwardBlocked(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(5), a.i(6), a.i(7)))
+            .withFast((from, to, a) -> forwardBlocked(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.i(5), a.i(6),
+                    a.i(7)))
             .withItemCost(1024); // an item attends every pixel
 
     /** range {B·N}: delta[i] = Σ_c dout[c,i]·out[c,i]. Args: out, dout, delta, B, C, N. */
