@@ -123,7 +123,7 @@ public final class SpatialAttention {
             // dp[j] = Σ_c dout[c,i]·v[c,j]: the same contraction as the scores, with (dout, v) for (q, k)
             scores(dout, v, bo, i, C, N, 1f, dp);
             float l = lse[item], d = delta[item];
-            expShifted(ds, N, l);
+            expScaledShifted(ds, 0, N, 1f, l); // (scores already scaled: × 1 is exact)
             for (int j = 0; j < N; j++) {
                 ds[j] *= dp[j] - d;
             }
@@ -249,7 +249,10 @@ public final class SpatialAttention {
         return r;
     }
 
-    /** s[off + j] = exp(scale·s[off + j] - shift) for j in [0, n), vectorised; returns their sum. */
+    /**
+     * s[off + j] = exp(scale·s[off + j] - shift) for j in [0, n), vectorised (a scalar Math.exp per
+     * score was most of a forward's time); returns their sum.
+     */
     private static float expScaledShifted(float[] s, int off, int n, float scale, float shift) {
         int upper = S.loopBound(n), j = 0;
         FloatVector sum = FloatVector.zero(S), sh = FloatVector.broadcast(S, shift);
@@ -262,26 +265,6 @@ public final class SpatialAttention {
         for (; j < n; j++) {
             s[off + j] = (float) Math.exp(s[off + j] * scale - shift);
             r += s[off + j];
-        }
-        return r;
-    }
-
-    /**
-     * s[j] = exp(s[j] - shift) for j in [0, n), vectorised (a scalar Math.exp per score was most of a
-     * forward's time); returns their sum.
-     */
-    private static float expShifted(float[] s, int n, float shift) {
-        int upper = S.loopBound(n), j = 0;
-        FloatVector sum = FloatVector.zero(S), sh = FloatVector.broadcast(S, shift);
-        for (; j < upper; j += L) {
-            FloatVector e = FloatVector.fromArray(S, s, j).sub(sh).lanewise(VectorOperators.EXP);
-            e.intoArray(s, j);
-            sum = sum.add(e);
-        }
-        float r = sum.reduceLanes(VectorOperators.ADD);
-        for (; j < n; j++) {
-            s[j] = (float) Math.exp(s[j] - shift);
-            r += s[j];
         }
         return r;
     }
