@@ -99,12 +99,6 @@ public final class JavaDevice implements Device {
         } else {
             team.run(body, args, n, Math.min(n, threads * CHUNKS_PER_THREAD));
         }
-        if (PROFILE != null && task.kernel().name().equals("conv2d_forward")) {
-            Object[] ar = task.args();
-            StringBuilder sb = new StringBuilder();
-            for (int i = 4; i < ar.length; i++) sb.append(ar[i]).append(' ');
-            System.err.printf("TRACE %s %s %.4f%n", task.name(), sb.toString().replace(' ', ','), (System.nanoTime() - t0) / 1e6);
-        }
         if (PROFILE != null) {
             PROFILE.add(PROFILE_TASKS ? task.name() + " " + java.util.Arrays.toString(range) : task.kernel().name(),
                     System.nanoTime() - t0);

@@ -6,10 +6,12 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Wall time and launch count per kernel (-Deim.profile=true) or per task (-Deim.profile=tasks),
- * printed to stderr at JVM exit, the 60 largest (-Deim.profile.top=N).
+ * printed to stderr at JVM exit, the 60 largest (-Deim.profile.top=N). With -Deim.profile.skip=N
+ * the first N launches of each entry are counted but not timed (the JIT's warm-up).
  */
 final class KernelProfile {
     private final Map<String, LongAdder[]> byKernel = new ConcurrentHashMap<>();
+    private final int skip = Integer.getInteger("eim.profile.skip", 0);
 
     KernelProfile(String backend) {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> print(backend)));
@@ -17,7 +19,9 @@ final class KernelProfile {
 
     void add(String kernel, long nanos) {
         LongAdder[] a = byKernel.computeIfAbsent(kernel, k -> new LongAdder[] {new LongAdder(), new LongAdder()});
-        a[0].add(nanos);
+        if (a[1].sum() >= skip) {
+            a[0].add(nanos);
+        }
         a[1].increment();
     }
 
