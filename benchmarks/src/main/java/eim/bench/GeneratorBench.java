@@ -54,6 +54,7 @@ public final class GeneratorBench {
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
+        quickRun = quick;
         List<Result> results = new ArrayList<>();
         try (Device dev = Devices.open(device)) {
             List<String> which = List.of(only.split(","));
@@ -139,8 +140,9 @@ public final class GeneratorBench {
     /**
      * Median wall time of one training step in ms over {@code steps} steps, after the first step
      * (the plan's first execution: on tornado, TornadoVM's JIT compilation of every graph), whose
-     * time is returned second, and {@code warmup} untimed steps (the JVM's JIT compiles the kernels'
-     * hot loops over the first few seconds; a training run lasts thousands of steps).
+     * time is returned second, and at least {@code warmup} untimed steps, {@link #warmupNanos} long
+     * (the JVM's JIT compiles the kernels' hot loops over the first seconds; a training run lasts
+     * thousands of steps).
      */
     static double[] trainStep(Device dev, String preset, int b, int warmup, int steps) {
         GeneratorConfig cfg = config(preset);
@@ -157,7 +159,13 @@ public final class GeneratorBench {
         double[] ms = new double[steps];
         double first = 0;
         try (GeneratorTraining training = m.training(dev, b, l, new GeneratorTraining.Recipe(0.02f, 3f, 0.9999f))) {
+            long warmupEnd = Long.MAX_VALUE;
             for (int i = -1 - warmup; i < steps; i++) {
+                if (i == -warmup) {
+                    warmupEnd = System.nanoTime() + warmupNanos(warmup);
+                } else if (i == 0 && System.nanoTime() < warmupEnd) {
+                    i = -1; // not yet warm: one more untimed step
+                }
                 long t0 = System.nanoTime();
                 training.step(batch, 1e-4f);
                 double stepMs = (System.nanoTime() - t0) / 1e6;
@@ -207,10 +215,24 @@ public final class GeneratorBench {
                 new Result("traffic_per_token_all_carried", preset + "-4x16", "MB", token[1]));
     }
 
+    /** --quick: no warm-up time (a smoke run of the benchmark). */
+    private static boolean quickRun;
+
+    /**
+     * The shortest warm-up after the first call: the JIT keeps recompiling hot kernels for seconds
+     * (tiny's step drifts from ~150 to ~120 ms over its first 30 steps, 4 s), so a fixed handful of
+     * warm-up steps left the timed ones on the slope and the rounds 27% apart.
+     * -Deim.bench.warmupSeconds=S (default 10; none with --quick or where no warm-up step is asked for).
+     */
+    static long warmupNanos(int warmupSteps) {
+        double seconds = Double.parseDouble(System.getProperty("eim.bench.warmupSeconds", "10"));
+        return warmupSteps == 0 || quickRun ? 0 : (long) (seconds * 1e9);
+    }
+
     /**
      * Median ms to sample {@code batch} images of {@code len} tokens (25 steps, cfg 3) over
      * {@code reps} calls after the first (JIT compilation included, returned second) and
-     * {@code warmup} untimed ones.
+     * at least {@code warmup} untimed ones ({@link #warmupNanos}).
      */
     static double[] sampleMs(Device dev, EquivariantGenerator m, int batch, int len, int warmup, int reps) {
         int[] labels = new int[batch];
@@ -221,7 +243,8 @@ public final class GeneratorBench {
             long start = System.nanoTime();
             s.sample(labels, Sampler.NoiseSource.seeded(1), null); // warm-up (JVM JIT, TornadoVM compilation)
             first = (System.nanoTime() - start) / 1e6;
-            for (int i = 0; i < warmup; i++) {
+            long warmupEnd = System.nanoTime() + warmupNanos(warmup);
+            for (int i = 0; i < warmup || System.nanoTime() < warmupEnd; i++) {
                 s.sample(labels, Sampler.NoiseSource.seeded(100 + i), null);
             }
             for (int i = 0; i < reps; i++) {
