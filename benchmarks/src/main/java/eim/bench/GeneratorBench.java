@@ -245,12 +245,19 @@ public final class GeneratorBench {
             first = (System.nanoTime() - start) / 1e6;
             long warmupEnd = System.nanoTime() + warmupNanos(warmup);
             for (int i = 0; i < warmup || System.nanoTime() < warmupEnd; i++) {
+                long t0 = System.nanoTime();
                 s.sample(labels, Sampler.NoiseSource.seeded(100 + i), null);
+                if (Boolean.getBoolean("eim.bench.verbose")) {
+                    System.err.printf(Locale.ROOT, "warm-up sample %d: %.1f ms%n", i, (System.nanoTime() - t0) / 1e6);
+                }
             }
             for (int i = 0; i < reps; i++) {
                 long t0 = System.nanoTime();
                 s.sample(labels, Sampler.NoiseSource.seeded(i), null);
                 ms[i] = (System.nanoTime() - t0) / 1e6;
+                if (Boolean.getBoolean("eim.bench.verbose")) {
+                    System.err.printf(Locale.ROOT, "sample %d: %.1f ms%n", i, ms[i]);
+                }
             }
         }
         Arrays.sort(ms);
