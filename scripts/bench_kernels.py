@@ -7,7 +7,8 @@ Usage: bench_kernels.py SPEC.json OUT.json
         with 2 threads (the reference figure) and again with 1 thread: on a loaded machine OpenMP's
         2-thread barriers can cost more than the op itself, and the 1-thread figure shows it.
 Each benchmark is the op PyTorch (or the authors' code) uses for the same thing: F.linear, dy @ W,
-dy.T @ x with dy.sum(0), the authors' masked full attention (their code without SDPA), F.layer_norm.
+dy.T @ x with dy.sum(0), the authors' masked full attention (their code without SDPA), F.layer_norm,
+the tokenizer's reflect-padded conv2d and its AttnBlock's bmm-softmax-bmm.
 Runs with torch.set_num_threads(2) under no_grad; the BLAS library actually loaded is recorded.
 """
 import json
@@ -71,6 +72,28 @@ def window_attention_forward(shape):
     return run
 
 
+def conv2d_forward(shape):
+    """The authors' nn.Conv2d(padding=K // 2, padding_mode="reflect"): F.pad reflect, then conv2d."""
+    b, cin, cout, h, w, k = dims(shape, 6)
+    x, weight, bias = randn(b, cin, h, w), randn(cout, cin, k, k), randn(cout)
+    p = k // 2
+    if p == 0:
+        return lambda: F.conv2d(x, weight, bias)
+    return lambda: F.conv2d(F.pad(x, (p, p, p, p), mode="reflect"), weight, bias)
+
+
+def spatial_attention_forward(shape):
+    """The authors' AttnBlock core: softmax(qᵀk · C^-1/2) over pixels, then v · Pᵀ (two bmm)."""
+    b, c, n = dims(shape, 3)
+    q, k, v = randn(b, c, n), randn(b, c, n), randn(b, c, n)
+
+    def run():
+        w_ = torch.softmax(torch.bmm(q.permute(0, 2, 1), k) * (int(c) ** (-0.5)), dim=2)
+        return torch.bmm(v, w_.permute(0, 2, 1))
+
+    return run
+
+
 def layernorm_forward(shape):
     rows, d = dims(shape, 2)
     x, w, b = randn(rows, d), randn(d), randn(d)
@@ -78,7 +101,8 @@ def layernorm_forward(shape):
 
 
 OPS = {f.__name__: f for f in (linear_forward, linear_backward_input, linear_backward_weight,
-                                window_attention_forward, layernorm_forward)}
+                                window_attention_forward, layernorm_forward, conv2d_forward,
+                                spatial_attention_forward)}
 
 
 def seconds_per_call(fn, warmup_s=1.0, iterations=3, iteration_s=1.0):

@@ -6,6 +6,8 @@ import java.util.Arrays;
  * Entry point of benchmarks.jar.
  * <pre>
  *   kernels [--include REGEX] [--quick] [--out FILE] [--no-pytorch]   JMH kernel benchmarks + PyTorch peers
+ *                                                                    (FILE must not exist; by default
+ *                                                                    results/kernels-DATE[-N].json)
  *   generator [GeneratorBench options]                                end-to-end generator timings
  * </pre>
  * scripts/bench.sh builds the jar and runs it with the right JVM flags.
@@ -19,7 +21,17 @@ public final class BenchMain {
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (args[0]) {
-            case "kernels" -> KernelBenchmarks.run(KernelBenchmarks.Options.parse(rest));
+            case "kernels" -> {
+                KernelBenchmarks.Options options;
+                try {
+                    options = KernelBenchmarks.Options.parse(rest);
+                } catch (IllegalArgumentException e) {
+                    System.err.println("benchmarks.jar: " + e.getMessage());
+                    System.exit(2);
+                    return;
+                }
+                KernelBenchmarks.run(options);
+            }
             case "generator" -> GeneratorBench.main(rest);
             default -> usage("unknown command '" + args[0] + "'");
         }

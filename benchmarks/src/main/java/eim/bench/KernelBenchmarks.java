@@ -32,14 +32,14 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 final class KernelBenchmarks {
     /** All kernel benchmark classes (GeneratorBench is not JMH). */
-    static final String ALL = "eim\\.bench\\.(LinearBench|LinearBackwardBench|WindowedAttentionBench|LayerNormBench)\\.";
+    static final String ALL = "eim\\.bench\\.(LinearBench|LinearBackwardBench|WindowedAttentionBench|LayerNormBench|Conv2dBench|SpatialAttentionBench)\\.";
     static final String JVM_FLAGS = "--add-modules=jdk.incubator.vector";
 
     record Options(String include, boolean quick, Path out, boolean pytorch, String python, Path script, String backend) {
         static Options parse(String[] args) {
             String include = ALL, backend = null;
             boolean quick = false, pytorch = true;
-            Path out = Path.of("benchmarks", "results", "kernels-" + LocalDate.now() + ".json");
+            Path out = null;
             String python = "/usr/bin/python3";
             Path script = Path.of("scripts", "bench_kernels.py");
             for (int i = 0; i < args.length; i++) {
@@ -58,6 +58,20 @@ final class KernelBenchmarks {
                     }
                     default -> throw new IllegalArgumentException("kernels: unknown option " + args[i]);
                 }
+            }
+            if (out == null) { // kernels-<date>.json, or -2, -3, ... when that day already has one
+                Path dir = Path.of("benchmarks", "results");
+                out = dir.resolve("kernels-" + LocalDate.now() + ".json");
+                for (int n = 2; Files.exists(out) || Files.exists(tableOf(out)); n++) {
+                    out = dir.resolve("kernels-" + LocalDate.now() + "-" + n + ".json");
+                }
+            } else if (Files.exists(out) || Files.exists(tableOf(out))) {
+                throw new IllegalArgumentException("kernels: --out " + out + " (or its .md table) exists; results are "
+                        + "not overwritten, choose another name");
+            }
+            Path dir = out.toAbsolutePath().getParent();
+            if (Files.exists(dir) && !Files.isWritable(dir)) {
+                throw new IllegalArgumentException("kernels: cannot write to " + dir + " (--out " + out + ")");
             }
             return new Options(include, quick, out, pytorch, python, script, backend);
         }
@@ -120,10 +134,15 @@ final class KernelBenchmarks {
         Gson gson = new GsonBuilder().setPrettyPrinting().serializeNulls().create();
         Files.writeString(o.out(), gson.toJson(records) + "\n");
         String table = table(records, peak);
-        Path tableFile = Path.of(o.out().toString().replaceFirst("\\.json$", "") + ".md");
+        Path tableFile = tableOf(o.out());
         Files.writeString(tableFile, table);
         System.out.println(table);
         System.err.println("wrote " + o.out() + " and " + tableFile);
+    }
+
+    /** The markdown table written beside a results file. */
+    static Path tableOf(Path out) {
+        return Path.of(out.toString().replaceFirst("\\.json$", "") + ".md");
     }
 
     private static Double peer(Metric metric, String shape, Double seconds) {
@@ -294,6 +313,12 @@ final class KernelBenchmarks {
                         new Metric("GFLOP/s", true, (d, s) -> 2.0 * d[0] * d[1] * d[2] / s / 1e9);
                 // time per token (shape BxLxHxhd): flat in L means cost linear in L
                 case "window_attention_forward" -> new Metric("us/token", false, (d, s) -> s * 1e6 / (d[0] * d[1]));
+                // 2·B·Cout·Cin·K²·H·W (shape BxCinxCoutxHxWxK)
+                case "conv2d_forward" -> new Metric("GFLOP/s", true,
+                        (d, s) -> 2.0 * d[0] * d[1] * d[2] * d[5] * d[5] * d[3] * d[4] / s / 1e9);
+                // qᵀk and P·vᵀ: 4·B·N²·C (shape BxCxN)
+                case "spatial_attention_forward" -> new Metric("GFLOP/s", true,
+                        (d, s) -> 4.0 * d[0] * d[2] * d[2] * d[1] / s / 1e9);
                 // x read and y written once (shape rowsxD)
                 case "layernorm_forward" -> new Metric("GB/s", true, (d, s) -> 8.0 * d[0] * d[1] / s / 1e9);
                 default -> throw new IllegalArgumentException("no metric for benchmark " + benchmark);
