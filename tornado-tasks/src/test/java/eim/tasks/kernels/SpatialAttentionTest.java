@@ -30,9 +30,12 @@ class SpatialAttentionTest {
         parity(B, C, N, new Random(1));
         parity(3, 5, 7, new Random(7)); // odd sizes
         parity(2, 4, 37, new Random(9)); // whole vectors and a tail at 4, 8 and 16 lanes (the softmax's EXP lanes)
-        // the java forward's blocks of 48 queries: two blocks and a part per sample, slices that end mid-sample,
-        // 40 channels (a 32-column panel and 8 left over in the output GEMM)
-        parity(3, 40, 70, new Random(11));
+        // the java forward's blocks of 96 queries: two blocks and a part per sample, slices that end mid-sample;
+        // 40 channels: the output as P·vᵀ (a 32-column panel and 8 left over)
+        parity(3, 40, 230, new Random(11));
+        // 200 channels: the output as v·Pᵀ (200 rows: 33 row groups and 2 left over; 96, 34 and 65 query
+        // columns: whole panels and columns left over), slices that end mid-sample
+        parity(3, 200, 130, new Random(13));
     }
 
     private static void parity(int B, int C, int N, Random r) {
