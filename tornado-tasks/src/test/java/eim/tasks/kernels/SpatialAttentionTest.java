@@ -30,12 +30,26 @@ class SpatialAttentionTest {
         parity(B, C, N, new Random(1));
         parity(3, 5, 7, new Random(7)); // odd sizes
         parity(2, 4, 37, new Random(9)); // whole vectors and a tail at 4, 8 and 16 lanes (the softmax's EXP lanes)
-        // the java forward's blocks of 96 queries: two blocks and a part per sample, slices that end mid-sample;
-        // 40 channels: the output as P·vᵀ (a 32-column panel and 8 left over)
-        parity(3, 40, 230, new Random(11));
-        // 200 channels: the output as v·Pᵀ (200 rows: 33 row groups and 2 left over; 96, 34 and 65 query
-        // columns: whole panels and columns left over), slices that end mid-sample
-        parity(3, 200, 130, new Random(13));
+        parity(3, 40, 70, new Random(11)); // 40 channels: a 32-column panel and 8 left over in the output GEMM
+        // the java forward's blocks of 96 queries, against the portable body on the JVM (the tornado backend
+        // runs that body, checked above; these sizes made PoCL's runs of it long): two blocks and a part per
+        // sample and slices that end mid-sample, with 40 channels (the output as P·vᵀ) and with 200 (as
+        // v·Pᵀ: 33 row groups and 2 rows left over; 96, 34 and 65 query columns, whole panels and a rest)
+        forwardMatchesPortableBody(3, 40, 230, new Random(12));
+        forwardMatchesPortableBody(3, 200, 130, new Random(13));
+    }
+
+    private static void forwardMatchesPortableBody(int B, int C, int N, Random r) {
+        int size = B * C * N;
+        FloatArray q = randn("q", size, r), k = randn("k", size, r), v = randn("v", size, r);
+        Object[] expected = {q, k, v, zeros("out", size), zeros("lse", B * N), B, C, N};
+        Object[] actual = copy(expected);
+        run(javaPortable(), SpatialAttention.FORWARD, new int[] {B * N}, expected);
+        run(java(), SpatialAttention.FORWARD, new int[] {B * N}, actual);
+        for (int i : new int[] {3, 4}) {
+            assertCloseToScale("java forward at " + B + "x" + C + "x" + N + ", arg " + i,
+                    ((FloatArray) actual[i]).array(), ((FloatArray) expected[i]).array(), PARITY_TOL);
+        }
     }
 
     private static void parity(int B, int C, int N, Random r) {
