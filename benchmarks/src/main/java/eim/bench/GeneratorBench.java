@@ -43,16 +43,31 @@ public final class GeneratorBench {
         String only = "train_step,sample,sample_per_token";
         String presets = "tiny,small";
         int batch = 8;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--device" -> device = args[++i];
-                case "--quick" -> quick = true;
-                case "--out" -> out = Path.of(args[++i]);
-                case "--only" -> only = args[++i];
-                case "--presets" -> presets = args[++i];
-                case "--batch" -> batch = Integer.parseInt(args[++i]);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+        try {
+            for (int i = 0; i < args.length; i++) {
+                String option = args[i];
+                if (!option.equals("--quick") && i + 1 >= args.length) {
+                    throw new IllegalArgumentException("option " + option + " needs a value");
+                }
+                switch (option) {
+                    case "--device" -> device = args[++i];
+                    case "--quick" -> quick = true;
+                    case "--out" -> out = Path.of(args[++i]);
+                    case "--only" -> only = args[++i];
+                    case "--presets" -> presets = args[++i];
+                    case "--batch" -> batch = positive("--batch", args[++i]);
+                    default -> throw new IllegalArgumentException("unknown option " + option);
+                }
             }
+            warmupSeconds = Double.parseDouble(System.getProperty("eim.bench.warmupSeconds", "10"));
+            if (!(warmupSeconds >= 0) || Double.isInfinite(warmupSeconds)) {
+                throw new NumberFormatException();
+            }
+        } catch (NumberFormatException e) {
+            usage("-Deim.bench.warmupSeconds must be a number of seconds >= 0, got '"
+                    + System.getProperty("eim.bench.warmupSeconds") + "'");
+        } catch (IllegalArgumentException e) {
+            usage(e.getMessage());
         }
         quickRun = quick;
         List<Result> results = new ArrayList<>();
@@ -217,6 +232,26 @@ public final class GeneratorBench {
 
     /** --quick: no warm-up time (a smoke run of the benchmark). */
     private static boolean quickRun;
+    /** -Deim.bench.warmupSeconds, checked in main. */
+    private static double warmupSeconds = 10;
+
+    private static int positive(String option, String value) {
+        try {
+            int v = Integer.parseInt(value);
+            if (v > 0) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(option + " must be a positive integer, got '" + value + "'");
+    }
+
+    private static void usage(String problem) {
+        System.err.println("GeneratorBench: " + problem + "\nusage: GeneratorBench [--device java|tornado:N] [--quick] "
+                + "[--presets tiny,small,s] [--batch N] [--only train_step,sample,sample_per_token,traffic] [--out FILE]");
+        System.exit(2);
+    }
 
     /**
      * The shortest warm-up after the first call: the JIT keeps recompiling hot kernels for seconds
@@ -225,8 +260,7 @@ public final class GeneratorBench {
      * -Deim.bench.warmupSeconds=S (default 10; none with --quick or where no warm-up step is asked for).
      */
     static long warmupNanos(int warmupSteps) {
-        double seconds = Double.parseDouble(System.getProperty("eim.bench.warmupSeconds", "10"));
-        return warmupSteps == 0 || quickRun ? 0 : (long) (seconds * 1e9);
+        return warmupSteps == 0 || quickRun ? 0 : (long) (warmupSeconds * 1e9);
     }
 
     /**
