@@ -59,13 +59,7 @@ public final class GeneratorBench {
                     default -> throw new IllegalArgumentException("unknown option " + option);
                 }
             }
-            warmupSeconds = Double.parseDouble(System.getProperty("eim.bench.warmupSeconds", "10"));
-            if (!(warmupSeconds >= 0) || Double.isInfinite(warmupSeconds)) {
-                throw new NumberFormatException();
-            }
-        } catch (NumberFormatException e) {
-            usage("-Deim.bench.warmupSeconds must be a number of seconds >= 0, got '"
-                    + System.getProperty("eim.bench.warmupSeconds") + "'");
+            warmupSeconds = seconds("eim.bench.warmupSeconds", 10);
         } catch (IllegalArgumentException e) {
             usage(e.getMessage());
         }
@@ -245,6 +239,23 @@ public final class GeneratorBench {
             // reported below
         }
         throw new IllegalArgumentException(option + " must be a positive integer, got '" + value + "'");
+    }
+
+    /** System property {@code name} as a finite number of seconds >= 0, {@code fallback} when unset. */
+    private static double seconds(String name, double fallback) {
+        String value = System.getProperty(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            double v = Double.parseDouble(value);
+            if (v >= 0 && !Double.isInfinite(v)) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("-D" + name + " must be a number of seconds >= 0, got '" + value + "'");
     }
 
     private static void usage(String problem) {

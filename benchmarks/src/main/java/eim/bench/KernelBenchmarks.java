@@ -60,10 +60,11 @@ final class KernelBenchmarks {
                 }
             }
             if (out == null) { // kernels-<date>.json, or -2, -3, ... when that day already has one
-                Path dir = Path.of("benchmarks", "results");
-                out = dir.resolve("kernels-" + LocalDate.now() + ".json");
+                String stem = "kernels-" + LocalDate.now();
+                Path results = Path.of("benchmarks", "results");
+                out = results.resolve(stem + ".json");
                 for (int n = 2; Files.exists(out) || Files.exists(tableOf(out)); n++) {
-                    out = dir.resolve("kernels-" + LocalDate.now() + "-" + n + ".json");
+                    out = results.resolve(stem + "-" + n + ".json");
                 }
             } else if (Files.exists(out) || Files.exists(tableOf(out))) {
                 throw new IllegalArgumentException("kernels: --out " + out + " (or its .md table) exists; results are "
