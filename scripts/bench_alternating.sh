@@ -3,13 +3,15 @@
 # code path + the KV-cache sampler)]; medians and spreads over the rounds, with the machine's load
 # before each side, into benchmarks/results/generator-alternating-<date>-<device>[-<name>].json.
 # Usage: scripts/bench_alternating.sh [rounds (default 5)] [--device java|tornado] [--presets tiny,small,s]
-#        [--batch 8] [--only train_step,sample] [--name NAME]
+#        [--batch 8] [--only train_step,sample] [--timed-seconds 10] [--name NAME]
+# (--timed-seconds: the shortest span of each measure's timed calls, both sides; this VM's speed moves in
+# phases of seconds)
 # (train steps of each preset at the batch; sampling is 4x16 tokens of tiny, against both PyTorch samplers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
-usage="usage: scripts/bench_alternating.sh [rounds] [--device java|tornado] [--presets tiny,small,s] [--batch N] [--only train_step,sample] [--name NAME]"
-rounds=5; device="java"; presets="tiny"; batch=8; only="train_step,sample"; name=""
+usage="usage: scripts/bench_alternating.sh [rounds] [--device java|tornado] [--presets tiny,small,s] [--batch N] [--only train_step,sample] [--timed-seconds S] [--name NAME]"
+rounds=5; device="java"; presets="tiny"; batch=8; only="train_step,sample"; name=""; timed=10
 if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then rounds="$1"; shift; fi
 while [ $# -gt 0 ]; do
   [ $# -ge 2 ] || { echo "error: $1 needs a value ($usage)" >&2; exit 2; }
@@ -19,12 +21,14 @@ while [ $# -gt 0 ]; do
     --batch) batch="$2";;
     --only) only="$2";;
     --name) name="-$2";;
+    --timed-seconds) timed="$2";;
     *) echo "error: unknown option $1 ($usage)" >&2; exit 2;;
   esac
   shift 2
 done
 case "$rounds" in ''|*[!0-9]*|0) echo "error: rounds must be a positive integer, got '$rounds'" >&2; exit 2;; esac
 case "$batch" in ''|*[!0-9]*|0) echo "error: --batch must be a positive integer, got '$batch'" >&2; exit 2;; esac
+case "$timed" in ''|*[!0-9]*) echo "error: --timed-seconds must be a whole number of seconds >= 0, got '$timed'" >&2; exit 2;; esac
 torch_only="$only"
 case ",$only," in *,sample,*) torch_only="$only,sample_kv";; esac
 [ "$device" = "java" ] || ensure_tornadovm || { echo "error: --device $device needs TornadoVM" >&2; exit 1; }
@@ -47,20 +51,24 @@ for r in $(seq 1 "$rounds"); do
     if [ "$i" -gt 1 ]; then # sampling (of tiny) once per round
       case ",$only," in *,train_step,*) what="train_step";; *) continue;; esac
     fi
-    "$JAVA_HOME/bin/java" $EIM_TORNADO_FLAGS $EIM_JVM_FLAGS -Xmx8g -cp benchmarks/target/benchmarks.jar eim.bench.GeneratorBench \
+    "$JAVA_HOME/bin/java" $EIM_TORNADO_FLAGS $EIM_JVM_FLAGS -Xmx8g -Deim.bench.timedSeconds="$timed" -cp benchmarks/target/benchmarks.jar eim.bench.GeneratorBench \
       --device "$device" --presets "$preset" --batch "$batch" --only "$what" --out "$tmp/ours-$r-$i.json" >&2
   done
   /usr/bin/python3 -c 'import json, sys; json.dump([x for f in sys.argv[2:] for x in json.load(open(f))], open(sys.argv[1], "w"))' \
     "$tmp/ours-$r.json" "$tmp"/ours-"$r"-*.json
   echo "== round $r/$rounds: PyTorch" >&2
   cut -d' ' -f1 /proc/loadavg > "$tmp/load-torch-$r"
-  /usr/bin/python3 scripts/bench_generator.py --only "$torch_only" --shapes "$presets" --batch "$batch" --out "$tmp/torch-$r.json"
+  /usr/bin/python3 scripts/bench_generator.py --only "$torch_only" --shapes "$presets" --batch "$batch" \
+    --min-seconds "$timed" --out "$tmp/torch-$r.json"
 done
 mkdir -p benchmarks/results
-out="benchmarks/results/generator-alternating-$(date +%F)-${device//:/-}$name.json"
-/usr/bin/python3 - "$tmp" "$rounds" "$out" "$device" "$presets" "$batch" <<'PY'
+stem="benchmarks/results/generator-alternating-$(date +%F)-${device//:/-}$name"
+out="$stem.json"; n=1
+while [ -e "$out" ]; do n=$((n + 1)); out="$stem-$n.json"; done # an earlier run's file is never overwritten
+/usr/bin/python3 - "$tmp" "$rounds" "$out" "$device" "$presets" "$batch" "$timed" <<'PY'
 import json, os, statistics, sys, datetime
 tmp, rounds, out, device, presets, batch = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6])
+timed = int(sys.argv[7])
 series = {}
 memory = {}
 loads = {"ours": [], "pytorch": []}
@@ -82,6 +90,7 @@ res = {k: summary(v) for k, v in series.items()}
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 doc = {"date": datetime.date.today().isoformat(), "device": device, "rounds": rounds, "presets": presets,
        "train_batch": batch, "sample": "tiny, 4 images x 16 tokens, 25 flow steps, cfg 3",
+       "timed_seconds": timed,
        "machine": f"{cpu}, {os.cpu_count()} cores; OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}",
        "load_average_1min": loads, "results_ms": res,
        "peak_rss_mb": {k: {"median": statistics.median(v), "all": v} for k, v in memory.items()}}

@@ -5,7 +5,8 @@ Uses scripts/golden/generator_ref.py (a faithful plain-PyTorch copy of the autho
 their code) with the authors' initialisation and training settings (dropouts 0.1, label drop 0.1).
 Benchmarks:
   train_step        forward + backward + clip_grad_norm_(3.0) + AdamW step + EMA update, batch 8, 16 tokens,
-                    diffusion_batch_mul 4; presets tiny and small; median after warm-up (ms)
+                    diffusion_batch_mul 4; presets tiny and small; median after warm-up over calls spanning
+                    at least --min-seconds (ms)
   sample            4 images x 16 tokens, 25 flow steps, cfg 3.0 (linear), authors' full-recompute
                     sampler, tiny (ms for the whole batch)
   sample_per_token  1 image of L tokens (L = 16, 64, 256, 1024), same sampler and settings, tiny
@@ -21,11 +22,13 @@ OMP_WAIT_POLICY defaults to PASSIVE here: with the default (spinning) policy, 2 
 oversubscribed machine ran a tiny training step 15-25x slower (16 s instead of 0.7 s) in our runs.
 Export OMP_WAIT_POLICY=ACTIVE before running to measure with spinning threads on an idle machine.
 Usage: /usr/bin/python3 scripts/bench_generator.py [--quick] [--only train_step,sample,...]
-       [--shapes tiny,small,s] [--batch 8] [--lengths 16,64,256,1024] [--max-minutes 10] [--out file.json]
+       [--shapes tiny,small,s] [--batch 8] [--lengths 16,64,256,1024] [--max-minutes 10] [--min-seconds 10]
+       [--out file.json]
 """
 import argparse
 import dataclasses
 import json
+import math
 import os
 import resource
 import statistics
@@ -81,7 +84,7 @@ def parameter_count(model):
     return sum(p.numel() for p in model.parameters())
 
 
-def train_step_ms(shape, warmup, repeats, batch=TRAIN_BATCH):
+def train_step_ms(shape, warmup, repeats, batch=TRAIN_BATCH, min_seconds=0.0):
     model = build(shape)
     cfg = model.cfg
     model.train()
@@ -105,25 +108,29 @@ def train_step_ms(shape, warmup, repeats, batch=TRAIN_BATCH):
             for targ, src in zip(ema_params, params):
                 targ.mul_(EMA_RATE).add_(src, alpha=1 - EMA_RATE)
 
-    walls, cpus = timed(step, warmup, repeats)
+    walls, cpus = timed(step, warmup, repeats, min_seconds)
     return statistics.median(walls), {"cpu_ms": statistics.median(cpus), "params": parameter_count(model),
                                       "batch": batch, "tokens": TRAIN_TOKENS,
                                       "diffusion_batch_mul": TRAIN_MUL, "repeats": repeats, "all_ms": walls}
 
 
-def sample_ms(model, images, length, repeats, kv=False):
+def sample_ms(model, images, length, repeats, kv=False, min_seconds=0.0):
     labels = torch.randint(0, model.cfg.num_classes, (images,))
     generator = torch.Generator().manual_seed(0)
     sampler = model.sample_tokens_kv if kv else model.sample_tokens
-    return timed(lambda: sampler(labels, length, cfg=CFG, flow_steps=FLOW_STEPS, generator=generator), 0, repeats)
+    return timed(lambda: sampler(labels, length, cfg=CFG, flow_steps=FLOW_STEPS, generator=generator), 0, repeats,
+                 min_seconds)
 
 
-def timed(fn, warmup, repeats):
+def timed(fn, warmup, repeats, min_seconds=0.0):
+    """Wall and CPU ms of `repeats` calls or more, until they span `min_seconds`: this VM's speed
+    moves in phases of seconds, and GeneratorBench times as long (-Deim.bench.timedSeconds)."""
     for _ in range(warmup):
         fn()
     synchronize()
     walls, cpus = [], []   # ms
-    for _ in range(repeats):
+    begin = time.perf_counter()
+    while len(walls) < repeats or time.perf_counter() - begin < min_seconds:
         start, cpu_start = time.perf_counter(), time.process_time()
         fn()
         synchronize()
@@ -182,6 +189,8 @@ def main():
     parser.add_argument("--lengths", default="16,64,256,1024", help="sample_per_token lengths")
     parser.add_argument("--max-minutes", type=float, default=10.0, help="skip a sampling length estimated longer")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--min-seconds", type=float, default=10.0,
+                        help="train_step, sample, sample_kv: time calls until they span this long (0 with --quick)")
     parser.add_argument("--quick", action="store_true", help="fewer repeats, --max-minutes 1")
     parser.add_argument("--out", help="write the JSON here instead of stdout")
     args = parser.parse_args()
@@ -193,6 +202,9 @@ def main():
         parser.error(f"--batch: must be a positive integer, got {args.batch}")
     warmup, repeats = (1, 3) if args.quick else (2, 5)
     max_minutes = min(args.max_minutes, 1.0) if args.quick else args.max_minutes
+    if not (args.min_seconds >= 0 and math.isfinite(args.min_seconds)):
+        parser.error(f"--min-seconds: must be a finite number >= 0, got {args.min_seconds}")
+    min_seconds = 0.0 if args.quick else args.min_seconds
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -211,19 +223,20 @@ def main():
         for shape in [s.strip() for s in args.shapes.split(",") if s.strip()]:
             if shape not in PRESETS:
                 parser.error(f"--shapes: unknown preset {shape!r}; expected one of {sorted(PRESETS)}")
-            ms, extra = train_step_ms(shape, warmup, repeats, args.batch)
+            ms, extra = train_step_ms(shape, warmup, repeats, args.batch, min_seconds)
             record("train_step", shape if args.batch == TRAIN_BATCH else f"{shape}-b{args.batch}", "ms", ms, **extra)
             # the process's peak resident memory so far (this preset's when it is the first)
             record("train_step_peak_rss", shape if args.batch == TRAIN_BATCH else f"{shape}-b{args.batch}", "MB",
                    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     if "sample" in selected:
         model = sampler_model()
-        walls, cpus = sample_ms(model, SAMPLE_IMAGES, SAMPLE_TOKENS, 1 if args.quick else 3)
+        walls, cpus = sample_ms(model, SAMPLE_IMAGES, SAMPLE_TOKENS, 1 if args.quick else 3, min_seconds=min_seconds)
         record("sample", "tiny", "ms", statistics.median(walls), cpu_ms=statistics.median(cpus),
                images=SAMPLE_IMAGES, tokens=SAMPLE_TOKENS, flow_steps=FLOW_STEPS, cfg=CFG, all_ms=walls)
     if "sample_kv" in selected:
         model = sampler_model()
-        walls, cpus = sample_ms(model, SAMPLE_IMAGES, SAMPLE_TOKENS, 1 if args.quick else 3, kv=True)
+        walls, cpus = sample_ms(model, SAMPLE_IMAGES, SAMPLE_TOKENS, 1 if args.quick else 3, kv=True,
+                                min_seconds=min_seconds)
         record("sample_kv", "tiny", "ms", statistics.median(walls), cpu_ms=statistics.median(cpus),
                images=SAMPLE_IMAGES, tokens=SAMPLE_TOKENS, flow_steps=FLOW_STEPS, cfg=CFG, all_ms=walls)
     for kv in (False, True):

@@ -31,7 +31,9 @@ import java.util.SplittableRandom;
  *
  * <p>Usage: GeneratorBench [--device java] [--quick] [--only train_step,sample,sample_per_token,traffic]
  * [--presets tiny,small,s] [--batch 8] [--out file.json]. A train step's shape is preset-bN when the
- * batch is not 8. -Deim.bench.trainSteps=N times N steps; -Deim.bench.verbose=true prints each.
+ * batch is not 8. -Deim.bench.trainSteps=N times at least N steps; -Deim.bench.warmupSeconds=S (10) and
+ * -Deim.bench.timedSeconds=S (10) are the shortest untimed and timed spans of each measure;
+ * -Deim.bench.verbose=true prints each call.
  */
 public final class GeneratorBench {
     record Result(String benchmark, String shape, String unit, double value) {}
@@ -60,6 +62,7 @@ public final class GeneratorBench {
                 }
             }
             warmupSeconds = seconds("eim.bench.warmupSeconds", 10);
+            timedSeconds = seconds("eim.bench.timedSeconds", 10);
         } catch (IllegalArgumentException e) {
             usage(e.getMessage());
         }
@@ -147,7 +150,8 @@ public final class GeneratorBench {
     }
 
     /**
-     * Median wall time of one training step in ms over {@code steps} steps, after the first step
+     * Median wall time of one training step in ms over at least {@code steps} steps and
+     * {@link #timedNanos}, after the first step
      * (the plan's first execution: on tornado, TornadoVM's JIT compilation of every graph), whose
      * time is returned second, and at least {@code warmup} untimed steps, {@link #warmupNanos} long
      * (the JVM's JIT compiles the kernels' hot loops over the first seconds; a training run lasts
@@ -165,15 +169,18 @@ public final class GeneratorBench {
         int[] labels = new int[b];
         for (int i = 0; i < b; i++) labels[i] = r.nextInt(cfg.numClasses());
         TrainingPass.Batch batch = new TrainingPass.Batch(tokens, labels, new int[b], 3, noise, t, 7);
-        double[] ms = new double[steps];
+        List<Double> ms = new ArrayList<>();
         double first = 0;
         try (GeneratorTraining training = m.training(dev, b, l, new GeneratorTraining.Recipe(0.02f, 3f, 0.9999f))) {
-            long warmupEnd = Long.MAX_VALUE;
-            for (int i = -1 - warmup; i < steps; i++) {
+            long warmupEnd = Long.MAX_VALUE, timedEnd = 0;
+            for (int i = -1 - warmup; i < steps || System.nanoTime() < timedEnd; i++) {
                 if (i == -warmup) {
                     warmupEnd = System.nanoTime() + warmupNanos(warmup);
                 } else if (i == 0 && System.nanoTime() < warmupEnd) {
                     i = -1; // not yet warm: one more untimed step
+                }
+                if (i == 0) {
+                    timedEnd = System.nanoTime() + timedNanos(warmup);
                 }
                 long t0 = System.nanoTime();
                 training.step(batch, 1e-4f);
@@ -182,14 +189,13 @@ public final class GeneratorBench {
                     System.err.printf(Locale.ROOT, "train step %d: %.1f ms%n", i, stepMs);
                 }
                 if (i >= 0) {
-                    ms[i] = stepMs;
+                    ms.add(stepMs);
                 } else if (i == -1 - warmup) {
                     first = stepMs;
                 }
             }
         }
-        Arrays.sort(ms);
-        return new double[] {ms[steps / 2], first};
+        return new double[] {median(ms), first};
     }
 
     /**
@@ -226,8 +232,8 @@ public final class GeneratorBench {
 
     /** --quick: no warm-up time (a smoke run of the benchmark). */
     private static boolean quickRun;
-    /** -Deim.bench.warmupSeconds, checked in main. */
-    private static double warmupSeconds = 10;
+    /** -Deim.bench.warmupSeconds and -Deim.bench.timedSeconds, checked in main. */
+    private static double warmupSeconds = 10, timedSeconds = 10;
 
     private static int positive(String option, String value) {
         try {
@@ -275,14 +281,32 @@ public final class GeneratorBench {
     }
 
     /**
-     * Median ms to sample {@code batch} images of {@code len} tokens (25 steps, cfg 3) over
-     * {@code reps} calls after the first (JIT compilation included, returned second) and
-     * at least {@code warmup} untimed ones ({@link #warmupNanos}).
+     * The shortest time a measure's timed calls span: this VM's speed moves in phases of seconds (one
+     * JVM sampling tiny drifted between 166 and 266 ms in runs of 5-15 samples), so a median over a
+     * few calls lasting a second depends on the phase it fell in (tiny's training step over 5 rounds:
+     * 28% apart with 10 steps, 18% with 5 s of steps, 6% with 10 s). -Deim.bench.timedSeconds=S
+     * (default 10; none with --quick or where no warm-up is asked for: the per-token lengths are
+     * timed once).
+     */
+    static long timedNanos(int warmupSteps) {
+        return warmupSteps == 0 || quickRun ? 0 : (long) (timedSeconds * 1e9);
+    }
+
+    static double median(List<Double> values) {
+        double[] v = values.stream().mapToDouble(Double::doubleValue).toArray();
+        Arrays.sort(v);
+        return v[v.length / 2];
+    }
+
+    /**
+     * Median ms to sample {@code batch} images of {@code len} tokens (25 steps, cfg 3) over at least
+     * {@code reps} calls and {@link #timedNanos}, after the first (JIT compilation included, returned
+     * second) and at least {@code warmup} untimed ones ({@link #warmupNanos}).
      */
     static double[] sampleMs(Device dev, EquivariantGenerator m, int batch, int len, int warmup, int reps) {
         int[] labels = new int[batch];
         for (int i = 0; i < batch; i++) labels[i] = i * 7 % m.cfg.numClasses();
-        double[] ms = new double[reps];
+        List<Double> ms = new ArrayList<>();
         double first;
         try (Sampler s = new Sampler(m, dev, Sampler.Mode.INCREMENTAL, batch, len, 3f, 25)) {
             long start = System.nanoTime();
@@ -296,16 +320,16 @@ public final class GeneratorBench {
                     System.err.printf(Locale.ROOT, "warm-up sample %d: %.1f ms%n", i, (System.nanoTime() - t0) / 1e6);
                 }
             }
-            for (int i = 0; i < reps; i++) {
+            long timedEnd = System.nanoTime() + timedNanos(warmup);
+            for (int i = 0; i < reps || System.nanoTime() < timedEnd; i++) {
                 long t0 = System.nanoTime();
                 s.sample(labels, Sampler.NoiseSource.seeded(i), null);
-                ms[i] = (System.nanoTime() - t0) / 1e6;
+                ms.add((System.nanoTime() - t0) / 1e6);
                 if (Boolean.getBoolean("eim.bench.verbose")) {
-                    System.err.printf(Locale.ROOT, "sample %d: %.1f ms%n", i, ms[i]);
+                    System.err.printf(Locale.ROOT, "sample %d: %.1f ms%n", i, ms.get(i));
                 }
             }
         }
-        Arrays.sort(ms);
-        return new double[] {ms[reps / 2], first};
+        return new double[] {median(ms), first};
     }
 }
