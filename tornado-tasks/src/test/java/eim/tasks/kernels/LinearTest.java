@@ -60,6 +60,45 @@ class LinearTest {
         }
     }
 
+    /**
+     * The forward's three row paths (dot products up to half a vector of rows, one vector of xᵀ up to a
+     * vector, the blocked GEMM beyond) on every row count from 1 to two vectors and a column range
+     * that crosses twelve-column groups and ends in a leftover, against a double-precision loop; the
+     * columns outside the range must stay untouched.
+     */
+    @Test
+    void forwardRowPathsMatchReference() {
+        int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        Random r = new Random(7);
+        for (int k : new int[] {5, 37, 64}) {
+            for (int rows = 1; rows <= 2 * lanes + 1; rows++) {
+                int n = 31, c0 = 2, c1 = 29, r0 = 1, m = r0 + rows;
+                float[] x = randn("x", m * k, r).array(), w = randn("w", n * k, r).array(), b = randn("b", n, r).array();
+                float[] y = new float[m * n];
+                java.util.Arrays.fill(y, Float.NaN);
+                Linear.forwardRows(x, w, b, y, r0, m, c0, c1, n, k);
+                float[] got = new float[rows * (c1 - c0)], want = new float[got.length];
+                for (int i = r0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        boolean inside = j >= c0 && j < c1;
+                        if (!inside && !Float.isNaN(y[i * n + j])) {
+                            throw new AssertionError("rows " + rows + ", k " + k + ": column " + j + " written");
+                        }
+                        if (inside) {
+                            double sum = b[j];
+                            for (int t = 0; t < k; t++) {
+                                sum += (double) x[i * k + t] * w[j * k + t];
+                            }
+                            got[(i - r0) * (c1 - c0) + j - c0] = y[i * n + j];
+                            want[(i - r0) * (c1 - c0) + j - c0] = (float) sum;
+                        }
+                    }
+                }
+                assertCloseToScale("forward, " + rows + " rows, k " + k, got, want, 1e-5);
+            }
+        }
+    }
+
     @Test
     void backwardMatchesFiniteDifferences() {
         Random r = new Random(2);
