@@ -8,7 +8,7 @@ Benchmarks:
                     diffusion_batch_mul 4; presets tiny and small; median after warm-up over calls spanning
                     at least --min-seconds (ms)
   sample            4 images x 16 tokens, 25 flow steps, cfg 3.0 (linear), authors' full-recompute
-                    sampler, tiny (ms for the whole batch)
+                    sampler, presets --sample-shapes (default tiny; ms for the whole batch)
   sample_per_token  1 image of L tokens (L = 16, 64, 256, 1024), same sampler and settings, tiny
                     (ms/token); a length whose time, extrapolated from the smaller lengths, exceeds
                     --max-minutes is skipped (value null, estimate recorded)
@@ -22,7 +22,7 @@ OMP_WAIT_POLICY defaults to PASSIVE here: with the default (spinning) policy, 2 
 oversubscribed machine ran a tiny training step 15-25x slower (16 s instead of 0.7 s) in our runs.
 Export OMP_WAIT_POLICY=ACTIVE before running to measure with spinning threads on an idle machine.
 Usage: /usr/bin/python3 scripts/bench_generator.py [--quick] [--only train_step,sample,...]
-       [--shapes tiny,small,s] [--batch 8] [--lengths 16,64,256,1024] [--max-minutes 10] [--min-seconds 10]
+       [--shapes tiny,small,s] [--sample-shapes tiny,small] [--batch 8] [--lengths 16,64,256,1024] [--max-minutes 10] [--min-seconds 10]
        [--out file.json]
 """
 import argparse
@@ -139,8 +139,8 @@ def timed(fn, warmup, repeats, min_seconds=0.0):
     return walls, cpus
 
 
-def sampler_model():
-    model = build("tiny")
+def sampler_model(shape="tiny"):
+    model = build(shape)
     model.eval()
     sample_ms(model, 1, 2, 1)   # warm-up
     return model
@@ -186,6 +186,7 @@ def main():
     parser.add_argument("--shapes", default="tiny,small", help="train_step presets (tiny, small, s)")
     parser.add_argument("--batch", type=int, default=TRAIN_BATCH,
                         help="train_step batch; a record's shape is preset-bN when it is not 8")
+    parser.add_argument("--sample-shapes", default="tiny", help="sample, sample_kv presets (tiny, small, s)")
     parser.add_argument("--lengths", default="16,64,256,1024", help="sample_per_token lengths")
     parser.add_argument("--max-minutes", type=float, default=10.0, help="skip a sampling length estimated longer")
     parser.add_argument("--threads", type=int, default=2)
@@ -205,6 +206,10 @@ def main():
     if not (args.min_seconds >= 0 and math.isfinite(args.min_seconds)):
         parser.error(f"--min-seconds: must be a finite number >= 0, got {args.min_seconds}")
     min_seconds = 0.0 if args.quick else args.min_seconds
+    sample_shapes = [s.strip() for s in args.sample_shapes.split(",") if s.strip()]
+    for shape in sample_shapes:
+        if shape not in PRESETS:
+            parser.error(f"--sample-shapes: unknown preset {shape!r}; expected one of {sorted(PRESETS)}")
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -228,17 +233,14 @@ def main():
             # the process's peak resident memory so far (this preset's when it is the first)
             record("train_step_peak_rss", shape if args.batch == TRAIN_BATCH else f"{shape}-b{args.batch}", "MB",
                    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    if "sample" in selected:
-        model = sampler_model()
-        walls, cpus = sample_ms(model, SAMPLE_IMAGES, SAMPLE_TOKENS, 1 if args.quick else 3, min_seconds=min_seconds)
-        record("sample", "tiny", "ms", statistics.median(walls), cpu_ms=statistics.median(cpus),
-               images=SAMPLE_IMAGES, tokens=SAMPLE_TOKENS, flow_steps=FLOW_STEPS, cfg=CFG, all_ms=walls)
-    if "sample_kv" in selected:
-        model = sampler_model()
-        walls, cpus = sample_ms(model, SAMPLE_IMAGES, SAMPLE_TOKENS, 1 if args.quick else 3, kv=True,
-                                min_seconds=min_seconds)
-        record("sample_kv", "tiny", "ms", statistics.median(walls), cpu_ms=statistics.median(cpus),
-               images=SAMPLE_IMAGES, tokens=SAMPLE_TOKENS, flow_steps=FLOW_STEPS, cfg=CFG, all_ms=walls)
+    for kv in (False, True):
+        name = "sample_kv" if kv else "sample"
+        for shape in sample_shapes if name in selected else []:
+            model = sampler_model(shape)
+            walls, cpus = sample_ms(model, SAMPLE_IMAGES, SAMPLE_TOKENS, 1 if args.quick else 3, kv=kv,
+                                    min_seconds=min_seconds)
+            record(name, shape, "ms", statistics.median(walls), cpu_ms=statistics.median(cpus),
+                   images=SAMPLE_IMAGES, tokens=SAMPLE_TOKENS, flow_steps=FLOW_STEPS, cfg=CFG, all_ms=walls)
     for kv in (False, True):
         if ("sample_per_token_kv" if kv else "sample_per_token") in selected:
             per_token_records([int(x) for x in args.lengths.split(",")], max_minutes, record, kv)

@@ -30,7 +30,7 @@ import java.util.SplittableRandom;
  * the same on every device.
  *
  * <p>Usage: GeneratorBench [--device java] [--quick] [--only train_step,sample,sample_per_token,traffic]
- * [--presets tiny,small,s] [--batch 8] [--out file.json]. A train step's shape is preset-bN when the
+ * [--presets tiny,small,s] [--sample-presets tiny,small] [--batch 8] [--out file.json]. A train step's shape is preset-bN when the
  * batch is not 8. -Deim.bench.trainSteps=N times at least N steps; -Deim.bench.warmupSeconds=S (10) and
  * -Deim.bench.timedSeconds=S (10) are the shortest untimed and timed spans of each measure;
  * -Deim.bench.verbose=true prints each call.
@@ -44,6 +44,7 @@ public final class GeneratorBench {
         Path out = null;
         String only = "train_step,sample,sample_per_token";
         String presets = "tiny,small";
+        String samplePresets = "tiny";
         int batch = 8;
         try {
             for (int i = 0; i < args.length; i++) {
@@ -57,9 +58,13 @@ public final class GeneratorBench {
                     case "--out" -> out = Path.of(args[++i]);
                     case "--only" -> only = args[++i];
                     case "--presets" -> presets = args[++i];
+                    case "--sample-presets" -> samplePresets = args[++i];
                     case "--batch" -> batch = positive("--batch", args[++i]);
                     default -> throw new IllegalArgumentException("unknown option " + option);
                 }
+            }
+            for (String preset : (presets + "," + samplePresets).split(",")) {
+                config(preset); // an unknown preset is a usage error, before any work
             }
             warmupSeconds = seconds("eim.bench.warmupSeconds", 10);
             timedSeconds = seconds("eim.bench.timedSeconds", 10);
@@ -83,14 +88,16 @@ public final class GeneratorBench {
                 }
                 System.err.println(results.get(results.size() - 2) + " " + results.getLast());
             }
-            EquivariantGenerator tiny = new EquivariantGenerator(config("tiny")).initialize(1);
-            randomizeHead(tiny);
-            if (which.contains("sample")) {
-                double[] t = sampleMs(dev, tiny, 4, 16, quick ? 0 : 3, quick ? 1 : 5);
-                results.add(new Result("sample", "tiny-16", "ms", t[0]));
-                results.add(new Result("sample_first_call", "tiny-16", "ms", t[1]));
+            for (String preset : which.contains("sample") ? List.of(samplePresets.split(",")) : List.<String>of()) {
+                EquivariantGenerator model = new EquivariantGenerator(config(preset)).initialize(1);
+                randomizeHead(model);
+                double[] t = sampleMs(dev, model, 4, 16, quick ? 0 : 3, quick ? 1 : 5);
+                results.add(new Result("sample", preset + "-16", "ms", t[0]));
+                results.add(new Result("sample_first_call", preset + "-16", "ms", t[1]));
                 System.err.println(results.get(results.size() - 2) + " " + results.getLast());
             }
+            EquivariantGenerator tiny = which.contains("sample_per_token")
+                    ? randomizeHead(new EquivariantGenerator(config("tiny")).initialize(1)) : null;
             if (which.contains("traffic")) {
                 for (String preset : presets.split(",")) {
                     results.addAll(traffic(dev, preset));
@@ -137,7 +144,7 @@ public final class GeneratorBench {
     }
 
     /** Zero-initialised head layers make sampling trivially cheap for nobody, but keep values non-degenerate. */
-    static void randomizeHead(EquivariantGenerator m) {
+    static EquivariantGenerator randomizeHead(EquivariantGenerator m) {
         SplittableRandom r = new SplittableRandom(2);
         for (var p : m.params.all()) {
             if (p.name().contains("adaLN") || p.name().contains("final_layer.linear")) {
@@ -147,6 +154,7 @@ public final class GeneratorBench {
                 }
             }
         }
+        return m;
     }
 
     /**
@@ -266,7 +274,7 @@ public final class GeneratorBench {
 
     private static void usage(String problem) {
         System.err.println("GeneratorBench: " + problem + "\nusage: GeneratorBench [--device java|tornado:N] [--quick] "
-                + "[--presets tiny,small,s] [--batch N] [--only train_step,sample,sample_per_token,traffic] [--out FILE]");
+                + "[--presets tiny,small,s] [--sample-presets tiny,small] [--batch N] [--only train_step,sample,sample_per_token,traffic] [--out FILE]");
         System.exit(2);
     }
 
