@@ -365,7 +365,21 @@ public final class Linear {
     /** Rows [from, to) of dW (N, K) += dyᵀ (N, M) · x (M, K), and db[n] += Σ_m dy[m, n]. */
     static void backwardWeightFast(int from, int to, float[] dy, float[] x, float[] dw, float[] db,
                                   int M, int N, int K) {
-        accumulateProduct(dy, 1, N, x, dw, 0, from, to, M, K, 0, K);
+        // dyᵀ's rows [from, to) into scratch (16 rows of dy at a time, read along their columns), so
+        // that A is read in place like backward input's, not packed strided per pass: 1 core, AVX2,
+        // 512x512x512 / 256x1536x512 / 512x1536x512: 27.9 / 28.3 / 28.5 -> 31.9 / 32.4 / 31.0 GFLOP/s
+        int rows = to - from;
+        float[] dyT = Scratch.floats(Scratch.GEMM_X_T, rows * M);
+        for (int m0 = 0; m0 < M; m0 += 16) {
+            int m1 = Math.min(M, m0 + 16);
+            for (int n = from; n < to; n++) {
+                int d = (n - from) * M;
+                for (int m = m0; m < m1; m++) {
+                    dyT[d + m] = dy[m * N + n];
+                }
+            }
+        }
+        accumulateProduct(dyT, M, 1, x, dw, -from, 0, rows, M, K, 0, K);
         float[] bias = new float[to - from];
         for (int m = 0; m < M; m++) { // row by row: dy is read contiguously
             int row = m * N;
