@@ -89,8 +89,7 @@ public final class GeneratorBench {
                 System.err.println(results.get(results.size() - 2) + " " + results.getLast());
             }
             for (String preset : which.contains("sample") ? List.of(samplePresets.split(",")) : List.<String>of()) {
-                EquivariantGenerator model = new EquivariantGenerator(config(preset)).initialize(1);
-                randomizeHead(model);
+                EquivariantGenerator model = randomizeHead(new EquivariantGenerator(config(preset)).initialize(1));
                 double[] t = sampleMs(dev, model, 4, 16, quick ? 0 : 3, quick ? 1 : 5);
                 results.add(new Result("sample", preset + "-16", "ms", t[0]));
                 results.add(new Result("sample_first_call", preset + "-16", "ms", t[1]));

@@ -175,15 +175,8 @@ public final class Linear {
      */
     static void forwardNarrow(float[] x, float[] w, float[] b, float[] y, int r0, int r1, int c0, int c1, int N, int K) {
         int rows = r1 - r0;
-        float[] xt = Scratch.floats(Scratch.GEMM_X_T, K * LANES);
+        float[] xt = transposeRows(x, r0, rows, K, LANES);
         float[] lanes = new float[4 * LANES];
-        java.util.Arrays.fill(xt, 0, K * LANES, 0f);
-        for (int r = 0; r < rows; r++) {
-            int xo = (r0 + r) * K;
-            for (int k = 0; k < K; k++) {
-                xt[k * LANES + r] = x[xo + k];
-            }
-        }
         int n = c0;
         for (; n + 12 <= c1; n += 12) {
             int w0 = n * K, w1 = w0 + K, w2 = w1 + K, w3 = w2 + K, w4 = w3 + K, w5 = w4 + K,
@@ -244,20 +237,7 @@ public final class Linear {
         for (int p0 = r0; p0 < r1; p0 += ROWS_PER_FORWARD_PASS) {
             int rows = Math.min(r1, p0 + ROWS_PER_FORWARD_PASS) - p0;
             int padded = (rows + panel - 1) / panel * panel;
-            // reused scratch, not new arrays: a fresh array per pass is zeroed by the JVM and comes from
-            // memory the cache has not seen (the young generation is walked end to end)
-            float[] xT = Scratch.floats(Scratch.GEMM_X_T, K * padded);
-            if (rows < padded) { // the padding rows are read as zeros
-                for (int k = 0; k < K; k++) {
-                    java.util.Arrays.fill(xT, k * padded + rows, (k + 1) * padded, 0f);
-                }
-            }
-            for (int r = 0; r < rows; r++) {
-                int xo = (p0 + r) * K;
-                for (int k = 0; k < K; k++) {
-                    xT[k * padded + r] = x[xo + k];
-                }
-            }
+            float[] xT = transposeRows(x, p0, rows, K, padded);
             // yᵀ one GEMM pass of columns at a time, copied out while it is in cache: all of yᵀ at once
             // (1 MB at 2048 columns) left the cache before its copy (256x2048x512: 162 -> 176 GFLOP/s)
             for (int n0 = c0; n0 < c1; n0 += ROWS_PER_PASS) {
@@ -273,6 +253,28 @@ public final class Linear {
                 }
             }
         }
+    }
+
+    /**
+     * xᵀ (K, padded) in this thread's GEMM_X_T scratch: xᵀ[k·padded + r] = x[(r0 + r)·K + k] for
+     * r < rows, zeros in the padding columns r >= rows. Reused scratch, not a new array: a fresh
+     * array is zeroed by the JVM and comes from memory the cache has not seen (the young generation
+     * is walked end to end).
+     */
+    private static float[] transposeRows(float[] x, int r0, int rows, int K, int padded) {
+        float[] xT = Scratch.floats(Scratch.GEMM_X_T, K * padded);
+        if (rows < padded) {
+            for (int k = 0; k < K; k++) {
+                java.util.Arrays.fill(xT, k * padded + rows, (k + 1) * padded, 0f);
+            }
+        }
+        for (int r = 0; r < rows; r++) {
+            int xo = (r0 + r) * K;
+            for (int k = 0; k < K; k++) {
+                xT[k * padded + r] = x[xo + k];
+            }
+        }
+        return xT;
     }
 
     /**
