@@ -15,7 +15,8 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  * are register- and cache-blocked with the Vector API. All three are one product
  * {@code out += A·B} with B and out row-major ({@link #accumulateProduct}): a micro-kernel keeps
  * 6 rows x 2 vectors of out in twelve accumulators and feeds them broadcasts of A against a
- * 2-vector panel of B. Backward input is dx += dy·W, backward weight dW += dyᵀ·x, and forward is
+ * 2-vector panel of B. Backward input is dx += dy·W, backward weight dW += dyᵀ·x (over up to 512
+ * rows of the batch in one sweep per output row, {@link #accumulateProductStreaming}), and forward is
  * computed transposed, yᵀ = W·xᵀ, with the body's slice of x transposed into scratch.
  *
  * <p>B panels (and a strided A) are copied into per-call scratch first: rows of a matrix 4 KiB
@@ -41,6 +42,11 @@ public final class Linear {
      * GFLOP/s instead of ~120 (no change at 128 rows per core or fewer, mixed at 1024³).
      */
     private static final int ROWS_PER_FORWARD_PASS = 128;
+    /**
+     * Weight gradients reduce over the batch's rows: up to this many, in one sweep per output row
+     * ({@link #accumulateProductStreaming}), with B packed this many floats (512 KiB) at a time.
+     */
+    private static final int STREAM_MAX_T = 512, STREAM_B_FLOATS = 128 * 1024;
     /** Backward: reduced-dimension block; a packed 2-vector panel of B over it (16 KiB) stays in L1. */
     private static final int BACKWARD_T_BLOCK = 256;
 
@@ -381,7 +387,11 @@ public final class Linear {
                 }
             }
         }
-        accumulateProduct(dyT, M, 1, x, dw, -from, 0, rows, M, K, 0, K);
+        if (M <= STREAM_MAX_T) {
+            accumulateProductStreaming(dyT, M, x, dw, -from, 0, rows, M, K);
+        } else {
+            accumulateProduct(dyT, M, 1, x, dw, -from, 0, rows, M, K, 0, K);
+        }
         float[] bias = new float[to - from];
         for (int m = 0; m < M; m++) { // row by row: dy is read contiguously
             int row = m * N;
@@ -435,11 +445,11 @@ public final class Linear {
                         if (packA) {
                             panel6x2Interleaved(packedA, (r - p0) * len, packedB, len, out, o, C);
                         } else {
-                            panel6x2(a, r * aRow + t0, aRow, packedB, len, out, o, C);
+                            panel6x2(a, r * aRow + t0, aRow, packedB, 0, len, out, o, C);
                         }
                     }
                     for (int r = groupsEnd; r < p1; r++) {
-                        panel1x2(a, r * aRow + t0 * aCol, aCol, packedB, len, out, (r - outRow0) * C + c);
+                        panel1x2(a, r * aRow + t0 * aCol, aCol, packedB, 0, len, out, (r - outRow0) * C + c);
                     }
                 }
                 if (panelEnd < c1 && groupsEnd > p0) { // columns past the last full panel, by the row groups
@@ -454,6 +464,60 @@ public final class Linear {
                         }
                         out[(r - outRow0) * C + c] += s;
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * out (R, C) rows [r0, r1) += A (R, T) · B (T, C) over the whole of a short T in one sweep, for a
+     * weight gradient whose output comes cold from memory: B is packed a chunk of columns at a time
+     * (all its panels, T long, about 512 KiB), then each 6-row group of A (in place, unit stride, in
+     * L1) sweeps the chunk's panels left to right, so each output row is read and written once, as
+     * one sequential stream the prefetcher follows. {@link #accumulateProduct} instead sweeps the
+     * rows under one panel per T block, and reads each output tile T / 256 times, 2 KiB or more apart.
+     */
+    static void accumulateProductStreaming(float[] a, int aRow, float[] bm, float[] out, int outRow0, int r0, int r1,
+                                           int T, int C) {
+        if (T == 0) {
+            return; // an empty batch adds nothing
+        }
+        int panel = 2 * LANES;
+        int panelEnd = C / panel * panel;
+        int chunk = Math.max(panel, STREAM_B_FLOATS / T / panel * panel);
+        float[] packedB = Scratch.floats(Scratch.GEMM_PACKED_B, T * Math.max(panel, Math.min(chunk, panelEnd)));
+        int groupsEnd = r0 + (r1 - r0) / ROW_BLOCK * ROW_BLOCK;
+        for (int c0 = 0; c0 < panelEnd; c0 += chunk) {
+            int c1 = Math.min(panelEnd, c0 + chunk);
+            for (int c = c0; c < c1; c += panel) { // panel j of the chunk at packedB[j·T·panel], t-major
+                for (int t = 0, d = (c - c0) * T; t < T; t++, d += panel) {
+                    int src = t * C + c;
+                    FloatVector.fromArray(S, bm, src).intoArray(packedB, d);
+                    FloatVector.fromArray(S, bm, src + LANES).intoArray(packedB, d + LANES);
+                }
+            }
+            for (int r = r0; r < groupsEnd; r += ROW_BLOCK) {
+                for (int c = c0; c < c1; c += panel) {
+                    panel6x2(a, r * aRow, aRow, packedB, (c - c0) * T, T, out, (r - outRow0) * C + c, C);
+                }
+            }
+            for (int r = groupsEnd; r < r1; r++) {
+                for (int c = c0; c < c1; c += panel) {
+                    panel1x2(a, r * aRow, 1, packedB, (c - c0) * T, T, out, (r - outRow0) * C + c);
+                }
+            }
+        }
+        if (panelEnd < C) {
+            if (groupsEnd > r0) {
+                leftoverColumns(a, aRow, null, bm, 0, out, outRow0, r0, groupsEnd, 0, T, C, panelEnd, C, packedB);
+            }
+            for (int r = groupsEnd; r < r1; r++) {
+                for (int c = panelEnd; c < C; c++) {
+                    float s = 0f;
+                    for (int t = 0; t < T; t++) {
+                        s += a[r * aRow + t] * bm[t * C + c];
+                    }
+                    out[(r - outRow0) * C + c] += s;
                 }
             }
         }
@@ -481,7 +545,7 @@ public final class Linear {
             if (packedA != null) {
                 panel6x2Interleaved(packedA, (r - p0) * len, packedB, len, tile, 0, panel);
             } else {
-                panel6x2(a, r * aRow + t0, aRow, packedB, len, tile, 0, panel);
+                panel6x2(a, r * aRow + t0, aRow, packedB, 0, len, tile, 0, panel);
             }
             for (int i = 0; i < ROW_BLOCK; i++) {
                 int o = (r + i - outRow0) * C + cFrom;
@@ -526,7 +590,8 @@ public final class Linear {
      * (A read in place: six unit-stride streams. A strided A is packed interleaved instead, for
      * {@link #panel6x2Interleaved}: one contiguous copy per t rather than six scattered stores.)
      */
-    private static void panel6x2(float[] a, int a0, int lda, float[] packedB, int len, float[] out, int o, int C) {
+    private static void panel6x2(float[] a, int a0, int lda, float[] packedB, int pb, int len, float[] out, int o,
+                                 int C) {
         int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda;
         int o1 = o + C, o2 = o1 + C, o3 = o2 + C, o4 = o3 + C, o5 = o4 + C;
         FloatVector c00 = FloatVector.fromArray(S, out, o), c01 = FloatVector.fromArray(S, out, o + LANES);
@@ -536,7 +601,7 @@ public final class Linear {
         FloatVector c40 = FloatVector.fromArray(S, out, o4), c41 = FloatVector.fromArray(S, out, o4 + LANES);
         FloatVector c50 = FloatVector.fromArray(S, out, o5), c51 = FloatVector.fromArray(S, out, o5 + LANES);
         for (int t = 0; t < len; t++) {
-            int p = t * 2 * LANES;
+            int p = pb + t * 2 * LANES;
             FloatVector b0 = FloatVector.fromArray(S, packedB, p);
             FloatVector b1 = FloatVector.fromArray(S, packedB, p + LANES);
             FloatVector s = FloatVector.broadcast(S, a[a0 + t]);
@@ -624,10 +689,10 @@ public final class Linear {
     }
 
     /** One output row (two vectors at o) += Σ_t a[a0 + t·aCol] · packedB[t], for rows left over. */
-    private static void panel1x2(float[] a, int a0, int aCol, float[] packedB, int len, float[] out, int o) {
+    private static void panel1x2(float[] a, int a0, int aCol, float[] packedB, int pb, int len, float[] out, int o) {
         FloatVector c0 = FloatVector.fromArray(S, out, o), c1 = FloatVector.fromArray(S, out, o + LANES);
         for (int t = 0; t < len; t++) {
-            int p = t * 2 * LANES;
+            int p = pb + t * 2 * LANES;
             FloatVector s = FloatVector.broadcast(S, a[a0 + t * aCol]);
             c0 = s.fma(FloatVector.fromArray(S, packedB, p), c0);
             c1 = s.fma(FloatVector.fromArray(S, packedB, p + LANES), c1);

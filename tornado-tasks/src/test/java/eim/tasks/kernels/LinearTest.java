@@ -61,6 +61,31 @@ class LinearTest {
     }
 
     /**
+     * The weight gradient's one-sweep GEMM: row groups and rows left over, a T long enough that B is
+     * packed in two column chunks (512 KiB each) plus a chunk's remainder, columns left over past the
+     * last panel, an output starting at row outRow0, against a plain triple loop.
+     */
+    @Test
+    void streamingProductMatchesPlainLoops() {
+        int R = 33, T = 500, outRow0 = 4;
+        int C = 2 * (128 * 1024 / T / 32 * 32) + 32 + 7; // two whole chunks, one more panel, seven columns
+        Random r = new Random(9);
+        float[] a = randn("a", R * T, r).array(), b = randn("b", T * C, r).array();
+        float[] start = randn("out", (R - outRow0) * C, r).array(), out = start.clone(), want = start.clone();
+        Linear.accumulateProductStreaming(a, T, b, out, outRow0, outRow0, R, T, C);
+        for (int i = outRow0; i < R; i++) {
+            for (int c = 0; c < C; c++) {
+                double s = 0;
+                for (int t = 0; t < T; t++) {
+                    s += (double) a[i * T + t] * b[t * C + c];
+                }
+                want[(i - outRow0) * C + c] += (float) s;
+            }
+        }
+        assertCloseToScale("streaming product", out, want, 1e-5);
+    }
+
+    /**
      * The forward's three row paths (dot products up to half a vector of rows, one vector of xᵀ up to a
      * vector, the blocked GEMM beyond) on every row count from 1 to two vectors and a column range
      * that crosses twelve-column groups and ends in a leftover, against a double-precision loop; the
