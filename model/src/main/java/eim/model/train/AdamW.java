@@ -76,11 +76,9 @@ public final class AdamW {
             // tokenizer's encoder and decoder): the host stays their point of coherence
             update.transferToDevice(DataTransferMode.EVERY_EXECUTION, s.param().value());
             update.transferToHost(DataTransferMode.EVERY_EXECUTION, s.param().value());
-            update.task("adamw." + s.param().name(), Optimizer.ADAMW_STEP, s.param().size(), s.param().value(),
-                    s.param().grad(), s.m(), s.v(), s.param().size(), lr, beta1, beta2, eps, s.weightDecay(), bc1, bc2,
-                    gscale);
-            update.task("ema." + s.param().name(), Optimizer.EMA_UPDATE, s.param().size(), s.ema(), s.param().value(),
-                    s.param().size(), emaRate);
+            update.task("adamw_ema." + s.param().name(), Optimizer.ADAMW_EMA_STEP, s.param().size(), s.param().value(),
+                    s.param().grad(), s.m(), s.v(), s.ema(), s.param().size(), lr, beta1, beta2, eps, s.weightDecay(),
+                    bc1, bc2, gscale, emaRate);
         }
     }
 

@@ -3,7 +3,7 @@ package eim.tasks.kernels;
 /**
  * Host side of {@code torch.nn.utils.clip_grad_norm_}: the global L2 norm of all gradients from the
  * partial sums of squares that {@link Optimizer#SUM_SQUARES} leaves per gradient, and the
- * coefficient every gradient is multiplied by ({@code gscale} of {@link Optimizer#ADAMW_STEP}).
+ * coefficient every gradient is multiplied by ({@code gscale} of {@link Optimizer#ADAMW_EMA_STEP}).
  */
 public final class GradClip {
     /** PyTorch's guard against division by zero in the coefficient. */

@@ -10,30 +10,28 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  * {@code torch.nn.utils.clip_grad_norm_}, followed by an EMA of the weights ({@code update_ema}).
  *
  * <p>Per step the caller (1) runs {@link #SUM_SQUARES} over every gradient, (2) turns the partial
- * sums into the clipping coefficient with {@link GradClip#coefficient}, (3) runs {@link #ADAMW_STEP}
+ * sums into the clipping coefficient with {@link GradClip#coefficient}, (3) runs {@link #ADAMW_EMA_STEP}
  * per parameter with that coefficient as {@code gscale} and the bias corrections from
- * {@link #biasCorrection}, then (4) {@link #EMA_UPDATE}.
+ * {@link #biasCorrection}, which also (4) moves the EMA towards the updated weight.
  */
 public final class Optimizer {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     /**
-     * range {n}: one AdamW step on p (n), with gradient g (n) scaled by gscale and moments m, v (n).
-     * Args: p, g, m, v, n, lr, beta1, beta2, eps, wd, bc1, bc2, gscale (bc = 1 - beta^step; lr, bc1,
-     * bc2 and gscale float or FloatParam, the others float).
+     * range {n}: one AdamW step on p (n), with gradient g (n) scaled by gscale and moments m, v (n),
+     * then ema = rate·ema + (1 - rate)·p on the updated p: one pass over the five arrays instead of an
+     * AdamW pass and an EMA pass (which read p again; 1.5% of S's training step). Args: p, g, m, v,
+     * ema, n, lr, beta1, beta2, eps, wd, bc1, bc2, gscale, rate (bc = 1 - beta^step; lr, bc1, bc2,
+     * gscale and rate float or FloatParam, the others float).
      */
-    public static final Kernel ADAMW_STEP = Kernel.of("adamw_step", Optimizer::adamwStep)
-            .withFast((from, to, a) -> adamwStepFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.x(5), a.x(6), a.x(7),
-                    a.x(8), a.x(9), a.x(10), a.x(11), a.x(12)));
+    public static final Kernel ADAMW_EMA_STEP = Kernel.of("adamw_ema_step", Optimizer::adamwEmaStep)
+            .withFast((from, to, a) -> adamwEmaStepFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.f(4), a.x(6),
+                    a.x(7), a.x(8), a.x(9), a.x(10), a.x(11), a.x(12), a.x(13), a.x(14)));
 
     /** range {chunks}: partial[c] = Σ x² over slice c of [0, n). Args: x, partial, n, chunks. */
     public static final Kernel SUM_SQUARES = Kernel.of("sum_squares", Optimizer::sumSquares)
             .withFast((from, to, a) -> sumSquaresFast(from, to, a.f(0), a.f(1), a.i(2), a.i(3)))
             .withItemCost(1024); // a chunk is thousands of elements: shared across cores from a few chunks on
-
-    /** range {n}: ema = rate·ema + (1 - rate)·p. Args: ema, p, n, rate (float or FloatParam). */
-    public static final Kernel EMA_UPDATE = Kernel.of("ema_update", Optimizer::emaUpdate)
-            .withFast((from, to, a) -> emaUpdateFast(from, to, a.f(0), a.f(1), a.x(3)));
 
     private Optimizer() {}
 
@@ -45,9 +43,9 @@ public final class Optimizer {
         return (float) (1.0 - Math.pow(beta, step));
     }
 
-    public static void adamwStep(int from, int to, float[] p, float[] g, float[] m, float[] v, int n, float[] lr,
-                                 float beta1, float beta2, float eps, float wd, float[] bc1, float[] bc2,
-                                 float[] gscale) {
+    public static void adamwEmaStep(int from, int to, float[] p, float[] g, float[] m, float[] v, float[] ema, int n,
+                                    float[] lr, float beta1, float beta2, float eps, float wd, float[] bc1,
+                                    float[] bc2, float[] gscale, float[] rate) {
         for (@Parallel int k = 0; k < to - from; k++) {
             int i = from + k;
             float decay = 1f - lr[0] * wd;
@@ -59,21 +57,24 @@ public final class Optimizer {
             m[i] = mi;
             v[i] = vi;
             float denom = (float) Math.sqrt(vi) / bc2Sqrt + eps;
-            p[i] = p[i] * decay - stepSize * (mi / denom);
+            float pi = p[i] * decay - stepSize * (mi / denom);
+            p[i] = pi;
+            ema[i] = rate[0] * ema[i] + (1f - rate[0]) * pi;
         }
     }
 
     /**
-     * Fast path of {@link #ADAMW_STEP}: the portable body's operations in the same order, in
+     * Fast path of {@link #ADAMW_EMA_STEP}: the portable body's operations in the same order, in
      * vectors, with the step's scalars read once (the JIT cannot hoist {@code lr[0]} out of a loop
      * that writes other float arrays, so the portable body does not vectorise on the JVM).
      */
-    static void adamwStepFast(int from, int to, float[] p, float[] g, float[] m, float[] v, float lr, float beta1,
-                              float beta2, float eps, float wd, float bc1, float bc2, float gscale) {
+    static void adamwEmaStepFast(int from, int to, float[] p, float[] g, float[] m, float[] v, float[] ema, float lr,
+                                 float beta1, float beta2, float eps, float wd, float bc1, float bc2, float gscale,
+                                 float rate) {
         float decay = 1f - lr * wd;
         float stepSize = lr / bc1;
         float bc2Sqrt = (float) Math.sqrt(bc2);
-        float oneMinusBeta1 = 1f - beta1, oneMinusBeta2 = 1f - beta2;
+        float oneMinusBeta1 = 1f - beta1, oneMinusBeta2 = 1f - beta2, keep = 1f - rate;
         int i = from;
         for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) {
             FloatVector grad = FloatVector.fromArray(S, g, i).mul(gscale);
@@ -82,7 +83,9 @@ public final class Optimizer {
             mi.intoArray(m, i);
             vi.intoArray(v, i);
             FloatVector denom = vi.sqrt().div(bc2Sqrt).add(eps);
-            FloatVector.fromArray(S, p, i).mul(decay).sub(mi.div(denom).mul(stepSize)).intoArray(p, i);
+            FloatVector pi = FloatVector.fromArray(S, p, i).mul(decay).sub(mi.div(denom).mul(stepSize));
+            pi.intoArray(p, i);
+            FloatVector.fromArray(S, ema, i).mul(rate).add(pi.mul(keep)).intoArray(ema, i);
         }
         for (; i < to; i++) {
             float grad = g[i] * gscale;
@@ -91,19 +94,9 @@ public final class Optimizer {
             m[i] = mi;
             v[i] = vi;
             float denom = (float) Math.sqrt(vi) / bc2Sqrt + eps;
-            p[i] = p[i] * decay - stepSize * (mi / denom);
-        }
-    }
-
-    /** Fast path of {@link #EMA_UPDATE}, in vectors. */
-    static void emaUpdateFast(int from, int to, float[] ema, float[] p, float rate) {
-        float keep = 1f - rate;
-        int i = from;
-        for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) {
-            FloatVector.fromArray(S, ema, i).mul(rate).add(FloatVector.fromArray(S, p, i).mul(keep)).intoArray(ema, i);
-        }
-        for (; i < to; i++) {
-            ema[i] = rate * ema[i] + keep * p[i];
+            float pi = p[i] * decay - stepSize * (mi / denom);
+            p[i] = pi;
+            ema[i] = rate * ema[i] + keep * pi;
         }
     }
 
@@ -163,12 +156,5 @@ public final class Optimizer {
             total += (double) x[i] * x[i];
         }
         return (float) total;
-    }
-
-    public static void emaUpdate(int from, int to, float[] ema, float[] p, int n, float[] rate) {
-        for (@Parallel int k = 0; k < to - from; k++) {
-            int i = from + k;
-            ema[i] = rate[0] * ema[i] + (1f - rate[0]) * p[i];
-        }
     }
 }

@@ -23,14 +23,13 @@ class OptimizerTest {
             v.set(i, Math.abs(v.get(i))); // second moments are non-negative
         }
         float bc1 = Optimizer.biasCorrection(0.9, 3), bc2 = Optimizer.biasCorrection(0.95, 3);
-        assertParity(Optimizer.ADAMW_STEP, new int[] {N}, p, g, m, v, N, 1e-2f, 0.9f, 0.95f, 1e-8f, 0.02f,
-                bc1, bc2, 0.25f);
+        assertParity(Optimizer.ADAMW_EMA_STEP, new int[] {N}, p, g, m, v, randn("ema", N, r), N, 1e-2f, 0.9f, 0.95f,
+                1e-8f, 0.02f, bc1, bc2, 0.25f, 0.999f);
         assertParity(Optimizer.SUM_SQUARES, new int[] {7}, randn("x", N, r), zeros("partial", 7), N, 7);
-        assertParity(Optimizer.EMA_UPDATE, new int[] {N}, randn("ema", N, r), p, N, 0.999f);
-        // the values that change between steps as params (lr, bc1, bc2, gscale; EMA rate)
-        assertParity(Optimizer.ADAMW_STEP, new int[] {N}, p, g, m, v, N, new FloatParam(3e-3f), 0.9f, 0.95f, 1e-8f,
-                0.02f, new FloatParam(bc1), new FloatParam(bc2), new FloatParam(0.5f));
-        assertParity(Optimizer.EMA_UPDATE, new int[] {N}, randn("ema", N, r), p, N, new FloatParam(0.99f));
+        // the values that change between steps as params (lr, bc1, bc2, gscale, EMA rate)
+        assertParity(Optimizer.ADAMW_EMA_STEP, new int[] {N}, p, g, m, v, randn("ema", N, r), N, new FloatParam(3e-3f),
+                0.9f, 0.95f, 1e-8f, 0.02f, new FloatParam(bc1), new FloatParam(bc2), new FloatParam(0.5f),
+                new FloatParam(0.99f));
         assertParity(Optimizer.SUM_SQUARES, new int[] {3}, randn("x", 5, r), zeros("partial", 3), 5, 3);
     }
 
@@ -85,9 +84,8 @@ class OptimizerTest {
             float gscale = GradClip.coefficient(norm, maxNorm);
             float bc1 = Optimizer.biasCorrection(beta1, s + 1), bc2 = Optimizer.biasCorrection(beta2, s + 1);
             for (Param p : new Param[] {w, b}) {
-                run(device, Optimizer.ADAMW_STEP, new int[] {p.n}, p.value, p.grad, p.m, p.v, p.n, lr, beta1,
-                        beta2, eps, p.wd, bc1, bc2, gscale);
-                run(device, Optimizer.EMA_UPDATE, new int[] {p.n}, p.ema, p.value, p.n, rate);
+                run(device, Optimizer.ADAMW_EMA_STEP, new int[] {p.n}, p.value, p.grad, p.m, p.v, p.ema, p.n, lr, beta1,
+                        beta2, eps, p.wd, bc1, bc2, gscale, rate);
             }
             Golden.assertMatches("w after step " + (s + 1) + where, w.value.array(), slice(gold.f("w"), s, w.n), 1e-5);
             Golden.assertMatches("b after step " + (s + 1) + where, b.value.array(), slice(gold.f("b"), s, b.n), 1e-5);
