@@ -56,24 +56,47 @@ public final class Rope {
         for (int i = 0; i < half; i++) {
             freq[i] = frequency(i, hd, base);
         }
+        if (to - from > L) { // rows repeat the same L positions: their angles once each (cos and sin dominated)
+            float[] cos = new float[L * half];
+            float[] sin = new float[L * half];
+            boolean[] ready = new boolean[L];
+            for (int r = from; r < to; r++) {
+                int q = r % L, t = q * half;
+                if (!ready[q]) {
+                    angles((float) (q + posOff), freq, direction, cos, sin, t);
+                    ready[q] = true;
+                }
+                rotateRow(x, r * rowStride + colOff, H, hd, cos, sin, t);
+            }
+            return;
+        }
         float[] cos = new float[half];
         float[] sin = new float[half];
-        for (@Parallel int r = from; r < to; r++) {
-            float p = (float) (r % L + posOff);
+        for (int r = from; r < to; r++) {
+            angles((float) (r % L + posOff), freq, direction, cos, sin, 0);
+            rotateRow(x, r * rowStride + colOff, H, hd, cos, sin, 0);
+        }
+    }
+
+    /** cos and direction·sin of p·freq[i] at c[t + i], s[t + i]. */
+    private static void angles(float p, float[] freq, int direction, float[] c, float[] s, int t) {
+        for (int i = 0; i < freq.length; i++) {
+            float angle = p * freq[i];
+            c[t + i] = (float) Math.cos(angle);
+            s[t + i] = direction * (float) Math.sin(angle);
+        }
+    }
+
+    /** Every head of the row at x[rowBase]: pair i rotated by (cos, sin)[t + i]. */
+    private static void rotateRow(float[] x, int rowBase, int H, int hd, float[] cos, float[] sin, int t) {
+        int half = hd / 2;
+        for (int h = 0; h < H; h++) {
+            int o = rowBase + h * hd;
             for (int i = 0; i < half; i++) {
-                float angle = p * freq[i];
-                cos[i] = (float) Math.cos(angle);
-                sin[i] = direction * (float) Math.sin(angle);
-            }
-            int rowBase = r * rowStride + colOff;
-            for (int h = 0; h < H; h++) {
-                int o = rowBase + h * hd;
-                for (int i = 0; i < half; i++) {
-                    float a = x[o + 2 * i];
-                    float b = x[o + 2 * i + 1];
-                    x[o + 2 * i] = a * cos[i] - b * sin[i];
-                    x[o + 2 * i + 1] = b * cos[i] + a * sin[i];
-                }
+                float a = x[o + 2 * i];
+                float b = x[o + 2 * i + 1];
+                x[o + 2 * i] = a * cos[t + i] - b * sin[t + i];
+                x[o + 2 * i + 1] = b * cos[t + i] + a * sin[t + i];
             }
         }
     }

@@ -25,6 +25,12 @@ class RopeTest {
         int[] range = {ROWS, H * HD / 2};
         assertParity(Rope.FORWARD, range, x, ROWS, L, STRIDE, D, H, HD, 7, BASE);
         assertParity(Rope.BACKWARD, range, x, ROWS, L, STRIDE, 0, H, HD, new IntParam(300), BASE);
+        // more rows per slice than positions: the fast path computes each position's angles once
+        int rows = 16 * L;
+        FloatArray many = randn("qkv_many", rows * STRIDE, r);
+        assertParity(Rope.FORWARD, new int[] {rows, H * HD / 2}, many, rows, L, STRIDE, D, H, HD, 7, BASE);
+        assertParity(Rope.BACKWARD, new int[] {rows, H * HD / 2}, many, rows, L, STRIDE, 0, H, HD, new IntParam(300),
+                BASE);
     }
 
     @Test
