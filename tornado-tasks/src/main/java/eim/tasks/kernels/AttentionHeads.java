@@ -18,7 +18,18 @@ import jdk.incubator.vector.VectorSpecies;
 final class AttentionHeads {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
+    private static final ThreadLocal<float[][]> SCORES = ThreadLocal.withInitial(() -> new float[1][0]);
+
     private AttentionHeads() {}
+
+    /** This thread's array for at least n scores of one query (reused: no allocation per query). */
+    private static float[] scores(int n) {
+        float[][] holder = SCORES.get();
+        if (holder[0].length < n) {
+            holder[0] = new float[Math.max(n, 2 * holder[0].length)];
+        }
+        return holder[0];
+    }
 
     /** One head's column block of a row-major matrix: row j of it starts at {@code base + j*stride}. */
     record HeadRows(float[] data, int base, int stride) {
@@ -63,11 +74,14 @@ final class AttentionHeads {
      */
     static float forward(float[] q, int qo, HeadRows keys, HeadRows values, int from, int to, float scale,
                          float[] out, int oo, int hd, Dropout drop, int dropBase) {
-        // pass 1: running max and sum of exponentials
+        // pass 1: running max and sum of exponentials; the scores are kept for pass 2 (recomputing
+        // them cost a second dot product per key: a third of cross-attention's forward)
+        float[] scores = scores(to - from + 1);
         float max = Float.NEGATIVE_INFINITY;
         float sum = 0f;
         for (int j = from; j <= to; j++) {
             float s = scale * Linear.dot(q, qo, keys.data(), keys.at(j), hd);
+            scores[j - from] = s;
             if (s > max) {
                 sum = sum * (float) Math.exp(max - s) + 1f;
                 max = s;
@@ -83,7 +97,7 @@ final class AttentionHeads {
             if (f == 0f) {
                 continue;
             }
-            float p = (float) Math.exp(scale * Linear.dot(q, qo, keys.data(), keys.at(j), hd) - lse) * f;
+            float p = (float) Math.exp(scores[j - from] - lse) * f;
             axpy(out, oo, p, values.data(), values.at(j), hd);
         }
         return lse;
