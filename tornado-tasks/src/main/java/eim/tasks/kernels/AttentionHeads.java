@@ -18,18 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class AttentionHeads {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
-    private static final ThreadLocal<float[][]> SCORES = ThreadLocal.withInitial(() -> new float[1][0]);
-
     private AttentionHeads() {}
-
-    /** This thread's array for at least n scores of one query (reused: no allocation per query). */
-    private static float[] scores(int n) {
-        float[][] holder = SCORES.get();
-        if (holder[0].length < n) {
-            holder[0] = new float[Math.max(n, 2 * holder[0].length)];
-        }
-        return holder[0];
-    }
 
     /** One head's column block of a row-major matrix: row j of it starts at {@code base + j*stride}. */
     record HeadRows(float[] data, int base, int stride) {
@@ -76,7 +65,7 @@ final class AttentionHeads {
                          float[] out, int oo, int hd, Dropout drop, int dropBase) {
         // pass 1: running max and sum of exponentials; the scores are kept for pass 2 (recomputing
         // them cost a second dot product per key: a third of cross-attention's forward)
-        float[] scores = scores(to - from + 1);
+        float[] scores = Scratch.floats(Scratch.ATTENTION_SCORES, to - from + 1);
         float max = Float.NEGATIVE_INFINITY;
         float sum = 0f;
         for (int j = from; j <= to; j++) {

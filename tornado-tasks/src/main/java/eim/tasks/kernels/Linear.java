@@ -435,11 +435,7 @@ public final class Linear {
                     packRowGroups(a, aRow, aCol, p0, groupsEnd, t0, len, packedA);
                 }
                 for (int c = c0; c < panelEnd; c += panel) {
-                    for (int t = 0; t < len; t++) { // vector copies: arraycopy calls cost more than 16 floats
-                        int src = bOff + (t0 + t) * C + c;
-                        FloatVector.fromArray(S, bm, src).intoArray(packedB, t * panel);
-                        FloatVector.fromArray(S, bm, src + LANES).intoArray(packedB, t * panel + LANES);
-                    }
+                    packPanel(bm, bOff + t0 * C + c, C, len, packedB, 0);
                     for (int r = p0; r < groupsEnd; r += ROW_BLOCK) {
                         int o = (r - outRow0) * C + c;
                         if (packA) {
@@ -456,15 +452,7 @@ public final class Linear {
                     leftoverColumns(a, aRow, packA ? packedA : null, bm, bOff, out, outRow0, p0, groupsEnd, t0, len, C,
                             panelEnd, c1, packedB);
                 }
-                for (int r = groupsEnd; r < p1; r++) { // and by the rows left over
-                    for (int c = panelEnd; c < c1; c++) {
-                        float s = 0f;
-                        for (int t = t0; t < t0 + len; t++) {
-                            s += a[r * aRow + t * aCol] * bm[bOff + t * C + c];
-                        }
-                        out[(r - outRow0) * C + c] += s;
-                    }
-                }
+                leftoverCorner(a, aRow, aCol, bm, bOff, out, outRow0, groupsEnd, p1, t0, len, C, panelEnd, c1);
             }
         }
     }
@@ -489,12 +477,8 @@ public final class Linear {
         int groupsEnd = r0 + (r1 - r0) / ROW_BLOCK * ROW_BLOCK;
         for (int c0 = 0; c0 < panelEnd; c0 += chunk) {
             int c1 = Math.min(panelEnd, c0 + chunk);
-            for (int c = c0; c < c1; c += panel) { // panel j of the chunk at packedB[j·T·panel], t-major
-                for (int t = 0, d = (c - c0) * T; t < T; t++, d += panel) {
-                    int src = t * C + c;
-                    FloatVector.fromArray(S, bm, src).intoArray(packedB, d);
-                    FloatVector.fromArray(S, bm, src + LANES).intoArray(packedB, d + LANES);
-                }
+            for (int c = c0; c < c1; c += panel) { // panel j of the chunk at packedB[j·T·panel]
+                packPanel(bm, c, C, T, packedB, (c - c0) * T);
             }
             for (int r = r0; r < groupsEnd; r += ROW_BLOCK) {
                 for (int c = c0; c < c1; c += panel) {
@@ -511,14 +495,31 @@ public final class Linear {
             if (groupsEnd > r0) {
                 leftoverColumns(a, aRow, null, bm, 0, out, outRow0, r0, groupsEnd, 0, T, C, panelEnd, C, packedB);
             }
-            for (int r = groupsEnd; r < r1; r++) {
-                for (int c = panelEnd; c < C; c++) {
-                    float s = 0f;
-                    for (int t = 0; t < T; t++) {
-                        s += a[r * aRow + t] * bm[t * C + c];
-                    }
-                    out[(r - outRow0) * C + c] += s;
+            leftoverCorner(a, aRow, 1, bm, 0, out, outRow0, groupsEnd, r1, 0, T, C, panelEnd, C);
+        }
+    }
+
+    /**
+     * len rows of B from bm[src] (C apart), two vectors each, into packedB from d, t-major (vector
+     * copies: arraycopy calls cost more than 16 floats).
+     */
+    private static void packPanel(float[] bm, int src, int C, int len, float[] packedB, int d) {
+        for (int t = 0; t < len; t++, src += C, d += 2 * LANES) {
+            FloatVector.fromArray(S, bm, src).intoArray(packedB, d);
+            FloatVector.fromArray(S, bm, src + LANES).intoArray(packedB, d + LANES);
+        }
+    }
+
+    /** Rows [rFrom, r1) x columns [cFrom, c1) of out += A·B over t0 .. t0 + len, in scalars: rows and columns left over. */
+    private static void leftoverCorner(float[] a, int aRow, int aCol, float[] bm, int bOff, float[] out, int outRow0,
+                                       int rFrom, int r1, int t0, int len, int C, int cFrom, int c1) {
+        for (int r = rFrom; r < r1; r++) {
+            for (int c = cFrom; c < c1; c++) {
+                float s = 0f;
+                for (int t = t0; t < t0 + len; t++) {
+                    s += a[r * aRow + t * aCol] * bm[bOff + t * C + c];
                 }
+                out[(r - outRow0) * C + c] += s;
             }
         }
     }
