@@ -5,7 +5,9 @@ import eim.model.nn.LayerNormLayer;
 import eim.model.nn.LinearLayer;
 import eim.model.nn.Ops;
 import eim.tasks.FloatArray;
+import eim.tasks.IntParam;
 import eim.tasks.TaskGraph;
+import eim.tasks.kernels.Elementwise;
 
 /**
  * The per-token flow-matching head, the authors' SimpleMLPAdaLN ({@code diffloss.net.*}): predicts
@@ -139,6 +141,63 @@ public final class FlowHead {
         return new State(tag, rows, training);
     }
 
+    /**
+     * The adaLN modulations of a batch of flow steps, for sampling. They depend on t and the
+     * condition, not on x_t, so a token's steps can get theirs in one pass of the time MLP and the
+     * ada layers over steps · rows rows (row j·rows + r is step j of row r) before the Euler steps
+     * run. At the few rows of a sampling step every linear layer is bound by reading its weights;
+     * the ada layers hold ~60% of the head's, and batched they run as compute-bound GEMMs while the
+     * rest of the head's weights stay in cache between steps.
+     */
+    final class Modulations {
+        final int rows, steps;
+        /** The times of the batch's steps, step-major (steps · rows); filled by the caller. */
+        final FloatArray t;
+        final FloatArray cEmb, tFreq, t1, t1s, y, sy, finalMod;
+        final FloatArray[] mod;
+        /** Where the selected step's rows start in mod[k] and finalMod. */
+        final IntParam modOffset = new IntParam(0), finalOffset = new IntParam(0);
+
+        Modulations(String tag, int rows, int steps) {
+            if (rows <= 0 || steps <= 0) {
+                throw new IllegalArgumentException("modulations need rows and steps > 0, got " + rows + ", " + steps);
+            }
+            this.rows = rows;
+            this.steps = steps;
+            int n = rows * steps, w = width;
+            t = f(tag + ".t", n);
+            cEmb = f(tag + ".cond_emb", n * w);
+            tFreq = f(tag + ".tfreq", n * FREQ_DIM);
+            t1 = f(tag + ".t1", n * w);
+            t1s = f(tag + ".t1s", n * w);
+            y = f(tag + ".y", n * w);
+            sy = f(tag + ".sy", n * w);
+            mod = new FloatArray[depth];
+            for (int k = 0; k < depth; k++) {
+                mod[k] = f(tag + ".mod" + k, n * 3 * w);
+            }
+            finalMod = f(tag + ".fmod", n * 2 * w);
+        }
+
+        /** Makes {@link #forward(TaskGraph, State, FloatArray, Modulations)} read step {@code j} of the batch. */
+        void select(int j) {
+            if (j < 0 || j >= steps) {
+                throw new IndexOutOfBoundsException("step " + j + " of a batch of " + steps);
+            }
+            modOffset.set(j * rows * 3 * width);
+            finalOffset.set(j * rows * 2 * width);
+        }
+    }
+
+    /** Floats a {@link Modulations} holds per row and step. */
+    int modulationFloatsPerRow() {
+        return FREQ_DIM + 5 * width + depth * 3 * width + 2 * width;
+    }
+
+    Modulations newModulations(String tag, int rows, int steps) {
+        return new Modulations(tag, rows, steps);
+    }
+
     /** cEmb (rows, W) = cond_embed(z (rows, D)). */
     void embedCondition(TaskGraph g, FloatArray z, FloatArray cEmb, int rows) {
         condEmbed.forward(g, z, cEmb, rows);
@@ -151,16 +210,55 @@ public final class FlowHead {
 
     /** s.out (rows, C) = velocity for x_t (rows, C) at times t (rows) under embedded conditions cEmb (rows, W). */
     void forward(TaskGraph g, State s, FloatArray xt, FloatArray t, FloatArray cEmb) {
+        modulate(g, s.rows, t, s.tFreq, s.t1, s.t1s, s.y, s.sy, cEmb, s.mod, s.finalMod);
+        body(g, s, xt);
+    }
+
+    /**
+     * s.out (rows, C) = velocity for x_t (rows, C) at step {@link Modulations#select selected} in
+     * {@code m}: the step's modulations are copied into s, and only the x_t-dependent part runs.
+     */
+    void forward(TaskGraph g, State s, FloatArray xt, Modulations m) {
         int n = s.rows, w = width;
-        Ops.timestepEmbedding(g, t, s.tFreq, n, FREQ_DIM);
-        timeMlp0.forward(g, s.tFreq, s.t1, n);
-        Ops.silu(g, s.t1, s.t1s);
-        timeMlp2.forward(g, s.t1s, s.y, n);
-        Ops.addInPlace(g, s.y, cEmb);
-        Ops.silu(g, s.y, s.sy);
+        if (m.rows != n) {
+            throw new IllegalArgumentException("modulations for " + m.rows + " rows, state of " + n);
+        }
+        for (int k = 0; k < depth; k++) {
+            g.task("copy." + s.mod[k].name(), Elementwise.COPY, n * 3 * w, m.mod[k], m.modOffset, s.mod[k], 0, n * 3 * w);
+        }
+        g.task("copy." + s.finalMod.name(), Elementwise.COPY, n * 2 * w, m.finalMod, m.finalOffset, s.finalMod, 0, n * 2 * w);
+        body(g, s, xt);
+    }
+
+    /**
+     * The adaLN modulations of {@code m.steps} flow steps at once, at the times in m.t (step-major,
+     * m.steps · m.rows), for embedded conditions cEmb (m.rows, W) shared by every step.
+     */
+    void modulations(TaskGraph g, Modulations m, FloatArray cEmb) {
+        Ops.repeatRows(g, cEmb, m.cEmb, m.rows, width, m.steps);
+        modulate(g, m.rows * m.steps, m.t, m.tFreq, m.t1, m.t1s, m.y, m.sy, m.cEmb, m.mod, m.finalMod);
+    }
+
+    /** The part of the head that sees t and the condition only: sy = silu(time_embed(t) + cEmb), mod[k] = ada_k(sy). */
+    private void modulate(TaskGraph g, int n, FloatArray t, FloatArray tFreq, FloatArray t1, FloatArray t1s, FloatArray y,
+                          FloatArray sy, FloatArray cEmb, FloatArray[] mod, FloatArray finalMod) {
+        Ops.timestepEmbedding(g, t, tFreq, n, FREQ_DIM);
+        timeMlp0.forward(g, tFreq, t1, n);
+        Ops.silu(g, t1, t1s);
+        timeMlp2.forward(g, t1s, y, n);
+        Ops.addInPlace(g, y, cEmb);
+        Ops.silu(g, y, sy);
+        for (int k = 0; k < depth; k++) {
+            ada[k].forward(g, sy, mod[k], n);
+        }
+        finalAda.forward(g, sy, finalMod, n);
+    }
+
+    /** The part of the head that sees x_t: s.out from xt and the modulations in s.mod, s.finalMod. */
+    private void body(TaskGraph g, State s, FloatArray xt) {
+        int n = s.rows, w = width;
         inputProj.forward(g, xt, s.x[0], n);
         for (int k = 0; k < depth; k++) {
-            ada[k].forward(g, s.sy, s.mod[k], n);
             inLn[k].forward(g, s.x[k], s.ln[k], n);
             Ops.modulate(g, s.ln[k].y(), s.mod[k], s.hm[k], n, w, 3 * w, 0, w);
             mlp0[k].forward(g, s.hm[k], s.h1[k], n);
@@ -169,7 +267,6 @@ public final class FlowHead {
             Ops.copy(g, s.x[k], 0, s.x[k + 1], 0, n * w);
             Ops.gateAdd(g, s.x[k + 1], s.h2[k], s.mod[k], n, w, 3 * w, 2 * w);
         }
-        finalAda.forward(g, s.sy, s.finalMod, n);
         finalNorm.forward(g, s.x[depth], s.finalLn, n);
         Ops.modulate(g, s.finalNormed, s.finalMod, s.finalMod2, n, w, 2 * w, 0, w);
         finalLinear.forward(g, s.finalMod2, s.out, n);

@@ -102,6 +102,9 @@ public final class Sampler implements AutoCloseable {
     private final FloatArray x, prevToken, z;
     private final FloatParam tValue = new FloatParam(1f), cfgScale = new FloatParam(1f);
     private final IntParam pos = new IntParam(0), slot = new IntParam(0), count = new IntParam(0);
+    /** Flow steps whose modulations are computed together; null modulations when 1 (each step computes its own). */
+    private final int stepsPerBatch;
+    private final FlowHead.Modulations modulations;
     private final IntParam[] fullRowOffsets;
     private final FloatArray fullTokens;
     private final int slots;
@@ -127,6 +130,12 @@ public final class Sampler implements AutoCloseable {
      */
     public Sampler(EquivariantGenerator m, Device device, Mode mode, int batch, int length, float cfg, Schedule schedule,
                    int steps) {
+        this(m, device, mode, batch, length, cfg, schedule, steps, Integer.MAX_VALUE);
+    }
+
+    /** As above, with at most {@code maxStepsPerBatch} flow steps' modulations computed together (tests compare 1 and more). */
+    Sampler(EquivariantGenerator m, Device device, Mode mode, int batch, int length, float cfg, Schedule schedule, int steps,
+            int maxStepsPerBatch) {
         if (batch <= 0 || length <= 0 || steps <= 0) {
             throw new IllegalArgumentException("sampler: batch, length and steps must be > 0");
         }
@@ -202,14 +211,27 @@ public final class Sampler implements AutoCloseable {
             }
             graphs.add(g);
         }
-        // per token: embed the condition; per flow step: velocity, guidance, Euler update
+        // per token: embed the condition; per batch of flow steps: their modulations; per flow step:
+        // velocity, guidance, Euler update
         TaskGraph g = new TaskGraph("condition");
         g.transferToDevice(DataTransferMode.EVERY_EXECUTION, x);
         m.head.embedCondition(g, z, cEmb, rows);
         graphs.add(g);
-        g = new TaskGraph("flow_step");
-        g.task("t", Elementwise.FILL, rows, tArr, tValue, rows);
-        m.head.forward(g, hs, x, tArr, cEmb);
+        stepsPerBatch = stepsPerBatch(device, m.head, rows, steps, maxStepsPerBatch);
+        if (stepsPerBatch > 1) {
+            modulations = m.head.newModulations("sample.head.steps", rows, stepsPerBatch);
+            g = new TaskGraph("modulations");
+            g.transferToDevice(DataTransferMode.EVERY_EXECUTION, modulations.t);
+            m.head.modulations(g, modulations, cEmb);
+            graphs.add(g);
+            g = new TaskGraph("flow_step");
+            m.head.forward(g, hs, x, modulations);
+        } else {
+            modulations = null;
+            g = new TaskGraph("flow_step");
+            g.task("t", Elementwise.FILL, rows, tArr, tValue, rows);
+            m.head.forward(g, hs, x, tArr, cEmb);
+        }
         if (guided) {
             g.task2d("cfg", FlowMatching.CFG_COMBINE, batch, ch, hs.out, batch, ch, cfgScale);
         }
@@ -219,6 +241,30 @@ public final class Sampler implements AutoCloseable {
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, x);
         graphs.add(g);
         this.plan = new ExecutionPlan(device, graphs);
+    }
+
+    /** At most this many floats (64 MB) for a batch of flow steps' modulations. */
+    static final long MODULATION_BUDGET_FLOATS = 16L << 20;
+
+    /**
+     * How many flow steps get their modulations in one batch: all of a token's steps when they fit
+     * {@link #MODULATION_BUDGET_FLOATS}, else batches of about equal size. 1 on a device whose
+     * graphs share arrays through the host (the tornado backend), where the batch's modulations
+     * would be carried to the device at every flow step.
+     */
+    static int stepsPerBatch(Device device, FlowHead head, int rows, int steps, int maxStepsPerBatch) {
+        if (!device.hostMemory() || maxStepsPerBatch <= 1 || steps == 1) {
+            return 1;
+        }
+        long perStep = (long) rows * head.modulationFloatsPerRow();
+        int fit = (int) Math.max(1, Math.min(Math.min(steps, maxStepsPerBatch), MODULATION_BUDGET_FLOATS / perStep));
+        int batches = (steps + fit - 1) / fit;
+        return (steps + batches - 1) / batches;
+    }
+
+    /** Flow steps whose modulations are computed together (1: each step computes its own). */
+    public int stepsPerBatch() {
+        return stepsPerBatch;
     }
 
     /** The compiled plan (its transfer report, in benchmarks and tests). */
@@ -277,8 +323,21 @@ public final class Sampler implements AutoCloseable {
             }
             cfgScale.set(schedule.scale(cfg, i, length));
             plan.execute("condition");
-            for (int s = steps; s >= 1; s--) {
-                tValue.set((float) s / steps);
+            for (int j = 0; j < steps; j++) {
+                if (modulations == null) {
+                    tValue.set((float) (steps - j) / steps);
+                } else {
+                    int inBatch = j % stepsPerBatch;
+                    if (inBatch == 0) {
+                        // t of step j + b for each row; a last, partial batch repeats its last step's t
+                        float[] t = modulations.t.array();
+                        for (int b = 0; b < stepsPerBatch; b++) {
+                            java.util.Arrays.fill(t, b * rows, (b + 1) * rows, (float) Math.max(steps - j - b, 1) / steps);
+                        }
+                        plan.execute("modulations");
+                    }
+                    modulations.select(inBatch);
+                }
                 plan.execute("flow_step");
             }
             plan.execute("result");

@@ -39,8 +39,12 @@ class SamplerTest {
             s.plan().transfers().forEach(g -> byName.put(g.graph(), g));
             var step = byName.get("flow_step");
             assertTrue(step.localArrays() > 10, "the head's activations are graph-local: " + step);
-            long tokenAndCondition = 4L * rows * (c.tokenChannels() + c.headWidth());
-            assertEquals(tokenAndCondition + step.cellBytes(), step.carriedBytes(), "flow_step carries x and the condition only: " + step);
+            // all 4 steps' modulations come from one batch (graph "modulations") on the java backend
+            assertEquals(4, s.stepsPerBatch());
+            int w = c.headWidth();
+            long tokenAndModulations = 4L * rows * c.tokenChannels() + 4L * rows * 4 * (c.headDepth() * 3 * w + 2 * w);
+            assertEquals(tokenAndModulations + step.cellBytes(), step.carriedBytes(),
+                    "flow_step carries x and the modulations only: " + step);
             var token = byName.get("token");
             assertTrue(token.localBytes() > 0 && token.localArrays() > token.sharedArrays(), "token: " + token);
         }
@@ -112,6 +116,28 @@ class SamplerTest {
             float[] c = sample(m, d, Sampler.Mode.INCREMENTAL, labels, 6, 2f);
             KernelHarness.assertClose(d.name() + " vs java sampler", c, j, 1e-4);
         }
+    }
+
+    /**
+     * The flow steps' modulations computed in batches (all 7 steps; 3 + 3 + a partial 1; or each
+     * step its own, as the tornado backend does) give the same tokens up to the GEMMs' summation order.
+     */
+    @Test
+    void batchedModulationsMatchPerStepModulations() {
+        EquivariantGenerator m = TestModels.randomModel(TestModels.tiny(3), 6);
+        int[] labels = {2, 7};
+        float[][] out = new float[3][];
+        int[] caps = {1, 3, Integer.MAX_VALUE};
+        int[] expected = {1, 3, 7};
+        for (int i = 0; i < caps.length; i++) {
+            try (Sampler s = new Sampler(m, KernelHarness.java(), Sampler.Mode.INCREMENTAL, labels.length, 5, 3f,
+                    Sampler.Schedule.LINEAR, 7, caps[i])) {
+                assertEquals(expected[i], s.stepsPerBatch());
+                out[i] = s.sample(labels, Sampler.NoiseSource.seeded(3), null);
+            }
+        }
+        KernelHarness.assertCloseToScale("batches of 3 vs per step", out[1], out[0], 1e-5);
+        KernelHarness.assertCloseToScale("one batch of 7 vs per step", out[2], out[0], 1e-5);
     }
 
     @Test
