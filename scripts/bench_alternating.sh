@@ -7,7 +7,7 @@
 # (--timed-seconds: the shortest span of each measure's timed calls, both sides; this VM's speed moves in
 # phases of seconds)
 # (train steps of each preset at the batch; sampling is 4x16 tokens of each --sample-presets preset, tiny by
-# default, against both PyTorch samplers)
+# default, against the three PyTorch samplers: full recompute, KV cache, KV cache with batched modulations)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
@@ -32,7 +32,7 @@ case "$rounds" in ''|*[!0-9]*|0) echo "error: rounds must be a positive integer,
 case "$batch" in ''|*[!0-9]*|0) echo "error: --batch must be a positive integer, got '$batch'" >&2; exit 2;; esac
 case "$timed" in ''|*[!0-9]*) echo "error: --timed-seconds must be a whole number of seconds >= 0, got '$timed'" >&2; exit 2;; esac
 torch_only="$only"
-case ",$only," in *,sample,*) torch_only="$only,sample_kv";; esac
+case ",$only," in *,sample,*) torch_only="$only,sample_kv,sample_kv_batched";; esac
 [ "$device" = "java" ] || ensure_tornadovm || { echo "error: --device $device needs TornadoVM" >&2; exit 1; }
 if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch libopenblas0-openmp
@@ -107,7 +107,7 @@ for k in sorted(memory):
 ratios = {}
 for k in sorted(res):
     if k.endswith(" pytorch"):
-        ours = k[:-len(" pytorch")].replace("sample_kv", "sample")
+        ours = k[:-len(" pytorch")].replace("sample_kv_batched", "sample").replace("sample_kv", "sample")
         if ours in res:
             ratios[k[:-len(" pytorch")]] = res[k]["median"] / res[ours]["median"]
             print(f"{k} / {ours}: {ratios[k[:-len(' pytorch')]]:.2f}x (above 1: ours faster)")

@@ -14,14 +14,16 @@ Benchmarks:
                     --max-minutes is skipped (value null, estimate recorded)
   sample_kv, sample_per_token_kv
                     the same with a key/value-cache sampler (generator_ref.sample_tokens_kv, the same
-                    tokens): the fastest sampler a PyTorch user would write, cost per token flat in L
+                    tokens): a sampler a PyTorch user would write, cost per token flat in L
+  sample_kv_batched the KV-cache sampler with each token's flow steps' adaLN modulations computed in one
+                    batch (DiffLoss.sample_batched_modulations): the fastest PyTorch sampler we have
 Output: a JSON list of records {benchmark, shape, unit, value, blas, threads, ...} on stdout or --out;
 value is wall-clock time; cpu_ms (process CPU time, all threads) and the load average are recorded too,
 since these machines are shared.
 OMP_WAIT_POLICY defaults to PASSIVE here: with the default (spinning) policy, 2 OpenMP threads on an
 oversubscribed machine ran a tiny training step 15-25x slower (16 s instead of 0.7 s) in our runs.
 Export OMP_WAIT_POLICY=ACTIVE before running to measure with spinning threads on an idle machine.
-Usage: /usr/bin/python3 scripts/bench_generator.py [--quick] [--only train_step,sample,...]
+Usage: /usr/bin/python3 scripts/bench_generator.py [--quick] [--only train_step,sample,sample_kv,...]
        [--shapes tiny,small,s] [--sample-shapes tiny,small] [--batch 8] [--lengths 16,64,256,1024] [--max-minutes 10] [--min-seconds 10]
        [--out file.json]
 """
@@ -51,7 +53,7 @@ def synchronize():
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden"))
 from generator_ref import PRESETS, EquivariantGenerator, authors_init, make_optimizer  # noqa: E402
 
-BENCHMARKS = ("train_step", "sample", "sample_per_token", "sample_kv", "sample_per_token_kv")
+BENCHMARKS = ("train_step", "sample", "sample_per_token", "sample_kv", "sample_kv_batched", "sample_per_token_kv")
 TRAIN_BATCH, TRAIN_TOKENS, TRAIN_MUL = 8, 16, 4
 SAMPLE_IMAGES, SAMPLE_TOKENS, FLOW_STEPS, CFG = 4, 16, 25, 3.0
 CLIP = 3.0
@@ -114,10 +116,14 @@ def train_step_ms(shape, warmup, repeats, batch=TRAIN_BATCH, min_seconds=0.0):
                                       "diffusion_batch_mul": TRAIN_MUL, "repeats": repeats, "all_ms": walls}
 
 
-def sample_ms(model, images, length, repeats, kv=False, min_seconds=0.0):
+def sample_ms(model, images, length, repeats, kv=False, min_seconds=0.0, batched=False):
     labels = torch.randint(0, model.cfg.num_classes, (images,))
     generator = torch.Generator().manual_seed(0)
-    sampler = model.sample_tokens_kv if kv else model.sample_tokens
+    if batched:
+        def sampler(*a, **k):
+            return model.sample_tokens_kv(*a, batched_modulations=True, **k)
+    else:
+        sampler = model.sample_tokens_kv if kv else model.sample_tokens
     return timed(lambda: sampler(labels, length, cfg=CFG, flow_steps=FLOW_STEPS, generator=generator), 0, repeats,
                  min_seconds)
 
@@ -233,12 +239,11 @@ def main():
             # the process's peak resident memory so far (this preset's when it is the first)
             record("train_step_peak_rss", shape if args.batch == TRAIN_BATCH else f"{shape}-b{args.batch}", "MB",
                    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    for kv in (False, True):
-        name = "sample_kv" if kv else "sample"
+    for name in ("sample", "sample_kv", "sample_kv_batched"):
         for shape in sample_shapes if name in selected else []:
             model = sampler_model(shape)
-            walls, cpus = sample_ms(model, SAMPLE_IMAGES, SAMPLE_TOKENS, 1 if args.quick else 3, kv=kv,
-                                    min_seconds=min_seconds)
+            walls, cpus = sample_ms(model, SAMPLE_IMAGES, SAMPLE_TOKENS, 1 if args.quick else 3, kv=name == "sample_kv",
+                                    min_seconds=min_seconds, batched=name == "sample_kv_batched")
             record(name, shape, "ms", statistics.median(walls), cpu_ms=statistics.median(cpus),
                    images=SAMPLE_IMAGES, tokens=SAMPLE_TOKENS, flow_steps=FLOW_STEPS, cfg=CFG, all_ms=walls)
     for kv in (False, True):

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Checks that generator_ref.sample_tokens_kv (the PyTorch baseline's key/value-cache sampler) gives the
-tokens of the authors' full-recompute sample_tokens, for windowed and full causal attention, with and
-without guidance. Needs torch; run with /usr/bin/python3 scripts/golden/check_kv_sampler.py."""
+"""Checks that generator_ref.sample_tokens_kv (the PyTorch baseline's key/value-cache sampler, with and
+without batched modulations) gives the tokens of the authors' full-recompute sample_tokens, for windowed
+and full causal attention, with and without guidance. Needs torch; run with /usr/bin/python3 scripts/golden/check_kv_sampler.py."""
 import dataclasses
 import sys
 
@@ -20,10 +20,13 @@ for window in (3, 0):
         for schedule in ("linear", "constant"):
             args = dict(cfg=guidance, cfg_schedule=schedule, flow_steps=5)
             full = model.sample_tokens(labels, 9, generator=torch.Generator().manual_seed(5), **args)
-            kv = model.sample_tokens_kv(labels, 9, generator=torch.Generator().manual_seed(5), **args)
-            err = ((full - kv).abs().max() / full.abs().max()).item()
-            worst = max(worst, err)
-            print(f"window {window} cfg {guidance} {schedule:8s} max relative difference {err:.2e}")
+            for batched in (False, True):
+                kv = model.sample_tokens_kv(labels, 9, generator=torch.Generator().manual_seed(5),
+                                            batched_modulations=batched, **args)
+                err = ((full - kv).abs().max() / full.abs().max()).item()
+                worst = max(worst, err)
+                what = "kv, batched modulations" if batched else "kv"
+                print(f"window {window} cfg {guidance} {schedule:8s} {what:24s} max relative difference {err:.2e}")
 ok = worst < 1e-5
 print("OK" if ok else "FAIL", f"(worst {worst:.2e}, limit 1e-5)")
 sys.exit(0 if ok else 1)
