@@ -89,7 +89,7 @@ public final class JavaDevice implements Device {
             items *= r;
         }
         if (!portableOnly && task.kernel().fastColumns() != null && range.length > 1
-                && task.kernel().columnSplit().byColumns(range[0], range[1])) {
+                && task.kernel().columnSplit().byColumns(range[0], range[1], threads)) {
             n = range[1]; // the columns are split instead of the rows
             body = task.kernel().fastColumns();
         }

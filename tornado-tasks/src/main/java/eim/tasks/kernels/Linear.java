@@ -64,13 +64,30 @@ public final class Linear {
      * transpose all of x, and measured 10-30% slower.
      */
     private static final Kernel.ColumnSplit BY_COLUMNS =
-            (rows, columns) -> Kernel.ColumnSplit.FEW_ROWS.byColumns(rows, columns) || columns >= 4 * LANES;
+            (rows, columns, cores) -> Kernel.ColumnSplit.FEW_ROWS.byColumns(rows, columns, cores) || columns >= 4 * LANES;
+
+    /**
+     * When the forward is split by columns: with few rows, and where each core computing every row
+     * for its columns pads fewer rows than each computing its share of the rows for every column.
+     * The transposed forward pads each pass of rows to whole two-vector panels: a sampling step's
+     * 25 flow steps of modulations, 200 rows on 2 cores, pad 100 -> 128 per core split by rows
+     * (28%) and 200 -> 224 split by columns (12%); sampling small, 3 alternating pairs: -2 to -11%.
+     */
+    private static final Kernel.ColumnSplit FORWARD_SPLIT = (rows, columns, cores) ->
+            Kernel.ColumnSplit.FEW_ROWS.byColumns(rows, columns, cores)
+                    || (rows > LANES * cores && columns >= 4 * LANES * cores && (long) paddedRows(rows) < (long) cores * paddedRows((rows + cores - 1) / cores));
+
+    /** Rows the transposed forward computes for {@code rows}: passes of {@link #ROWS_PER_FORWARD_PASS}, each padded to panels. */
+    static int paddedRows(int rows) {
+        int panel = 2 * LANES, whole = rows / ROWS_PER_FORWARD_PASS * ROWS_PER_FORWARD_PASS;
+        return whole + (rows - whole + panel - 1) / panel * panel;
+    }
 
     /** range {M, N}: y = x Wᵀ + b. Args: x, W, b, y, M, N, K. */
     public static final Kernel FORWARD = Kernel.of("linear_forward", Linear::forward)
             .withFast((from, to, a) -> forwardFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6)))
             .withFastColumns((from, to, a) -> forwardColumns(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5),
-                    a.i(6)), Kernel.ColumnSplit.FEW_ROWS)
+                    a.i(6)), FORWARD_SPLIT)
             .withItemCost(DOT_PRODUCT);
 
     /** range {M, K}: dx += dy W. Args: dy, W, dx, M, N, K. */

@@ -1,6 +1,8 @@
 package eim.tasks.kernels;
 
 import static eim.tasks.testing.KernelHarness.*;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 
 import eim.tasks.FloatArray;
@@ -18,9 +20,10 @@ class LinearTest {
         // an odd boundary), {20, 300, 33} the few-rows one (two slices of 10 rows), the larger ones the blocked
         // one; {800, 70, 300} and {300, 900, 40} take more than one 384-row pass (with rows left over at the
         // pass's end) and more than one 256-long block of the reduced dimension; {600, 50, 16}: a weight
-        // gradient narrower than one panel (16 columns), by row groups through a padded panel
+        // gradient narrower than one panel (16 columns), by row groups through a padded panel; {200, 300, 40}:
+        // a forward of many rows split by columns on 2 cores or more (see forwardSplitsByColumnsWhereRowsPadMore)
         for (int[] mnk : new int[][] {{M, N, K}, {M, 1, 1}, {5, 1003, 40}, {20, 300, 33}, {37, 45, 70}, {150, 67, 131},
-                {800, 70, 300}, {300, 900, 40}, {600, 50, 16}}) {
+                {800, 70, 300}, {300, 900, 40}, {600, 50, 16}, {200, 300, 40}}) {
             int m = mnk[0], n = mnk[1], k = mnk[2];
             Random r = new Random(1);
             FloatArray x = randn("x", m * k, r), w = randn("w", n * k, r), b = randn("b", n, r);
@@ -30,6 +33,22 @@ class LinearTest {
             assertParity(Linear.BACKWARD_WEIGHT, new int[] {n, k}, dy, x, randn("dw", n * k, r), randn("db", n, r),
                     m, n, k);
         }
+    }
+
+    /**
+     * The forward goes by columns where splitting the rows would pad more of them to whole panels
+     * (a sampling step's 200 rows of modulations on 2 cores), and by rows where the halves are whole
+     * panels (the training shapes: 128 and 512 rows) or on one core.
+     */
+    @Test
+    void forwardSplitsByColumnsWhereRowsPadMore() {
+        var split = Linear.FORWARD.columnSplit();
+        assertTrue(split.byColumns(200, 1536, 2), "200 rows, 2 cores");
+        assertTrue(split.byColumns(8, 512, 2), "a decoding step's few rows");
+        assertFalse(split.byColumns(128, 1536, 2), "128 rows: 64 per core, whole panels either way");
+        assertFalse(split.byColumns(512, 2880, 2), "512 rows");
+        assertFalse(split.byColumns(200, 1536, 1), "one core");
+        assertFalse(split.byColumns(200, 40, 2), "too few columns to share");
     }
 
     /**
