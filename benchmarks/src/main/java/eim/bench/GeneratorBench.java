@@ -104,9 +104,13 @@ public final class GeneratorBench {
                 }
             }
             if (tiny != null) {
-                // warm the JIT up first, as bench_generator.py warms its model up: else the first
-                // length's timed call still runs code the JIT has not finished compiling
-                sampleMs(dev, tiny, 1, 64, 0, 1);
+                // warm the JIT up first (5 s of 64-token samples), as bench_generator.py warms its
+                // model up: after one or two samples the first length's timed calls still ran code
+                // the JIT had not finished compiling (16 tokens: 13.2, then 7.0 ms/token; 5.3 warm)
+                long end = System.nanoTime() + (quick ? 1_000_000_000L : 5_000_000_000L);
+                while (System.nanoTime() < end) {
+                    sampleMs(dev, tiny, 1, 64, 0, 1);
+                }
             }
             for (int len : !which.contains("sample_per_token") ? new int[0] : quick ? new int[] {16, 64} : new int[] {16, 64, 256, 1024}) {
                 // one image, as bench_generator.py; the median of 3 calls where they are short
