@@ -82,7 +82,7 @@ public final class Activations {
         for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, i);
             FloatVector z = v.abs().mul((float) SQRT1_2);
-            FloatVector e = z.mul(z).neg().lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(z.mul(z).neg());
             FloatVector t = z.mul(0.3275911f).add(1f);
             t = FloatVector.broadcast(S, 1f).div(t);
             FloatVector poly = t.mul(1.061405429f).add(-1.453152027f).mul(t).add(1.421413741f).mul(t).add(-0.284496736f)
@@ -114,7 +114,7 @@ public final class Activations {
         int i = from;
         for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, i);
-            FloatVector s = FloatVector.broadcast(S, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector s = FloatVector.broadcast(S, 1f).div(VectorMath.exp(v.neg()).add(1f));
             if (dy == null) {
                 v.mul(s).intoArray(out, i);
             } else {

@@ -75,7 +75,7 @@ public final class GroupNorm {
                 for (; p < upper; p += L) {
                     FloatVector v = FloatVector.fromArray(S, x, off + p).fma(scale, shift);
                     if (silu != 0) {
-                        v = v.div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+                        v = v.div(VectorMath.exp(v.neg()).add(1f));
                     }
                     v.intoArray(y, off + p);
                 }

@@ -169,8 +169,7 @@ public final class SpatialAttention {
             scores(v, dout, bo, j, C, N, 1f, ds);
             int upper = S.loopBound(N), i = 0;
             for (; i < upper; i += L) { // p[i] = exp(p[i] - lse[i]), vectorised (Math.exp is scalar)
-                FloatVector e = FloatVector.fromArray(S, p, i).sub(FloatVector.fromArray(S, lse, b * N + i))
-                        .lanewise(VectorOperators.EXP);
+                FloatVector e = VectorMath.exp(FloatVector.fromArray(S, p, i).sub(FloatVector.fromArray(S, lse, b * N + i)));
                 e.intoArray(p, i);
                 e.mul(FloatVector.fromArray(S, ds, i).sub(FloatVector.fromArray(S, delta, b * N + i))).intoArray(ds, i);
             }
@@ -282,7 +281,7 @@ public final class SpatialAttention {
         int upper = S.loopBound(n), j = 0;
         FloatVector sum = FloatVector.zero(S), sh = FloatVector.broadcast(S, shift);
         for (; j < upper; j += L) {
-            FloatVector e = FloatVector.fromArray(S, s, off + j).mul(scale).sub(sh).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, s, off + j).mul(scale).sub(sh));
             e.intoArray(s, off + j);
             sum = sum.add(e);
         }

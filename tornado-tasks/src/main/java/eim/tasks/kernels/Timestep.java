@@ -1,9 +1,6 @@
 package eim.tasks.kernels;
 
 import eim.tasks.Kernel;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 
 /**
@@ -14,7 +11,6 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  * The frequencies are computed in float32 step by step, as torch does.
  */
 public final class Timestep {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     /** range {N, dim/2}: t (N), out (N, dim). Args: t, out, N, dim, maxPeriod (int, 10000 in the paper). */
     public static final Kernel EMBEDDING = Kernel.of("timestep_embedding", Timestep::embedding)
@@ -41,7 +37,9 @@ public final class Timestep {
 
     /**
      * Fast path: the frequencies once per slice (the portable body recomputes a log and an exp per
-     * element), cos and sin in float vectors.
+     * element). cos and sin stay scalar: the Vector API's lanewise COS and SIN give other bits once
+     * C2 has compiled the method than before (see {@link VectorMath}), so the embedding, and with
+     * it a training step, would depend on how warm the JIT is.
      */
     static void embeddingFast(int from, int to, float[] t, float[] out, int dim, int maxPeriod) {
         int half = dim / 2;
@@ -49,17 +47,10 @@ public final class Timestep {
         for (int i = 0; i < half; i++) {
             freq[i] = frequency(i, half, maxPeriod);
         }
-        int upper = S.loopBound(half);
         for (int n = from; n < to; n++) {
             int o = n * dim;
             float tn = t[n];
-            int i = 0;
-            for (; i < upper; i += S.length()) {
-                FloatVector arg = FloatVector.fromArray(S, freq, i).mul(tn);
-                arg.lanewise(VectorOperators.COS).intoArray(out, o + i);
-                arg.lanewise(VectorOperators.SIN).intoArray(out, o + half + i);
-            }
-            for (; i < half; i++) {
+            for (int i = 0; i < half; i++) {
                 float arg = tn * freq[i];
                 out[o + i] = (float) Math.cos(arg);
                 out[o + half + i] = (float) Math.sin(arg);
