@@ -37,9 +37,11 @@ public final class Timestep {
 
     /**
      * Fast path: the frequencies once per slice (the portable body recomputes a log and an exp per
-     * element). cos and sin stay scalar: the Vector API's lanewise COS and SIN give other bits once
-     * C2 has compiled the method than before (see {@link VectorMath}), so the embedding, and with
-     * it a training step, would depend on how warm the JIT is.
+     * element), and a row whose t equals the previous row's is a copy of it (the rows of one flow
+     * step when the sampler batches its steps). cos and sin stay scalar: the Vector API's lanewise
+     * COS and SIN give other bits once C2 has compiled the method than before (see
+     * {@link VectorMath}), so the embedding, and with it a training step, would depend on how warm
+     * the JIT is.
      */
     static void embeddingFast(int from, int to, float[] t, float[] out, int dim, int maxPeriod) {
         int half = dim / 2;
@@ -50,6 +52,10 @@ public final class Timestep {
         for (int n = from; n < to; n++) {
             int o = n * dim;
             float tn = t[n];
+            if (n > from && Float.floatToRawIntBits(tn) == Float.floatToRawIntBits(t[n - 1])) {
+                System.arraycopy(out, o - dim, out, o, dim); // the same t as the row before (a sampling step's rows)
+                continue;
+            }
             for (int i = 0; i < half; i++) {
                 float arg = tn * freq[i];
                 out[o + i] = (float) Math.cos(arg);

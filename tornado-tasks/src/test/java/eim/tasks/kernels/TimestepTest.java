@@ -19,6 +19,11 @@ class TimestepTest {
         for (int i = 0; i < n; i++) {
             t.set(i, r.nextFloat());
         }
+        // rows 2 and 3 repeat row 1's t (the fast path copies them); rows 5 and 6 are 0 and -0 (not copies)
+        t.set(2, t.get(1));
+        t.set(3, t.get(1));
+        t.set(5, 0f);
+        t.set(6, -0f);
         for (int dim : new int[] {256, 33}) {
             assertParity(Timestep.EMBEDDING, new int[] {n, dim / 2}, t, randn("out", n * dim, r), n, dim, MAX_PERIOD);
         }
