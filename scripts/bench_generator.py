@@ -29,6 +29,7 @@ Usage: /usr/bin/python3 scripts/bench_generator.py [--quick] [--only train_step,
 """
 import argparse
 import dataclasses
+import functools
 import json
 import math
 import os
@@ -120,8 +121,7 @@ def sample_ms(model, images, length, repeats, kv=False, min_seconds=0.0, batched
     labels = torch.randint(0, model.cfg.num_classes, (images,))
     generator = torch.Generator().manual_seed(0)
     if batched:
-        def sampler(*a, **k):
-            return model.sample_tokens_kv(*a, batched_modulations=True, **k)
+        sampler = functools.partial(model.sample_tokens_kv, batched_modulations=True)
     else:
         sampler = model.sample_tokens_kv if kv else model.sample_tokens
     return timed(lambda: sampler(labels, length, cfg=CFG, flow_steps=FLOW_STEPS, generator=generator), 0, repeats,

@@ -59,9 +59,11 @@ public final class FlowHead {
     /** Activations of the head for a fixed number of rows (and their gradients when training). */
     final class State {
         final int rows;
-        final FloatArray tFreq, t1, t1s, y, sy, finalMod, finalNormed, finalMod2;
+        /** The part that sees t and the condition only. */
+        final Conditioning c;
+        final FloatArray finalNormed, finalMod2;
         final LayerNormLayer.Saved finalLn;
-        final FloatArray[] x, mod, lnOut, hm, h1, h1s, h2;
+        final FloatArray[] x, lnOut, hm, h1, h1s, h2;
         final LayerNormLayer.Saved[] ln;
         final FloatArray out;
         // gradients (training only)
@@ -71,13 +73,8 @@ public final class FlowHead {
         State(String tag, int rows, boolean training) {
             this.rows = rows;
             int w = width;
-            tFreq = f(tag + ".tfreq", rows * FREQ_DIM);
-            t1 = f(tag + ".t1", rows * w);
-            t1s = f(tag + ".t1s", rows * w);
-            y = f(tag + ".y", rows * w);
-            sy = f(tag + ".sy", rows * w);
+            c = new Conditioning(tag, rows);
             x = new FloatArray[depth + 1];
-            mod = new FloatArray[depth];
             lnOut = new FloatArray[depth];
             hm = new FloatArray[depth];
             h1 = new FloatArray[depth];
@@ -87,14 +84,12 @@ public final class FlowHead {
             x[0] = f(tag + ".x0", rows * w);
             for (int k = 0; k < depth; k++) {
                 x[k + 1] = f(tag + ".x" + (k + 1), rows * w);
-                mod[k] = f(tag + ".mod" + k, rows * 3 * w);
                 ln[k] = LayerNormLayer.Saved.of(tag + ".ln" + k, rows, w);
                 hm[k] = f(tag + ".hm" + k, rows * w);
                 h1[k] = f(tag + ".h1_" + k, rows * w);
                 h1s[k] = f(tag + ".h1s" + k, rows * w);
                 h2[k] = f(tag + ".h2_" + k, rows * w);
             }
-            finalMod = f(tag + ".fmod", rows * 2 * w);
             finalLn = LayerNormLayer.Saved.of(tag + ".fln", rows, w);
             finalNormed = finalLn.y();
             finalMod2 = f(tag + ".fm", rows * w);
@@ -133,6 +128,30 @@ public final class FlowHead {
         }
     }
 
+    /**
+     * The arrays of the part of the head that sees t and the condition only, for n rows: the time
+     * embedding (tFreq, t1, t1s), y = time_embed(t) + c, sy = silu(y), each block's (shift, scale,
+     * gate) in mod[k] and the final layer's (shift, scale) in finalMod.
+     */
+    final class Conditioning {
+        final FloatArray tFreq, t1, t1s, y, sy, finalMod;
+        final FloatArray[] mod;
+
+        Conditioning(String tag, int n) {
+            int w = width;
+            tFreq = f(tag + ".tfreq", n * FREQ_DIM);
+            t1 = f(tag + ".t1", n * w);
+            t1s = f(tag + ".t1s", n * w);
+            y = f(tag + ".y", n * w);
+            sy = f(tag + ".sy", n * w);
+            mod = new FloatArray[depth];
+            for (int k = 0; k < depth; k++) {
+                mod[k] = f(tag + ".mod" + k, n * 3 * w);
+            }
+            finalMod = f(tag + ".fmod", n * 2 * w);
+        }
+    }
+
     private static FloatArray f(String name, int n) {
         return new FloatArray(name, n);
     }
@@ -153,9 +172,10 @@ public final class FlowHead {
         final int rows, steps;
         /** The times of the batch's steps, step-major (steps · rows); filled by the caller. */
         final FloatArray t;
-        final FloatArray cEmb, tFreq, t1, t1s, y, sy, finalMod;
-        final FloatArray[] mod;
-        /** Where the selected step's rows start in mod[k] and finalMod. */
+        /** The condition embeddings repeated for every step (steps · rows, W). */
+        final FloatArray cEmb;
+        final Conditioning c;
+        /** Where the selected step's rows start in c.mod[k] and c.finalMod. */
         final IntParam modOffset = new IntParam(0), finalOffset = new IntParam(0);
 
         Modulations(String tag, int rows, int steps) {
@@ -164,19 +184,10 @@ public final class FlowHead {
             }
             this.rows = rows;
             this.steps = steps;
-            int n = rows * steps, w = width;
+            int n = rows * steps;
             t = f(tag + ".t", n);
-            cEmb = f(tag + ".cond_emb", n * w);
-            tFreq = f(tag + ".tfreq", n * FREQ_DIM);
-            t1 = f(tag + ".t1", n * w);
-            t1s = f(tag + ".t1s", n * w);
-            y = f(tag + ".y", n * w);
-            sy = f(tag + ".sy", n * w);
-            mod = new FloatArray[depth];
-            for (int k = 0; k < depth; k++) {
-                mod[k] = f(tag + ".mod" + k, n * 3 * w);
-            }
-            finalMod = f(tag + ".fmod", n * 2 * w);
+            cEmb = f(tag + ".cond_emb", n * width);
+            c = new Conditioning(tag, n);
         }
 
         /** Makes {@link #forward(TaskGraph, State, FloatArray, Modulations)} read step {@code j} of the batch. */
@@ -210,7 +221,7 @@ public final class FlowHead {
 
     /** s.out (rows, C) = velocity for x_t (rows, C) at times t (rows) under embedded conditions cEmb (rows, W). */
     void forward(TaskGraph g, State s, FloatArray xt, FloatArray t, FloatArray cEmb) {
-        modulate(g, s.rows, t, s.tFreq, s.t1, s.t1s, s.y, s.sy, cEmb, s.mod, s.finalMod);
+        modulate(g, s.rows, t, cEmb, s.c);
         body(g, s, xt);
     }
 
@@ -224,9 +235,10 @@ public final class FlowHead {
             throw new IllegalArgumentException("modulations for " + m.rows + " rows, state of " + n);
         }
         for (int k = 0; k < depth; k++) {
-            g.task("copy." + s.mod[k].name(), Elementwise.COPY, n * 3 * w, m.mod[k], m.modOffset, s.mod[k], 0, n * 3 * w);
+            g.task("copy." + s.c.mod[k].name(), Elementwise.COPY, n * 3 * w, m.c.mod[k], m.modOffset, s.c.mod[k], 0, n * 3 * w);
         }
-        g.task("copy." + s.finalMod.name(), Elementwise.COPY, n * 2 * w, m.finalMod, m.finalOffset, s.finalMod, 0, n * 2 * w);
+        g.task("copy." + s.c.finalMod.name(), Elementwise.COPY, n * 2 * w, m.c.finalMod, m.finalOffset, s.c.finalMod, 0,
+                n * 2 * w);
         body(g, s, xt);
     }
 
@@ -236,39 +248,38 @@ public final class FlowHead {
      */
     void modulations(TaskGraph g, Modulations m, FloatArray cEmb) {
         Ops.repeatRows(g, cEmb, m.cEmb, m.rows, width, m.steps);
-        modulate(g, m.rows * m.steps, m.t, m.tFreq, m.t1, m.t1s, m.y, m.sy, m.cEmb, m.mod, m.finalMod);
+        modulate(g, m.rows * m.steps, m.t, m.cEmb, m.c);
     }
 
-    /** The part of the head that sees t and the condition only: sy = silu(time_embed(t) + cEmb), mod[k] = ada_k(sy). */
-    private void modulate(TaskGraph g, int n, FloatArray t, FloatArray tFreq, FloatArray t1, FloatArray t1s, FloatArray y,
-                          FloatArray sy, FloatArray cEmb, FloatArray[] mod, FloatArray finalMod) {
-        Ops.timestepEmbedding(g, t, tFreq, n, FREQ_DIM);
-        timeMlp0.forward(g, tFreq, t1, n);
-        Ops.silu(g, t1, t1s);
-        timeMlp2.forward(g, t1s, y, n);
-        Ops.addInPlace(g, y, cEmb);
-        Ops.silu(g, y, sy);
+    /** The part of the head that sees t (n) and the condition cEmb (n, W) only: c.sy = silu(time_embed(t) + cEmb), c.mod[k] = ada_k(c.sy). */
+    private void modulate(TaskGraph g, int n, FloatArray t, FloatArray cEmb, Conditioning c) {
+        Ops.timestepEmbedding(g, t, c.tFreq, n, FREQ_DIM);
+        timeMlp0.forward(g, c.tFreq, c.t1, n);
+        Ops.silu(g, c.t1, c.t1s);
+        timeMlp2.forward(g, c.t1s, c.y, n);
+        Ops.addInPlace(g, c.y, cEmb);
+        Ops.silu(g, c.y, c.sy);
         for (int k = 0; k < depth; k++) {
-            ada[k].forward(g, sy, mod[k], n);
+            ada[k].forward(g, c.sy, c.mod[k], n);
         }
-        finalAda.forward(g, sy, finalMod, n);
+        finalAda.forward(g, c.sy, c.finalMod, n);
     }
 
-    /** The part of the head that sees x_t: s.out from xt and the modulations in s.mod, s.finalMod. */
+    /** The part of the head that sees x_t: s.out from xt and the modulations in s.c.mod, s.c.finalMod. */
     private void body(TaskGraph g, State s, FloatArray xt) {
         int n = s.rows, w = width;
         inputProj.forward(g, xt, s.x[0], n);
         for (int k = 0; k < depth; k++) {
             inLn[k].forward(g, s.x[k], s.ln[k], n);
-            Ops.modulate(g, s.ln[k].y(), s.mod[k], s.hm[k], n, w, 3 * w, 0, w);
+            Ops.modulate(g, s.ln[k].y(), s.c.mod[k], s.hm[k], n, w, 3 * w, 0, w);
             mlp0[k].forward(g, s.hm[k], s.h1[k], n);
             Ops.silu(g, s.h1[k], s.h1s[k]);
             mlp2[k].forward(g, s.h1s[k], s.h2[k], n);
             Ops.copy(g, s.x[k], 0, s.x[k + 1], 0, n * w);
-            Ops.gateAdd(g, s.x[k + 1], s.h2[k], s.mod[k], n, w, 3 * w, 2 * w);
+            Ops.gateAdd(g, s.x[k + 1], s.h2[k], s.c.mod[k], n, w, 3 * w, 2 * w);
         }
         finalNorm.forward(g, s.x[depth], s.finalLn, n);
-        Ops.modulate(g, s.finalNormed, s.finalMod, s.finalMod2, n, w, 2 * w, 0, w);
+        Ops.modulate(g, s.finalNormed, s.c.finalMod, s.finalMod2, n, w, 2 * w, 0, w);
         finalLinear.forward(g, s.finalMod2, s.out, n);
     }
 
@@ -279,25 +290,25 @@ public final class FlowHead {
     void backward(TaskGraph g, State s, FloatArray xt, FloatArray dcEmb) {
         int n = s.rows, w = width;
         finalLinear.backward(g, s.dOut, s.finalMod2, s.dFinalMod2, n);
-        Ops.modulateBackward(g, s.finalNormed, s.finalMod, s.dFinalMod2, s.dFinalNormed, s.dFinalMod, n, w, 2 * w, 0, w);
+        Ops.modulateBackward(g, s.finalNormed, s.c.finalMod, s.dFinalMod2, s.dFinalNormed, s.dFinalMod, n, w, 2 * w, 0, w);
         finalNorm.backward(g, s.dFinalNormed, s.x[depth], s.finalLn, s.dX, n);
-        finalAda.backward(g, s.dFinalMod, s.sy, s.dSy, n);
+        finalAda.backward(g, s.dFinalMod, s.c.sy, s.dSy, n);
         for (int k = depth - 1; k >= 0; k--) {
             // x[k+1] = x[k] + gate*h2: the residual keeps dX; the branch adds into it after dh is taken
             Ops.zero(g, s.dH2, s.dH1s, s.dH1, s.dHm, s.dLn);
-            Ops.gateAddBackward(g, s.dX, s.h2[k], s.mod[k], s.dH2, s.dMod[k], n, w, 3 * w, 2 * w);
+            Ops.gateAddBackward(g, s.dX, s.h2[k], s.c.mod[k], s.dH2, s.dMod[k], n, w, 3 * w, 2 * w);
             mlp2[k].backward(g, s.dH2, s.h1s[k], s.dH1s, n);
             Ops.siluBackward(g, s.h1[k], s.dH1s, s.dH1);
             mlp0[k].backward(g, s.dH1, s.hm[k], s.dHm, n);
-            Ops.modulateBackward(g, s.ln[k].y(), s.mod[k], s.dHm, s.dLn, s.dMod[k], n, w, 3 * w, 0, w);
+            Ops.modulateBackward(g, s.ln[k].y(), s.c.mod[k], s.dHm, s.dLn, s.dMod[k], n, w, 3 * w, 0, w);
             inLn[k].backward(g, s.dLn, s.x[k], s.ln[k], s.dX, n);
-            ada[k].backward(g, s.dMod[k], s.sy, s.dSy, n);
+            ada[k].backward(g, s.dMod[k], s.c.sy, s.dSy, n);
         }
         inputProj.backward(g, s.dX, xt, null, n);
-        Ops.siluBackward(g, s.y, s.dSy, s.dY);
+        Ops.siluBackward(g, s.c.y, s.dSy, s.dY);
         Ops.addInPlace(g, dcEmb, s.dY);
-        timeMlp2.backward(g, s.dY, s.t1s, s.dT1s, n);
-        Ops.siluBackward(g, s.t1, s.dT1s, s.dT1);
-        timeMlp0.backward(g, s.dT1, s.tFreq, null, n);
+        timeMlp2.backward(g, s.dY, s.c.t1s, s.dT1s, n);
+        Ops.siluBackward(g, s.c.t1, s.dT1s, s.dT1);
+        timeMlp0.backward(g, s.dT1, s.c.tFreq, null, n);
     }
 }
