@@ -268,12 +268,8 @@ public final class Linear {
                 float[] yT = Scratch.floats(Scratch.GEMM_Y_T, (n1 - n0) * padded);
                 java.util.Arrays.fill(yT, 0, (n1 - n0) * padded, 0f);
                 accumulateProduct(w, K, 1, xT, yT, n0, n0, n1, K, padded, 0, padded);
-                for (int r = 0; r < rows; r++) {
-                    int yo = (p0 + r) * N;
-                    for (int n = n0; n < n1; n++) {
-                        y[yo + n] = b[n] + yT[(n - n0) * padded + r];
-                    }
-                }
+                // y[p0 + r, n] = b[n] + yᵀ[n - n0, r]
+                BlockTranspose.transpose(yT, 0, padded, y, p0 * N + n0, N, n1 - n0, rows, b, n0);
             }
         }
     }
@@ -291,12 +287,7 @@ public final class Linear {
                 java.util.Arrays.fill(xT, k * padded + rows, (k + 1) * padded, 0f);
             }
         }
-        for (int r = 0; r < rows; r++) {
-            int xo = (r0 + r) * K;
-            for (int k = 0; k < K; k++) {
-                xT[k * padded + r] = x[xo + k];
-            }
-        }
+        BlockTranspose.transpose(x, r0 * K, K, xT, 0, padded, rows, K, null, 0);
         return xT;
     }
 
@@ -390,20 +381,12 @@ public final class Linear {
     /** Rows [from, to) of dW (N, K) += dyᵀ (N, M) · x (M, K), and db[n] += Σ_m dy[m, n]. */
     static void backwardWeightFast(int from, int to, float[] dy, float[] x, float[] dw, float[] db,
                                   int M, int N, int K) {
-        // dyᵀ's rows [from, to) into scratch (16 rows of dy at a time, read along their columns), so
-        // that A is read in place like backward input's, not packed strided per pass: 1 core, AVX2,
-        // 512x512x512 / 256x1536x512 / 512x1536x512: 27.9 / 28.3 / 28.5 -> 31.9 / 32.4 / 31.0 GFLOP/s
+        // dyᵀ's rows [from, to) into scratch, so that A is read in place like backward input's, not
+        // packed strided per pass: 1 core, AVX2, 512x512x512 / 256x1536x512 / 512x1536x512: 27.9 /
+        // 28.3 / 28.5 -> 31.9 / 32.4 / 31.0 GFLOP/s
         int rows = to - from;
         float[] dyT = Scratch.floats(Scratch.GEMM_X_T, rows * M);
-        for (int m0 = 0; m0 < M; m0 += 16) {
-            int m1 = Math.min(M, m0 + 16);
-            for (int n = from; n < to; n++) {
-                int d = (n - from) * M;
-                for (int m = m0; m < m1; m++) {
-                    dyT[d + m] = dy[m * N + n];
-                }
-            }
-        }
+        BlockTranspose.transpose(dy, from, N, dyT, 0, M, M, rows, null, 0); // dyT[n - from, m] = dy[m, n]
         if (M <= STREAM_MAX_T) {
             accumulateProductStreaming(dyT, M, x, dw, -from, 0, rows, M, K);
         } else {
