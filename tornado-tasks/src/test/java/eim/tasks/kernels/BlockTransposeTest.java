@@ -7,8 +7,8 @@ import org.junit.jupiter.api.Test;
 
 class BlockTransposeTest {
     /**
-     * The block transpose writes exactly what the element-by-element loop writes, at offsets and
-     * strides like Linear's, for sizes with and without whole blocks (edges of every width), with
+     * The gather transpose writes exactly what the element-by-element loop writes, at offsets and
+     * strides like Linear's, for row counts with and without whole vectors (edges of every width), with
      * and without the bias; nothing outside the destination's rows and columns is touched.
      */
     @Test
