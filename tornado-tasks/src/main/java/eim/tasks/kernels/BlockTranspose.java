@@ -47,16 +47,16 @@ final class BlockTranspose {
                 }
             }
         }
-        scalar(src, so, lds, dst, d0, ldd, rowsEnd, rows, 0, cols, bias, bo);
+        scalar(src, so, lds, dst, d0, ldd, rowsEnd, rows, cols, bias, bo);
     }
 
-    /** Rows [r0, r1) x columns [c0, c1) of {@link #transpose}, element by element. */
-    static void scalar(float[] src, int so, int lds, float[] dst, int d0, int ldd, int r0, int r1, int c0, int c1,
+    /** Rows [r0, r1) of {@link #transpose}, element by element. */
+    static void scalar(float[] src, int so, int lds, float[] dst, int d0, int ldd, int r0, int r1, int cols,
                        float[] bias, int bo) {
         for (int r = r0; r < r1; r++) {
             float add = bias == null ? 0f : bias[bo + r];
             int s = so + r * lds;
-            for (int c = c0; c < c1; c++) {
+            for (int c = 0; c < cols; c++) {
                 dst[d0 + c * ldd + r] = bias == null ? src[s + c] : src[s + c] + add;
             }
         }

@@ -12,7 +12,7 @@ class BlockTransposeTest {
      * and without the bias; nothing outside the destination's rows and columns is touched.
      */
     @Test
-    void blocksMatchTheScalarLoop() {
+    void gathersMatchTheScalarLoop() {
         Random rnd = new Random(11);
         int[] sizes = {1, 5, 8, 15, 16, 17, 31, 32, 40, 64, 70};
         for (int rows : sizes) {
@@ -33,7 +33,7 @@ class BlockTransposeTest {
                     float[] expected = new float[d0 + cols * ldd + 3], actual = expected.clone();
                     java.util.Arrays.fill(expected, 42f);
                     java.util.Arrays.fill(actual, 42f);
-                    BlockTranspose.scalar(src, so, lds, expected, d0, ldd, 0, rows, 0, cols, bias, bo);
+                    BlockTranspose.scalar(src, so, lds, expected, d0, ldd, 0, rows, cols, bias, bo);
                     BlockTranspose.transpose(src, so, lds, actual, d0, ldd, rows, cols, bias, bo);
                     assertArrayEquals(expected, actual, 0f, rows + "x" + cols + (withBias ? " with bias" : ""));
                     if (rows == 17 && cols == 17) { // the scalar loop itself: dst[c, r] = src[r, c] (+ bias[r])
