@@ -5,14 +5,17 @@ import eim.tasks.io.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A model's named parameters (the authors' state_dict keys) with their gradients. Values live in
  * {@link FloatArray}s that task graphs send to the device once; gradients are filled by backward
- * graphs with {@code +=} and zeroed by the trainer.
+ * graphs with {@code +=} into arrays the trainer zeroed, except where a recorded backward pass lets a
+ * parameter's first gradient task overwrite ({@link #beginBackward}).
  */
 public final class Parameters {
     /**
@@ -63,6 +66,46 @@ public final class Parameters {
     }
 
     private final Map<String, Param> params = new LinkedHashMap<>();
+    /** While a backward pass is recorded ({@link #beginBackward}): the parameters whose gradient a task overwrites. */
+    private Set<Param> overwritten;
+
+    /**
+     * Starts recording a backward pass's tasks: until {@link #endBackward}, the first task that asks
+     * {@link #firstGradientWrite} for a parameter overwrites its gradient instead of adding to it.
+     */
+    public synchronized void beginBackward() {
+        if (overwritten != null) {
+            throw new IllegalStateException("a backward pass is already being recorded");
+        }
+        overwritten = Collections.newSetFromMap(new IdentityHashMap<>());
+    }
+
+    /**
+     * Whether the task being recorded is the first of the backward pass to write p's gradient: then it
+     * writes (=) rather than accumulates (+=). Always false outside {@link #beginBackward} and
+     * {@link #endBackward}, where gradients accumulate into arrays the caller zeroed.
+     */
+    public synchronized boolean firstGradientWrite(Param p) {
+        return overwritten != null && overwritten.add(p);
+    }
+
+    /**
+     * Ends the recording and returns the parameters no task overwrote: the caller zeroes their
+     * gradients before the recorded tasks run.
+     */
+    public synchronized List<Param> endBackward() {
+        if (overwritten == null) {
+            throw new IllegalStateException("no backward pass is being recorded");
+        }
+        List<Param> rest = new ArrayList<>();
+        for (Param p : params.values()) {
+            if (!overwritten.contains(p)) {
+                rest.add(p);
+            }
+        }
+        overwritten = null;
+        return rest;
+    }
 
     /** Declares a parameter (zero-filled) and returns its value array. */
     public FloatArray add(String name, long... shape) {

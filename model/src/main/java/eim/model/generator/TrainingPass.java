@@ -124,33 +124,49 @@ public final class TrainingPass implements AutoCloseable {
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, rowLoss);
         graphs.add(g);
 
-        g = new TaskGraph("head.backward");
-        for (Parameters.Param p : m.params.all()) {
-            Ops.fill(g, p.grad(), 0f);
-        }
-        Ops.zero(g, hs.gradients());
-        Ops.zero(g, dxi, dxc, dz, dzIn, dcRep, dcSmall, dProjected, dBufEmb);
-        g.task2d("mse.bw", FlowMatching.MSE_BACKWARD, rows, c, hs.out, target, hs.dOut, rows, c, 1f / rows);
-        if (weight != null) {
-            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, weight);
-            g.task2d("loss_positions", FlowMatching.SCALE_ROWS, rows, c, hs.dOut, weight, rows, c);
-        }
-        m.head.backward(g, hs, xt, dcRep);
-        Ops.repeatRowsBackward(g, dcRep, dcSmall, ri, w, mul);
-        m.head.embedConditionBackward(g, dcSmall, z, dz, ri);
-        m.encoderNorm.backward(g, dz, zIn, lnOut, dzIn, ri);
-        g.task2d("shift_right.bw", Sequence.SHIFT_RIGHT_SCATTER, ri, d, dzIn, dxc, dxi, b, s, l, d);
-        graphs.add(g);
-        for (int k = m.blocks.length - 1; k >= 0; k--) {
-            g = new TaskGraph("block" + k + ".backward");
-            m.blocks[k].backward(g, states.get(k), dxc, dxi, shift);
+        // each linear layer's first weight-gradient task overwrites; the other gradients are zeroed
+        // first, in a graph of their own ahead of the backward (known once it is recorded)
+        m.params.beginBackward();
+        int backwardStart = graphs.size();
+        List<Parameters.Param> accumulated = null;
+        try {
+            g = new TaskGraph("head.backward");
+            Ops.zero(g, hs.gradients());
+            Ops.zero(g, dxi, dxc, dz, dzIn, dcRep, dcSmall, dProjected, dBufEmb);
+            g.task2d("mse.bw", FlowMatching.MSE_BACKWARD, rows, c, hs.out, target, hs.dOut, rows, c, 1f / rows);
+            if (weight != null) {
+                g.transferToDevice(DataTransferMode.FIRST_EXECUTION, weight);
+                g.task2d("loss_positions", FlowMatching.SCALE_ROWS, rows, c, hs.dOut, weight, rows, c);
+            }
+            m.head.backward(g, hs, xt, dcRep);
+            Ops.repeatRowsBackward(g, dcRep, dcSmall, ri, w, mul);
+            m.head.embedConditionBackward(g, dcSmall, z, dz, ri);
+            m.encoderNorm.backward(g, dz, zIn, lnOut, dzIn, ri);
+            g.task2d("shift_right.bw", Sequence.SHIFT_RIGHT_SCATTER, ri, d, dzIn, dxc, dxi, b, s, l, d);
             graphs.add(g);
+            for (int k = m.blocks.length - 1; k >= 0; k--) {
+                g = new TaskGraph("block" + k + ".backward");
+                m.blocks[k].backward(g, states.get(k), dxc, dxi, shift);
+                graphs.add(g);
+            }
+            g = new TaskGraph("embed.backward");
+            m.zProjLn.backward(g, dxi, projected, lnTok, dProjected, ri);
+            m.zProj.backward(g, dProjected, tokens, null, ri);
+            m.embedBufferBackward(g, labels, drop, bufEmb, lnBuf, dxc, dBufEmb, b);
+            graphs.add(g);
+            accumulated = m.params.endBackward();
+        } finally {
+            if (accumulated == null) {
+                m.params.endBackward(); // a failed recording leaves none open
+            }
         }
-        g = new TaskGraph("embed.backward");
-        m.zProjLn.backward(g, dxi, projected, lnTok, dProjected, ri);
-        m.zProj.backward(g, dProjected, tokens, null, ri);
-        m.embedBufferBackward(g, labels, drop, bufEmb, lnBuf, dxc, dBufEmb, b);
-        graphs.add(g);
+        if (!accumulated.isEmpty()) {
+            g = new TaskGraph("zero_gradients.backward");
+            for (Parameters.Param p : accumulated) {
+                Ops.fill(g, p.grad(), 0f);
+            }
+            graphs.add(backwardStart, g);
+        }
         for (TaskGraph tg : graphs) {
             (tg.name().contains("backward") ? backwardGraphs : forwardGraphs).add(tg);
         }

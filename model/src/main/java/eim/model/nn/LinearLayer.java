@@ -10,9 +10,11 @@ public final class LinearLayer {
     public final String name;
     public final int in, out;
     public final FloatArray w, b;
+    private final Parameters params;
     private final Parameters.Param wp, bp;
 
     public LinearLayer(Parameters p, String name, int in, int out) {
+        this.params = p;
         this.name = name;
         this.in = in;
         this.out = out;
@@ -27,12 +29,20 @@ public final class LinearLayer {
         g.task2d(name, Linear.FORWARD, rows, out, x, w, b, y, rows, out, in);
     }
 
-    /** dW, db += ...; dx += dy W unless dx is null. */
+    /**
+     * dW, db += ... (= where this is their first task in a recorded backward pass,
+     * {@link Parameters#firstGradientWrite}); dx += dy W unless dx is null.
+     */
     public void backward(TaskGraph g, FloatArray dy, FloatArray x, FloatArray dx, int rows) {
         if (dx != null) {
             g.task2d(name + ".bw_in", Linear.BACKWARD_INPUT, rows, in, dy, w, dx, rows, out, in);
         }
-        g.task2d(name + ".bw_w", Linear.BACKWARD_WEIGHT, out, in, dy, x, dw(), db(), rows, out, in);
+        boolean overwrite = params.firstGradientWrite(wp);
+        if (params.firstGradientWrite(bp) != overwrite) {
+            throw new IllegalStateException(name + ": weight and bias gradients written by different tasks");
+        }
+        g.task2d(name + ".bw_w", overwrite ? Linear.BACKWARD_WEIGHT_SET : Linear.BACKWARD_WEIGHT, out, in, dy, x, dw(),
+                db(), rows, out, in);
     }
 
     /** The weight's gradient (allocated when first asked for: training only). */

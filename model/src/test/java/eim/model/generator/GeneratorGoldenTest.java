@@ -56,6 +56,12 @@ class GeneratorGoldenTest {
                 pass.backward();
                 pass.gradientsToHost();
                 assertGradientsMatch(dev.name(), m, g);
+                // a second backward writes the gradients afresh (each linear layer's first gradient task
+                // overwrites, the rest are zeroed first): nothing of the first may remain
+                pass.forward(batch(g));
+                pass.backward();
+                pass.gradientsToHost();
+                assertGradientsMatch(dev.name() + " second backward", m, g);
             }
         }
     }

@@ -8,7 +8,8 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
 
 /**
  * Fully connected layer, PyTorch's {@code nn.Linear}: {@code y = x Wᵀ + b}.
- * Shapes: x (M, K), W (N, K), b (N), y (M, N). Backward kernels accumulate ({@code +=}).
+ * Shapes: x (M, K), W (N, K), b (N), y (M, N). Backward kernels accumulate ({@code +=}), but for
+ * {@link #BACKWARD_WEIGHT_SET}, a parameter's first gradient of a backward pass, which overwrites.
  *
  * <p>The portable bodies ({@link #forward}, {@link #backwardInput}, {@link #backwardWeight}) compute
  * one output element per work item with the reduction loop inside. The java backend's fast paths
@@ -99,7 +100,18 @@ public final class Linear {
 
     /** range {N, K}: dW += dyᵀ x; db += Σ_m dy. Args: dy, x, dW, db, M, N, K. */
     public static final Kernel BACKWARD_WEIGHT = Kernel.of("linear_backward_weight", Linear::backwardWeight)
-            .withFast((from, to, a) -> backwardWeightFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6)))
+            .withFast((from, to, a) -> backwardWeightFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6),
+                    false))
+            .withItemCost(DOT_PRODUCT);
+
+    /**
+     * range {N, K}: dW = dyᵀ x; db = Σ_m dy, overwriting: the first contribution to a parameter's
+     * gradient in a backward pass, which then needs no zeroing pass first (a pass over every
+     * gradient, 1% of S's training step). Args as {@link #BACKWARD_WEIGHT}.
+     */
+    public static final Kernel BACKWARD_WEIGHT_SET = Kernel.of("linear_backward_weight_set", Linear::backwardWeightSet)
+            .withFast((from, to, a) -> backwardWeightFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6),
+                    true))
             .withItemCost(DOT_PRODUCT);
 
     private Linear() {}
@@ -154,6 +166,28 @@ public final class Linear {
                         sb += dy[m * N + n];
                     }
                     db[n] += sb;
+                }
+            }
+        }
+    }
+
+    /** range {N, K}: dW[n, k] = Σ_m dy[m, n]·x[m, k]; the k = 0 item also does db[n] = Σ_m dy[m, n]. */
+    public static void backwardWeightSet(int from, int to, float[] dy, float[] x, float[] dw, float[] db,
+                                         int M, int N, int K) {
+        for (@Parallel int i = 0; i < to - from; i++) {
+            for (@Parallel int k = 0; k < K; k++) {
+                int n = from + i;
+                float s = 0f;
+                for (int m = 0; m < M; m++) {
+                    s += dy[m * N + n] * x[m * K + k];
+                }
+                dw[n * K + k] = s;
+                if (k == 0) {
+                    float sb = 0f;
+                    for (int m = 0; m < M; m++) {
+                        sb += dy[m * N + n];
+                    }
+                    db[n] = sb;
                 }
             }
         }
@@ -378,9 +412,12 @@ public final class Linear {
         accumulateProduct(dy, N, 1, w, dx, 0, 0, M, N, K, from, to);
     }
 
-    /** Rows [from, to) of dW (N, K) += dyᵀ (N, M) · x (M, K), and db[n] += Σ_m dy[m, n]. */
+    /**
+     * Rows [from, to) of dW (N, K) += dyᵀ (N, M) · x (M, K), and db[n] += Σ_m dy[m, n]; with
+     * {@code overwrite}, = instead of +=.
+     */
     static void backwardWeightFast(int from, int to, float[] dy, float[] x, float[] dw, float[] db,
-                                  int M, int N, int K) {
+                                  int M, int N, int K, boolean overwrite) {
         // dyᵀ's rows [from, to) into scratch, so that A is read in place like backward input's, not
         // packed strided per pass: 1 core, AVX2, 512x512x512 / 256x1536x512 / 512x1536x512: 27.9 /
         // 28.3 / 28.5 -> 31.9 / 32.4 / 31.0 GFLOP/s
@@ -388,9 +425,9 @@ public final class Linear {
         float[] dyT = Scratch.floats(Scratch.GEMM_X_T, rows * M);
         BlockTranspose.transpose(dy, from, N, dyT, 0, M, M, rows, null, 0); // dyT[n - from, m] = dy[m, n]
         if (M <= STREAM_MAX_T) {
-            accumulateProductStreaming(dyT, M, x, dw, -from, 0, rows, M, K);
+            accumulateProductStreaming(dyT, M, x, dw, -from, 0, rows, M, K, overwrite);
         } else {
-            accumulateProduct(dyT, M, 1, x, dw, -from, 0, rows, M, K, 0, K);
+            accumulateProduct(dyT, M, 1, x, 0, dw, -from, 0, rows, M, K, 0, K, overwrite);
         }
         float[] bias = new float[to - from];
         for (int m = 0; m < M; m++) { // row by row: dy is read contiguously
@@ -400,7 +437,7 @@ public final class Linear {
             }
         }
         for (int n = from; n < to; n++) {
-            db[n] += bias[n - from];
+            db[n] = overwrite ? bias[n - from] : db[n] + bias[n - from];
         }
     }
 
@@ -413,12 +450,21 @@ public final class Linear {
      */
     static void accumulateProduct(float[] a, int aRow, int aCol, float[] bm, float[] out, int outRow0, int r0, int r1,
                                   int T, int C, int c0, int c1) {
-        accumulateProduct(a, aRow, aCol, bm, 0, out, outRow0, r0, r1, T, C, c0, c1);
+        accumulateProduct(a, aRow, aCol, bm, 0, out, outRow0, r0, r1, T, C, c0, c1, false);
     }
 
     /** {@link #accumulateProduct} with B starting at bm[bOff] (one sample's matrix in a batch). */
     static void accumulateProduct(float[] a, int aRow, int aCol, float[] bm, int bOff, float[] out, int outRow0, int r0,
                                   int r1, int T, int C, int c0, int c1) {
+        accumulateProduct(a, aRow, aCol, bm, bOff, out, outRow0, r0, r1, T, C, c0, c1, false);
+    }
+
+    /**
+     * {@link #accumulateProduct}; with {@code overwrite}, out = A·B: each part of out is zeroed just
+     * before its first block of T accumulates into it, while it is in cache.
+     */
+    static void accumulateProduct(float[] a, int aRow, int aCol, float[] bm, int bOff, float[] out, int outRow0, int r0,
+                                  int r1, int T, int C, int c0, int c1, boolean overwrite) {
         int panel = 2 * LANES;
         int panelEnd = c0 + (c1 - c0) / panel * panel;
         int tBlock = Math.max(1, Math.min(T, BACKWARD_T_BLOCK));
@@ -434,8 +480,12 @@ public final class Linear {
                 if (packA) {
                     packRowGroups(a, aRow, aCol, p0, groupsEnd, t0, len, packedA);
                 }
+                boolean zero = overwrite && t0 == 0;
                 for (int c = c0; c < panelEnd; c += panel) {
                     packPanel(bm, bOff + t0 * C + c, C, len, packedB, 0);
+                    if (zero) {
+                        zeroBlock(out, outRow0, p0, p1, C, c, c + panel);
+                    }
                     for (int r = p0; r < groupsEnd; r += ROW_BLOCK) {
                         int o = (r - outRow0) * C + c;
                         if (packA) {
@@ -447,6 +497,9 @@ public final class Linear {
                     for (int r = groupsEnd; r < p1; r++) {
                         panel1x2(a, r * aRow + t0 * aCol, aCol, packedB, 0, len, out, (r - outRow0) * C + c);
                     }
+                }
+                if (zero) {
+                    zeroBlock(out, outRow0, p0, p1, C, panelEnd, c1);
                 }
                 if (panelEnd < c1 && groupsEnd > p0) { // columns past the last full panel, by the row groups
                     leftoverColumns(a, aRow, packA ? packedA : null, bm, bOff, out, outRow0, p0, groupsEnd, t0, len, C,
@@ -467,7 +520,19 @@ public final class Linear {
      */
     static void accumulateProductStreaming(float[] a, int aRow, float[] bm, float[] out, int outRow0, int r0, int r1,
                                            int T, int C) {
+        accumulateProductStreaming(a, aRow, bm, out, outRow0, r0, r1, T, C, false);
+    }
+
+    /**
+     * {@link #accumulateProductStreaming}; with {@code overwrite}, out = A·B: each row group's part of
+     * a chunk is zeroed just before its sweep, in L1.
+     */
+    static void accumulateProductStreaming(float[] a, int aRow, float[] bm, float[] out, int outRow0, int r0, int r1,
+                                           int T, int C, boolean overwrite) {
         if (T == 0) {
+            if (overwrite) {
+                zeroBlock(out, outRow0, r0, r1, C, 0, C); // an empty batch: a zero gradient
+            }
             return; // an empty batch adds nothing
         }
         int panel = 2 * LANES;
@@ -481,21 +546,41 @@ public final class Linear {
                 packPanel(bm, c, C, T, packedB, (c - c0) * T);
             }
             for (int r = r0; r < groupsEnd; r += ROW_BLOCK) {
+                if (overwrite) {
+                    zeroBlock(out, outRow0, r, r + ROW_BLOCK, C, c0, c1);
+                }
                 for (int c = c0; c < c1; c += panel) {
                     panel6x2(a, r * aRow, aRow, packedB, (c - c0) * T, T, out, (r - outRow0) * C + c, C);
                 }
             }
             for (int r = groupsEnd; r < r1; r++) {
+                if (overwrite) {
+                    zeroBlock(out, outRow0, r, r + 1, C, c0, c1);
+                }
                 for (int c = c0; c < c1; c += panel) {
                     panel1x2(a, r * aRow, 1, packedB, (c - c0) * T, T, out, (r - outRow0) * C + c);
                 }
             }
         }
         if (panelEnd < C) {
+            if (overwrite) {
+                zeroBlock(out, outRow0, r0, r1, C, panelEnd, C);
+            }
             if (groupsEnd > r0) {
                 leftoverColumns(a, aRow, null, bm, 0, out, outRow0, r0, groupsEnd, 0, T, C, panelEnd, C, packedB);
             }
             leftoverCorner(a, aRow, 1, bm, 0, out, outRow0, groupsEnd, r1, 0, T, C, panelEnd, C);
+        }
+    }
+
+    /** out's rows [r0, r1) (row r from (r - outRow0)·C), columns [c0, c1) = 0. */
+    private static void zeroBlock(float[] out, int outRow0, int r0, int r1, int C, int c0, int c1) {
+        if (c0 >= c1) {
+            return;
+        }
+        for (int r = r0; r < r1; r++) {
+            int o = (r - outRow0) * C;
+            java.util.Arrays.fill(out, o + c0, o + c1, 0f);
         }
     }
 

@@ -32,6 +32,9 @@ class LinearTest {
             assertParity(Linear.BACKWARD_INPUT, new int[] {m, k}, dy, w, randn("dx", m * k, r), m, n, k);
             assertParity(Linear.BACKWARD_WEIGHT, new int[] {n, k}, dy, x, randn("dw", n * k, r), randn("db", n, r),
                     m, n, k);
+            // overwriting: what dw and db held before must not show
+            assertParity(Linear.BACKWARD_WEIGHT_SET, new int[] {n, k}, dy, x, randn("dw", n * k, r),
+                    randn("db", n, r), m, n, k);
         }
     }
 
@@ -61,21 +64,25 @@ class LinearTest {
         int R = 400, T = 300, C = 45, outRow0 = 3;
         Random r = new Random(5);
         float[] b = randn("b", T * C, r).array();
-        for (int[] stride : new int[][] {{T + 3, 1}, {1, R + 2}, {2, 2 * R + 1}}) {
-            int aRow = stride[0], aCol = stride[1];
-            float[] a = randn("a", (R - 1) * aRow + (T - 1) * aCol + 1, r).array();
-            float[] start = randn("out", (R - outRow0) * C, r).array(), out = start.clone(), want = start.clone();
-            Linear.accumulateProduct(a, aRow, aCol, b, out, outRow0, outRow0, R, T, C, 0, C);
-            for (int i = outRow0; i < R; i++) {
-                for (int c = 0; c < C; c++) {
-                    double s = 0;
-                    for (int t = 0; t < T; t++) {
-                        s += (double) a[i * aRow + t * aCol] * b[t * C + c];
+        for (boolean overwrite : new boolean[] {false, true}) {
+            for (int[] stride : new int[][] {{T + 3, 1}, {1, R + 2}, {2, 2 * R + 1}}) {
+                int aRow = stride[0], aCol = stride[1];
+                float[] a = randn("a", (R - 1) * aRow + (T - 1) * aCol + 1, r).array();
+                float[] start = randn("out", (R - outRow0) * C, r).array(), out = start.clone(), want = start.clone();
+                Linear.accumulateProduct(a, aRow, aCol, b, 0, out, outRow0, outRow0, R, T, C, 0, C, overwrite);
+                for (int i = outRow0; i < R; i++) {
+                    for (int c = 0; c < C; c++) {
+                        double s = 0;
+                        for (int t = 0; t < T; t++) {
+                            s += (double) a[i * aRow + t * aCol] * b[t * C + c];
+                        }
+                        int o = (i - outRow0) * C + c;
+                        want[o] = (float) (overwrite ? s : want[o] + s);
                     }
-                    want[(i - outRow0) * C + c] += (float) s;
                 }
+                assertCloseToScale("A(r, t) = a[r·" + aRow + " + t·" + aCol + "], overwrite " + overwrite, out, want,
+                        1e-5);
             }
-            assertCloseToScale("A(r, t) = a[r·" + aRow + " + t·" + aCol + "]", out, want, 1e-5);
         }
     }
 
@@ -90,18 +97,21 @@ class LinearTest {
         int C = 2 * (128 * 1024 / T / 32 * 32) + 32 + 7; // two whole chunks, one more panel, seven columns
         Random r = new Random(9);
         float[] a = randn("a", R * T, r).array(), b = randn("b", T * C, r).array();
-        float[] start = randn("out", (R - outRow0) * C, r).array(), out = start.clone(), want = start.clone();
-        Linear.accumulateProductStreaming(a, T, b, out, outRow0, outRow0, R, T, C);
-        for (int i = outRow0; i < R; i++) {
-            for (int c = 0; c < C; c++) {
-                double s = 0;
-                for (int t = 0; t < T; t++) {
-                    s += (double) a[i * T + t] * b[t * C + c];
+        for (boolean overwrite : new boolean[] {false, true}) {
+            float[] start = randn("out", (R - outRow0) * C, r).array(), out = start.clone(), want = start.clone();
+            Linear.accumulateProductStreaming(a, T, b, out, outRow0, outRow0, R, T, C, overwrite);
+            for (int i = outRow0; i < R; i++) {
+                for (int c = 0; c < C; c++) {
+                    double s = 0;
+                    for (int t = 0; t < T; t++) {
+                        s += (double) a[i * T + t] * b[t * C + c];
+                    }
+                    int o = (i - outRow0) * C + c;
+                    want[o] = (float) (overwrite ? s : want[o] + s);
                 }
-                want[(i - outRow0) * C + c] += (float) s;
             }
+            assertCloseToScale("streaming product, overwrite " + overwrite, out, want, 1e-5);
         }
-        assertCloseToScale("streaming product", out, want, 1e-5);
     }
 
     /**

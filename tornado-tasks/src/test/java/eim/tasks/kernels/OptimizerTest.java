@@ -51,6 +51,30 @@ class OptimizerTest {
         assertEquals(14.0, GradClip.globalNorm(many.array()) * GradClip.globalNorm(many.array()), 1e-5);
     }
 
+    /**
+     * The fast path sums four chunks at a time, in step: each chunk's sum is bit for bit the one it
+     * has summed alone, whatever the slice (chunks of unequal lengths, slices not a multiple of 4).
+     */
+    @Test
+    void fourChunksInStepSumAsEachAlone() {
+        Random r = new Random(5);
+        int n = 40_009;
+        FloatArray x = randn("x", n, r);
+        for (int chunks : new int[] {1, 3, 4, 9, 37}) {
+            for (int[] slice : new int[][] {{0, chunks}, {1, chunks}, {0, chunks - 1}}) {
+                int from = slice[0], to = Math.max(from, slice[1]);
+                float[] partial = new float[chunks];
+                Optimizer.sumSquaresFast(from, to, x.array(), partial, n, chunks);
+                for (int c = from; c < to; c++) {
+                    float alone = Optimizer.compensatedSumSquares(x.array(), (int) ((long) n * c / chunks),
+                            (int) ((long) n * (c + 1) / chunks));
+                    assertEquals(Float.floatToIntBits(alone), Float.floatToIntBits(partial[c]),
+                            chunks + " chunks, slice [" + from + ", " + to + "), chunk " + c);
+                }
+            }
+        }
+    }
+
     @Test
     void clipCoefficientShrinksOnlyLargeNorms() {
         assertEquals(1f, GradClip.coefficient(2.0, 3.0));
