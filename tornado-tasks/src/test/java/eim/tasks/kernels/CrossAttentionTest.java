@@ -64,8 +64,17 @@ class CrossAttentionTest {
 
     @Test
     void backendsMatchPortableBody() {
+        // hd 12: under a vector on AVX-512, a vector and a tail on AVX2. 3 x 5 queries and 3 x 20 keys,
+        // hd 36: more keys than lanes, vectors and a tail over hd, and 2 cores' slices ending inside a
+        // sample (rows 7 | 8, keys 30 | 30)
+        // 6 x 1 queries: a decoding step's, one query per sample, taken query by query
+        for (Shape s : new Shape[] {new Shape(2, 5, 3, 2, 12), new Shape(3, 5, 20, 2, 36), new Shape(6, 1, 16, 2, 36)}) {
+            backendsMatchPortableBody(s);
+        }
+    }
+
+    private static void backendsMatchPortableBody(Shape s) {
         Random r = new Random(1);
-        Shape s = new Shape(2, 5, 3, 2, 12); // hd 12: vector body plus scalar tail
         for (float dropP : new float[] {0f, 0.25f}) {
             Inputs in = Inputs.random(s, r);
             FloatArray dout = randn("dout", s.B() * s.L() * s.D(), r);
