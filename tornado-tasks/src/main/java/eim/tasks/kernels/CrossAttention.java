@@ -72,12 +72,7 @@ public final class CrossAttention {
      * dst[d·P + j] = src[base + j·D + d] for j < n (one head's n rows, transposed), 0 for n <= j < P.
      */
     private static void transposeHead(float[] src, int base, int D, int n, int hd, float[] dst, int P) {
-        for (int j = 0; j < n; j++) {
-            int from = base + j * D;
-            for (int d = 0; d < hd; d++) {
-                dst[d * P + j] = src[from + d];
-            }
-        }
+        BlockTranspose.transpose(src, base, D, dst, 0, P, n, hd, null, 0);
         if (n < P) {
             for (int d = 0; d < hd; d++) {
                 java.util.Arrays.fill(dst, d * P + n, (d + 1) * P, 0f);

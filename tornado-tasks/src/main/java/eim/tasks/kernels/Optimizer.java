@@ -127,7 +127,7 @@ public final class Optimizer {
      */
     static void sumSquaresFast(int from, int to, float[] x, float[] partial, int n, int chunks) {
         int q = (to - from) / 4;
-        float[] state = new float[16 * S.length()];
+        float[] state = Scratch.floats(0, 16 * S.length());
         for (int j = 0; j < q; j++) {
             int c0 = from + j, c1 = c0 + q, c2 = c1 + q, c3 = c2 + q;
             compensatedSumSquares4(x, chunkStart(n, chunks, c0), chunkStart(n, chunks, c0 + 1),
@@ -136,7 +136,7 @@ public final class Optimizer {
                     c0, c1, c2, c3, state);
         }
         for (int c = from + 4 * q; c < to; c++) {
-            partial[c] = compensatedSumSquares(x, chunkStart(n, chunks, c), chunkStart(n, chunks, c + 1));
+            partial[c] = compensatedSumSquares(x, chunkStart(n, chunks, c), chunkStart(n, chunks, c + 1), state);
         }
     }
 
@@ -228,7 +228,13 @@ public final class Optimizer {
      */
     static float compensatedSumSquares(float[] x, int lo, int hi) {
         // two independent compensated sums (even and odd vectors) halve the add latency chain
-        return finishSumSquares(x, lo, lo, hi, new float[4 * S.length()], 0);
+        return compensatedSumSquares(x, lo, hi, new float[4 * S.length()]);
+    }
+
+    /** {@link #compensatedSumSquares} with its four vectors of sums in {@code state}, zeroed here. */
+    private static float compensatedSumSquares(float[] x, int lo, int hi, float[] state) {
+        java.util.Arrays.fill(state, 0, 4 * S.length(), 0f);
+        return finishSumSquares(x, lo, lo, hi, state, 0);
     }
 
     /**
