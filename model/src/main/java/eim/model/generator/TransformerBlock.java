@@ -82,35 +82,32 @@ final class TransformerBlock {
         }
     }
 
-    /** The MLP branch on one set of rows: y = x + drop2(fc2(drop1(gelu(fc1(LN2(x)))))). */
+    /**
+     * The MLP branch on one set of rows: y = x + drop2(fc2(drop1(gelu(fc1(LN2(x)))))), GELU and
+     * drop1 in one kernel (the GELU's output is not kept: its backward needs fc1's output only).
+     */
     final class MlpState {
         final int rows;
         final LayerNormLayer.Saved ln;
-        final FloatArray h, g, gd, o, od;
-        final FloatArray dO, dGd, dG, dH, dLn;
+        final FloatArray h, gd, o, od;
+        final FloatArray dO, dGd, dH, dLn;
 
         MlpState(String tag, int rows, boolean training) {
             this.rows = rows;
             int f = cfg.mlpHidden();
             ln = LayerNormLayer.Saved.of(tag + ".ln2", rows, d);
             h = new FloatArray(tag + ".fc1", rows * f);
-            g = new FloatArray(tag + ".gelu", rows * f);
             gd = new FloatArray(tag + ".gelu_drop", rows * f);
             o = new FloatArray(tag + ".fc2", rows * d);
             od = new FloatArray(tag + ".fc2_drop", rows * d);
             if (training) {
                 dO = new FloatArray(tag + ".d_fc2", rows * d);
                 dGd = new FloatArray(tag + ".d_gelu_drop", rows * f);
-                dG = new FloatArray(tag + ".d_gelu", rows * f);
                 dH = new FloatArray(tag + ".d_fc1", rows * f);
                 dLn = new FloatArray(tag + ".d_ln2", rows * d);
             } else {
-                dO = dGd = dG = dH = dLn = null;
+                dO = dGd = dH = dLn = null;
             }
-        }
-
-        FloatArray[] gradients() {
-            return new FloatArray[] {dO, dGd, dG, dH, dLn};
         }
     }
 
@@ -118,8 +115,7 @@ final class TransformerBlock {
     void mlpForward(TaskGraph g, MlpState s, FloatArray x, float p, IntParam seed1, IntParam seed2) {
         norm2.forward(g, x, s.ln, s.rows);
         fc1.forward(g, s.ln.y(), s.h, s.rows);
-        Ops.gelu(g, s.h, s.g);
-        Ops.dropout(g, s.g, s.gd, p, seed1);
+        Ops.geluDropout(g, s.h, s.gd, p, seed1);
         fc2.forward(g, s.gd, s.o, s.rows);
         Ops.dropout(g, s.o, s.od, p, seed2);
         Ops.addInPlace(g, x, s.od);
@@ -127,15 +123,14 @@ final class TransformerBlock {
 
     /**
      * dx += the MLP branch's gradient, given dx = gradient of the branch output (residual kept).
-     * xIn is the block input of these rows (saved before the in-place residual add).
+     * xIn is the block input of these rows (saved before the in-place residual add). Each
+     * intermediate gradient is written by its first task, so none is zeroed first.
      */
     void mlpBackward(TaskGraph g, MlpState s, FloatArray xIn, FloatArray dx, float p, IntParam seed1, IntParam seed2) {
-        Ops.zero(g, s.gradients());
-        Ops.dropoutBackward(g, dx, s.dO, p, seed2);
-        fc2.backward(g, s.dO, s.gd, s.dGd, s.rows);
-        Ops.dropoutBackward(g, s.dGd, s.dG, p, seed1);
-        Ops.geluBackward(g, s.h, s.dG, s.dH);
-        fc1.backward(g, s.dH, s.ln.y(), s.dLn, s.rows);
+        Ops.dropoutBackwardOverwriting(g, dx, s.dO, p, seed2);
+        fc2.backwardOverwritingInput(g, s.dO, s.gd, s.dGd, s.rows);
+        Ops.geluDropoutBackward(g, s.h, s.dGd, s.dH, p, seed1);
+        fc1.backwardOverwritingInput(g, s.dH, s.ln.y(), s.dLn, s.rows);
         norm2.backward(g, s.dLn, xIn, s.ln, dx, s.rows);
     }
 
@@ -193,9 +188,12 @@ final class TransformerBlock {
             dLnCond = new FloatArray(t + ".d_ln_cond", rc * d);
         }
 
-        FloatArray[] gradients() {
-            return new FloatArray[] {dProj, dAttn, delta1, dQkv, dLn1, dProj2, dAttn2, delta2, dQ2, dK2, dV2, dLnCross,
-                    dLnCond};
+        /**
+         * The gradients the attention kernels accumulate into (each element from one task, but +=);
+         * every other one is overwritten by its first task in {@link #backward}.
+         */
+        FloatArray[] accumulatedGradients() {
+            return new FloatArray[] {dQkv, dQ2, dK2, dV2};
         }
     }
 
@@ -245,12 +243,12 @@ final class TransformerBlock {
     void backward(TaskGraph g, TrainState st, FloatArray dxc, FloatArray dxi, IntParam shift) {
         int ri = st.b * st.l, rc = st.b * st.s;
         float pa = cfg.attnDropout(), pp = cfg.projDropout();
-        Ops.zero(g, st.gradients());
+        Ops.zero(g, st.accumulatedGradients());
         mlpBackward(g, st.mlpImg, st.xiAfterCross, dxi, pp, st.seeds.mlpImg1, st.seeds.mlpImg2);
         mlpBackward(g, st.mlpBuf, st.xcIn, dxc, pp, st.seeds.mlpBuf1, st.seeds.mlpBuf2);
         // cross-attention
-        Ops.dropoutBackward(g, dxi, st.dProj2, pp, st.seeds.crossProj);
-        proj2.backward(g, st.dProj2, st.attn2Out, st.dAttn2, ri);
+        Ops.dropoutBackwardOverwriting(g, dxi, st.dProj2, pp, st.seeds.crossProj);
+        proj2.backwardOverwritingInput(g, st.dProj2, st.attn2Out, st.dAttn2, ri);
         g.task2d(prefix + "attn2.delta", WindowedCausalAttention.DELTA, ri, heads, st.attn2Out, st.dAttn2, st.delta2, ri,
                 heads, hd);
         g.task2d(prefix + "attn2.bw_q", CrossAttention.BACKWARD_QUERY, ri, heads, st.q2Out, st.k2Out, st.v2Out, st.dAttn2,
@@ -258,14 +256,14 @@ final class TransformerBlock {
         g.task2d(prefix + "attn2.bw_kv", CrossAttention.BACKWARD_KV, rc, heads, st.q2Out, st.k2Out, st.v2Out, st.dAttn2,
                 st.lse2, st.delta2, st.dK2, st.dV2, st.b, st.l, st.s, heads, hd, pa, st.seeds.crossAttn);
         rope(g, st.dQ2, ri, st.l, d, 0, shift, true);
-        q2.backward(g, st.dQ2, st.lnCross.y(), st.dLnCross, ri);
-        k2.backward(g, st.dK2, st.lnCond.y(), st.dLnCond, rc);
+        q2.backwardOverwritingInput(g, st.dQ2, st.lnCross.y(), st.dLnCross, ri);
+        k2.backwardOverwritingInput(g, st.dK2, st.lnCond.y(), st.dLnCond, rc);
         v2.backward(g, st.dV2, st.lnCond.y(), st.dLnCond, rc);
         crossNorm.backward(g, st.dLnCross, st.xiMid, st.lnCross, dxi, ri);
         crossCondNorm.backward(g, st.dLnCond, st.xcIn, st.lnCond, dxc, rc);
         // windowed self-attention
-        Ops.dropoutBackward(g, dxi, st.dProj, pp, st.seeds.proj);
-        proj.backward(g, st.dProj, st.attnOut, st.dAttn, ri);
+        Ops.dropoutBackwardOverwriting(g, dxi, st.dProj, pp, st.seeds.proj);
+        proj.backwardOverwritingInput(g, st.dProj, st.attnOut, st.dAttn, ri);
         g.task2d(prefix + "attn.delta", WindowedCausalAttention.DELTA, ri, heads, st.attnOut, st.dAttn, st.delta1, ri,
                 heads, hd);
         g.task2d(prefix + "attn.bw_q", WindowedCausalAttention.BACKWARD_QUERY, ri, heads, st.qkvOut, st.dAttn, st.lse1,
@@ -274,7 +272,7 @@ final class TransformerBlock {
                 st.delta1, st.dQkv, st.b, st.l, heads, hd, cfg.kernelWindow(), pa, st.seeds.attn);
         rope(g, st.dQkv, ri, st.l, 3 * d, 0, shift, true);
         rope(g, st.dQkv, ri, st.l, 3 * d, d, shift, true);
-        qkv.backward(g, st.dQkv, st.ln1.y(), st.dLn1, ri);
+        qkv.backwardOverwritingInput(g, st.dQkv, st.ln1.y(), st.dLn1, ri);
         norm1.backward(g, st.dLn1, st.xiIn, st.ln1, dxi, ri);
     }
 

@@ -34,8 +34,18 @@ public final class LinearLayer {
      * {@link Parameters#firstGradientWrite}); dx += dy W unless dx is null.
      */
     public void backward(TaskGraph g, FloatArray dy, FloatArray x, FloatArray dx, int rows) {
+        backward(g, dy, x, dx, rows, false);
+    }
+
+    /** {@link #backward} with dx = dy W: dx's first writer in the pass, which then needs no zeroing. */
+    public void backwardOverwritingInput(TaskGraph g, FloatArray dy, FloatArray x, FloatArray dx, int rows) {
+        backward(g, dy, x, dx, rows, true);
+    }
+
+    private void backward(TaskGraph g, FloatArray dy, FloatArray x, FloatArray dx, int rows, boolean overwriteDx) {
         if (dx != null) {
-            g.task2d(name + ".bw_in", Linear.BACKWARD_INPUT, rows, in, dy, w, dx, rows, out, in);
+            g.task2d(name + ".bw_in", overwriteDx ? Linear.BACKWARD_INPUT_SET : Linear.BACKWARD_INPUT, rows, in, dy, w,
+                    dx, rows, out, in);
         }
         boolean overwrite = params.firstGradientWrite(wp);
         if (params.firstGradientWrite(bp) != overwrite) {

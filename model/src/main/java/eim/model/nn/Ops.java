@@ -46,6 +46,22 @@ public final class Ops {
         g.task("gelu_bw." + dx.name(), Activations.GELU_BACKWARD, x.size(), x, dy, dx, x.size());
     }
 
+    /** y = dropout(gelu(x)) in one pass; with p == 0 the GELU alone, written straight into y. */
+    public static void geluDropout(TaskGraph g, FloatArray x, FloatArray y, float p, IntParam seed) {
+        if (p == 0f) {
+            gelu(g, x, y);
+        } else {
+            g.task("gelu_dropout." + y.name(), Activations.GELU_DROPOUT_FORWARD, x.size(), x, y, x.size(), p, seed);
+        }
+    }
+
+    /** dx = gelu'(x) · dropout(dy), overwriting dx: the backward of {@link #geluDropout}, dx's only writer. */
+    public static void geluDropoutBackward(TaskGraph g, FloatArray x, FloatArray dy, FloatArray dx, float p,
+                                           IntParam seed) {
+        g.task("gelu_dropout_bw." + dx.name(), Activations.GELU_DROPOUT_BACKWARD, x.size(), x, dy, dx, x.size(), p,
+                seed == null ? IntParam.of(0, 0) : seed);
+    }
+
     public static void silu(TaskGraph g, FloatArray x, FloatArray y) {
         g.task("silu." + y.name(), Activations.SILU_FORWARD, x.size(), x, y, x.size());
     }
@@ -64,12 +80,15 @@ public final class Ops {
         }
     }
 
-    /** dx += dropout mask · dy / (1-p). */
-    public static void dropoutBackward(TaskGraph g, FloatArray dy, FloatArray dx, float p, IntParam seed) {
+    /**
+     * dx = dropout mask · dy / (1-p), overwriting dx: its first writer in a backward pass, which
+     * then needs no zeroing. The forward kernel on dy, since dropout's backward is the same masking.
+     */
+    public static void dropoutBackwardOverwriting(TaskGraph g, FloatArray dy, FloatArray dx, float p, IntParam seed) {
         if (p == 0f) {
-            addInPlace(g, dx, dy);
+            copy(g, dy, 0, dx, 0, dy.size());
         } else {
-            g.task("dropout_bw." + dx.name(), Dropout.BACKWARD, dy.size(), dy, dx, dy.size(), p, seed);
+            g.task("dropout_bw." + dx.name(), Dropout.FORWARD, dy.size(), dy, dx, dy.size(), p, seed);
         }
     }
 

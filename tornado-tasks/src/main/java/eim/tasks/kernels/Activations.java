@@ -2,6 +2,7 @@ package eim.tasks.kernels;
 
 import eim.tasks.Kernel;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -9,22 +10,40 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
 
 /**
  * Pointwise activations: GELU in its exact erf form (PyTorch's default {@code F.gelu}) and SiLU.
- * Range {n}. Backward kernels accumulate into dx. One portable body each (plain loops); the java
- * backend's fast paths compute in float vectors, GELU's Φ with a one-exp approximation of erfc
- * (error below 1e-7, see {@link #geluFast}).
+ * Range {n}. Backward kernels accumulate into dx, except GELU's fused with dropout, which writes it.
+ * One portable body each (plain loops); the java backend's fast paths compute in float vectors,
+ * GELU's Φ with a one-exp approximation of erfc (error below 1e-7, see {@link #geluFast}).
  */
 public final class Activations {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     private static final double SQRT1_2 = 0.70710678118654752440;
     private static final double INV_SQRT_2PI = 0.39894228040143267794;
 
     /** range {n}: y = x·Φ(x) = 0.5·x·(1 + erf(x/√2)). Args: x, y, n. */
     public static final Kernel GELU_FORWARD = Kernel.of("gelu_forward", Activations::geluForward)
-            .withFast((from, to, a) -> geluFast(from, to, a.f(0), null, a.f(1)));
+            .withFast((from, to, a) -> geluFast(from, to, a.f(0), null, a.f(1), false, 0f, 0, 0));
 
     /** range {n}: dx += dy·(Φ(x) + x·φ(x)). Args: x, dy, dx, n. */
     public static final Kernel GELU_BACKWARD = Kernel.of("gelu_backward", Activations::geluBackward)
-            .withFast((from, to, a) -> geluFast(from, to, a.f(0), a.f(1), a.f(2)));
+            .withFast((from, to, a) -> geluFast(from, to, a.f(0), a.f(1), a.f(2), true, 0f, 0, 0));
+
+    /**
+     * range {n}: y = dropout(x·Φ(x)), the MLP's GELU and the dropout after it in one pass, with
+     * {@link Dropout}'s mask and scaling (the same bits as GELU_FORWARD then Dropout.FORWARD). The
+     * GELU's output itself is never stored: its backward needs x only. Args: x, y, n, p (float),
+     * seed (an IntParam, as Dropout's).
+     */
+    public static final Kernel GELU_DROPOUT_FORWARD = Kernel.of("gelu_dropout_forward", Activations::geluDropoutForward)
+            .withFast((from, to, a) -> geluFast(from, to, a.f(0), null, a.f(1), false, a.x(3), a.i(4), a.i(4, 1)));
+
+    /**
+     * range {n}: dx = dropout(dy)·(Φ(x) + x·φ(x)), overwriting dx: the backward of
+     * {@link #GELU_DROPOUT_FORWARD} as the first (and only) writer of dx, so no zeroing pass and no
+     * gradient of the GELU's output in memory. Args: x, dy, dx, n, p (float), seed (an IntParam).
+     */
+    public static final Kernel GELU_DROPOUT_BACKWARD = Kernel.of("gelu_dropout_backward", Activations::geluDropoutBackward)
+            .withFast((from, to, a) -> geluFast(from, to, a.f(0), a.f(1), a.f(2), false, a.x(4), a.i(5), a.i(5, 1)));
 
     /** range {n}: y = x·σ(x). Args: x, y, n. */
     public static final Kernel SILU_FORWARD = Kernel.of("silu_forward", Activations::siluForward)
@@ -54,6 +73,31 @@ public final class Activations {
         }
     }
 
+    public static void geluDropoutForward(int from, int to, float[] x, float[] y, int n, float p, int[] seed) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            int i = from + k;
+            double v = x[i];
+            float g = (float) (0.5 * v * (1.0 + erf(v * SQRT1_2)));
+            float scale = 1f / (1f - p);
+            int offset = Rng.offset(seed);
+            y[i] = Rng.uniform(seed[0], offset + i) >= p ? g * scale : 0f;
+        }
+    }
+
+    public static void geluDropoutBackward(int from, int to, float[] x, float[] dy, float[] dx, int n, float p,
+                                           int[] seed) {
+        for (@Parallel int k = 0; k < to - from; k++) {
+            int i = from + k;
+            float scale = 1f / (1f - p);
+            int offset = Rng.offset(seed);
+            float d = Rng.uniform(seed[0], offset + i) >= p ? dy[i] * scale : 0f;
+            double v = x[i];
+            double cdf = 0.5 * (1.0 + erf(v * SQRT1_2));
+            double pdf = INV_SQRT_2PI * Math.exp(-0.5 * v * v);
+            dx[i] = (float) (d * (cdf + v * pdf));
+        }
+    }
+
     public static void siluForward(int from, int to, float[] x, float[] y, int n) {
         for (@Parallel int k = 0; k < to - from; k++) {
             int i = from + k;
@@ -72,14 +116,22 @@ public final class Activations {
     }
 
     /**
-     * Fast path of GELU: forward (dy null) y = x·Φ(x), backward dx += dy·(Φ(x) + x·φ(x)). Φ comes
-     * from erfc(z), z = |x|/√2, by Abramowitz and Stegun 7.1.26 (erfc(z) = poly(t)·e^(−z²),
-     * t = 1/(1 + 0.3275911·z), absolute error below 1.5e-7), whose e^(−z²) is also √(2π)·φ(x):
-     * one exponential per element, no branches, no cancellation for negative x.
+     * Fast path of GELU: forward (dy null) y = x·Φ(x), backward dy·(Φ(x) + x·φ(x)) added to out
+     * ({@code accumulate}) or written. With p > 0, {@link Dropout}'s mask of (seed, offset + i) and
+     * its 1/(1−p) scaling apply to the forward's output or to dy, in the order the separate kernels
+     * apply them (the same bits). Φ comes from erfc(z), z = |x|/√2, by Abramowitz and Stegun 7.1.26
+     * (erfc(z) = poly(t)·e^(−z²), t = 1/(1 + 0.3275911·z), absolute error below 1.5e-7), whose
+     * e^(−z²) is also √(2π)·φ(x): one exponential per element, no branches, no cancellation for
+     * negative x.
      */
-    static void geluFast(int from, int to, float[] x, float[] dy, float[] out) {
+    static void geluFast(int from, int to, float[] x, float[] dy, float[] out, boolean accumulate, float p, int seed,
+                         int offset) {
+        boolean drop = p > 0f;
+        float scale = drop ? 1f / (1f - p) : 1f;
+        IntVector iota = IntVector.zero(I).addIndex(1);
         int i = from;
-        for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) {
+        for (int upper = !drop || S.length() == I.length() ? from + S.loopBound(to - from) : from; i < upper;
+                i += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, i);
             FloatVector z = v.abs().mul((float) SQRT1_2);
             FloatVector e = VectorMath.exp(z.mul(z).neg());
@@ -90,22 +142,41 @@ public final class Activations {
             FloatVector tail = poly.mul(e).mul(0.5f); // Φ(−|x|)
             VectorMask<Float> negative = v.compare(VectorOperators.LT, 0f);
             FloatVector cdf = tail.neg().add(1f).blend(tail, negative);
+            VectorMask<Float> keep = drop ? VectorMath.uniform(seed, iota.add(offset + i)).compare(VectorOperators.GE, p)
+                    : null;
+            FloatVector y;
             if (dy == null) {
-                v.mul(cdf).intoArray(out, i);
+                y = v.mul(cdf);
+                if (drop) {
+                    y = FloatVector.zero(S).blend(y.mul(scale), keep);
+                }
             } else {
-                FloatVector pdf = e.mul((float) INV_SQRT_2PI);
-                FloatVector.fromArray(S, dy, i).mul(v.mul(pdf).add(cdf)).add(FloatVector.fromArray(S, out, i))
-                        .intoArray(out, i);
+                FloatVector g = FloatVector.fromArray(S, dy, i);
+                if (drop) {
+                    g = FloatVector.zero(S).blend(g.mul(scale), keep);
+                }
+                y = g.mul(v.mul(e.mul((float) INV_SQRT_2PI)).add(cdf));
             }
+            if (accumulate) {
+                y = y.add(FloatVector.fromArray(S, out, i));
+            }
+            y.intoArray(out, i);
         }
         for (; i < to; i++) {
+            boolean kept = !drop || Rng.uniform(seed, offset + i) >= p;
             double v = x[i];
             double cdf = 0.5 * (1.0 + erf(v * SQRT1_2));
+            float y;
             if (dy == null) {
-                out[i] = (float) (v * cdf);
+                y = (float) (v * cdf);
+                if (drop) {
+                    y = kept ? y * scale : 0f;
+                }
             } else {
-                out[i] += (float) (dy[i] * (cdf + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v)));
+                float g = drop ? (kept ? dy[i] * scale : 0f) : dy[i];
+                y = (float) (g * (cdf + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v)));
             }
+            out[i] = accumulate ? out[i] + y : y;
         }
     }
 

@@ -210,9 +210,8 @@ public final class CrossAttention {
     }
 
     /**
-     * f[fo + j] = the dropout factor of draw base + j·stride for j < n, 0 for n <= j < P: {@link Rng#uniform}'s
-     * hash in int lanes, bit for bit (wrapping multiplies, logical shifts; 24-bit values convert to float
-     * exactly), as a scalar call per draw cost 15 cycles.
+     * f[fo + j] = the dropout factor of draw base + j·stride for j < n, 0 for n <= j < P, the draws by
+     * {@link VectorMath#uniform}.
      */
     private static void dropFactors(Dropout drop, int base, int stride, int n, int P, float[] f, int fo) {
         if (drop.p() == 0f) {
@@ -222,14 +221,8 @@ public final class CrossAttention {
         }
         FloatVector keep = FloatVector.broadcast(SP, 1f / (1f - drop.p())), zero = FloatVector.zero(SP);
         IntVector lane = IntVector.zero(IS).addIndex(1);
-        int seedMix = drop.seed() * 0x85EBCA6B;
         for (int c = 0; c < P; c += LANES) {
-            IntVector x = lane.add(c).mul(stride).add(base).mul(0x9E3779B9).lanewise(VectorOperators.XOR, seedMix);
-            x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 16)).mul(0x7FEB352D);
-            x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 15)).mul(0x846CA68B);
-            x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 16));
-            FloatVector u = ((FloatVector) x.lanewise(VectorOperators.LSHR, 8).convert(VectorOperators.I2F, 0))
-                    .mul(0x1.0p-24f);
+            FloatVector u = VectorMath.uniform(drop.seed(), lane.add(c).mul(stride).add(base));
             VectorMask<Float> kept = u.compare(VectorOperators.GE, drop.p()).and(SP.indexInRange(c, n));
             zero.blend(keep, kept).intoArray(f, fo + c);
         }

@@ -54,21 +54,15 @@ public final class Dropout {
 
     /**
      * Fast path of both directions: forward out = keep ? in/(1−p) : 0, backward out += the same
-     * of dy; {@link Rng#hash} computed in integer vectors (bit-identical masks).
+     * of dy; {@link VectorMath#uniform}: the hash in int lanes (bit-identical masks).
      */
     static void fast(int from, int to, float[] in, float[] out, boolean accumulate, float p, int seed, int offset) {
         float scale = 1f / (1f - p);
         boolean sameShape = S.length() == I.length();
-        int seedMix = seed * 0x85EBCA6B;
         IntVector iota = IntVector.zero(I).addIndex(1);
         int i = from;
         for (int upper = sameShape ? from + S.loopBound(to - from) : from; i < upper; i += S.length()) {
-            IntVector x = iota.add(offset + i).mul(0x9E3779B9).lanewise(VectorOperators.XOR, seedMix);
-            x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 16)).mul(0x7FEB352D);
-            x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 15)).mul(0x846CA68B);
-            x = x.lanewise(VectorOperators.XOR, x.lanewise(VectorOperators.LSHR, 16));
-            FloatVector u = ((FloatVector) x.lanewise(VectorOperators.LSHR, 8).convert(VectorOperators.I2F, 0))
-                    .mul(0x1.0p-24f);
+            FloatVector u = VectorMath.uniform(seed, iota.add(offset + i));
             VectorMask<Float> keep = u.compare(VectorOperators.GE, p);
             FloatVector kept = FloatVector.fromArray(S, in, i).mul(scale);
             FloatVector y = FloatVector.zero(S).blend(kept, keep);

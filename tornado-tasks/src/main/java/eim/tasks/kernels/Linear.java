@@ -93,9 +93,19 @@ public final class Linear {
 
     /** range {M, K}: dx += dy W. Args: dy, W, dx, M, N, K. */
     public static final Kernel BACKWARD_INPUT = Kernel.of("linear_backward_input", Linear::backwardInput)
-            .withFast((from, to, a) -> backwardInputFast(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5)))
+            .withFast((from, to, a) -> backwardInputFast(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5), false))
             .withFastColumns((from, to, a) -> backwardInputColumns(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4),
-                    a.i(5)), BY_COLUMNS)
+                    a.i(5), false), BY_COLUMNS)
+            .withItemCost(DOT_PRODUCT);
+
+    /**
+     * range {M, K}: dx = dy W, overwriting: the first contribution to an activation's gradient in a
+     * backward pass, which then needs no zeroing pass first. Args as {@link #BACKWARD_INPUT}.
+     */
+    public static final Kernel BACKWARD_INPUT_SET = Kernel.of("linear_backward_input_set", Linear::backwardInputSet)
+            .withFast((from, to, a) -> backwardInputFast(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4), a.i(5), true))
+            .withFastColumns((from, to, a) -> backwardInputColumns(from, to, a.f(0), a.f(1), a.f(2), a.i(3), a.i(4),
+                    a.i(5), true), BY_COLUMNS)
             .withItemCost(DOT_PRODUCT);
 
     /** range {N, K}: dW += dyᵀ x; db += Σ_m dy. Args: dy, x, dW, db, M, N, K. */
@@ -145,6 +155,21 @@ public final class Linear {
                     s += dy[go + n] * w[n * K + k];
                 }
                 dx[m * K + k] += s;
+            }
+        }
+    }
+
+    /** range {M, K}: dx[m, k] = Σ_n dy[m, n]·W[n, k]. */
+    public static void backwardInputSet(int from, int to, float[] dy, float[] w, float[] dx, int M, int N, int K) {
+        for (@Parallel int i = 0; i < to - from; i++) {
+            for (@Parallel int k = 0; k < K; k++) {
+                int m = from + i;
+                int go = m * N;
+                float s = 0f;
+                for (int n = 0; n < N; n++) {
+                    s += dy[go + n] * w[n * K + k];
+                }
+                dx[m * K + k] = s;
             }
         }
     }
@@ -402,14 +427,16 @@ public final class Linear {
 
     // --------------------------------------------------------------------------------- backward
 
-    /** Rows [from, to) of dx (M, K) += dy (M, N) · W (N, K). */
-    static void backwardInputFast(int from, int to, float[] dy, float[] w, float[] dx, int M, int N, int K) {
-        accumulateProduct(dy, N, 1, w, dx, 0, from, to, N, K, 0, K);
+    /** Rows [from, to) of dx (M, K) += dy (M, N) · W (N, K); with {@code overwrite}, = instead of +=. */
+    static void backwardInputFast(int from, int to, float[] dy, float[] w, float[] dx, int M, int N, int K,
+                                  boolean overwrite) {
+        accumulateProduct(dy, N, 1, w, 0, dx, 0, from, to, N, K, 0, K, overwrite);
     }
 
-    /** Columns [from, to) of dx (M, K) += dy (M, N) · W (N, K), every row. */
-    static void backwardInputColumns(int from, int to, float[] dy, float[] w, float[] dx, int M, int N, int K) {
-        accumulateProduct(dy, N, 1, w, dx, 0, 0, M, N, K, from, to);
+    /** Columns [from, to) of dx (M, K) += dy (M, N) · W (N, K), every row; with {@code overwrite}, =. */
+    static void backwardInputColumns(int from, int to, float[] dy, float[] w, float[] dx, int M, int N, int K,
+                                     boolean overwrite) {
+        accumulateProduct(dy, N, 1, w, 0, dx, 0, 0, M, N, K, from, to, overwrite);
     }
 
     /**
@@ -465,6 +492,12 @@ public final class Linear {
      */
     static void accumulateProduct(float[] a, int aRow, int aCol, float[] bm, int bOff, float[] out, int outRow0, int r0,
                                   int r1, int T, int C, int c0, int c1, boolean overwrite) {
+        if (T == 0) {
+            if (overwrite) {
+                zeroBlock(out, outRow0, r0, r1, C, c0, c1); // an empty sum
+            }
+            return;
+        }
         int panel = 2 * LANES;
         int panelEnd = c0 + (c1 - c0) / panel * panel;
         int tBlock = Math.max(1, Math.min(T, BACKWARD_T_BLOCK));

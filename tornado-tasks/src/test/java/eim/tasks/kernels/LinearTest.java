@@ -32,7 +32,8 @@ class LinearTest {
             assertParity(Linear.BACKWARD_INPUT, new int[] {m, k}, dy, w, randn("dx", m * k, r), m, n, k);
             assertParity(Linear.BACKWARD_WEIGHT, new int[] {n, k}, dy, x, randn("dw", n * k, r), randn("db", n, r),
                     m, n, k);
-            // overwriting: what dw and db held before must not show
+            // overwriting: what dx, dw and db held before must not show
+            assertParity(Linear.BACKWARD_INPUT_SET, new int[] {m, k}, dy, w, randn("dx", m * k, r), m, n, k);
             assertParity(Linear.BACKWARD_WEIGHT_SET, new int[] {n, k}, dy, x, randn("dw", n * k, r),
                     randn("db", n, r), m, n, k);
         }
