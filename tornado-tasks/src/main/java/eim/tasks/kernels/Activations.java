@@ -2,7 +2,6 @@ package eim.tasks.kernels;
 
 import eim.tasks.Kernel;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -16,17 +15,16 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
  */
 public final class Activations {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     private static final double SQRT1_2 = 0.70710678118654752440;
     private static final double INV_SQRT_2PI = 0.39894228040143267794;
 
     /** range {n}: y = x·Φ(x) = 0.5·x·(1 + erf(x/√2)). Args: x, y, n. */
     public static final Kernel GELU_FORWARD = Kernel.of("gelu_forward", Activations::geluForward)
-            .withFast((from, to, a) -> geluFast(from, to, a.f(0), null, a.f(1), false, 0f, 0, 0));
+            .withFast((from, to, a) -> geluFast(from, to, a.f(0), null, a.f(1), false));
 
     /** range {n}: dx += dy·(Φ(x) + x·φ(x)). Args: x, dy, dx, n. */
     public static final Kernel GELU_BACKWARD = Kernel.of("gelu_backward", Activations::geluBackward)
-            .withFast((from, to, a) -> geluFast(from, to, a.f(0), a.f(1), a.f(2), true, 0f, 0, 0));
+            .withFast((from, to, a) -> geluFast(from, to, a.f(0), a.f(1), a.f(2), true));
 
     /**
      * range {n}: y = dropout(x·Φ(x)), the MLP's GELU and the dropout after it in one pass, with
@@ -35,7 +33,7 @@ public final class Activations {
      * seed (an IntParam, as Dropout's).
      */
     public static final Kernel GELU_DROPOUT_FORWARD = Kernel.of("gelu_dropout_forward", Activations::geluDropoutForward)
-            .withFast((from, to, a) -> geluFast(from, to, a.f(0), null, a.f(1), false, a.x(3), a.i(4), a.i(4, 1)));
+            .withFast((from, to, a) -> geluDropoutFast(from, to, a.f(0), null, a.f(1), a.x(3), a.i(4), a.i(4, 1)));
 
     /**
      * range {n}: dx = dropout(dy)·(Φ(x) + x·φ(x)), overwriting dx: the backward of
@@ -43,7 +41,7 @@ public final class Activations {
      * gradient of the GELU's output in memory. Args: x, dy, dx, n, p (float), seed (an IntParam).
      */
     public static final Kernel GELU_DROPOUT_BACKWARD = Kernel.of("gelu_dropout_backward", Activations::geluDropoutBackward)
-            .withFast((from, to, a) -> geluFast(from, to, a.f(0), a.f(1), a.f(2), false, a.x(4), a.i(5), a.i(5, 1)));
+            .withFast((from, to, a) -> geluDropoutFast(from, to, a.f(0), a.f(1), a.f(2), a.x(4), a.i(5), a.i(5, 1)));
 
     /** range {n}: y = x·σ(x). Args: x, y, n. */
     public static final Kernel SILU_FORWARD = Kernel.of("silu_forward", Activations::siluForward)
@@ -117,21 +115,14 @@ public final class Activations {
 
     /**
      * Fast path of GELU: forward (dy null) y = x·Φ(x), backward dy·(Φ(x) + x·φ(x)) added to out
-     * ({@code accumulate}) or written. With p > 0, {@link Dropout}'s mask of (seed, offset + i) and
-     * its 1/(1−p) scaling apply to the forward's output or to dy, in the order the separate kernels
-     * apply them (the same bits). Φ comes from erfc(z), z = |x|/√2, by Abramowitz and Stegun 7.1.26
-     * (erfc(z) = poly(t)·e^(−z²), t = 1/(1 + 0.3275911·z), absolute error below 1.5e-7), whose
-     * e^(−z²) is also √(2π)·φ(x): one exponential per element, no branches, no cancellation for
-     * negative x.
+     * ({@code accumulate}) or written (dy may then be out itself). Φ comes from erfc(z),
+     * z = |x|/√2, by Abramowitz and Stegun 7.1.26 (erfc(z) = poly(t)·e^(−z²),
+     * t = 1/(1 + 0.3275911·z), absolute error below 1.5e-7), whose e^(−z²) is also √(2π)·φ(x):
+     * one exponential per element, no branches, no cancellation for negative x.
      */
-    static void geluFast(int from, int to, float[] x, float[] dy, float[] out, boolean accumulate, float p, int seed,
-                         int offset) {
-        boolean drop = p > 0f;
-        float scale = drop ? 1f / (1f - p) : 1f;
-        IntVector iota = IntVector.zero(I).addIndex(1);
+    static void geluFast(int from, int to, float[] x, float[] dy, float[] out, boolean accumulate) {
         int i = from;
-        for (int upper = !drop || S.length() == I.length() ? from + S.loopBound(to - from) : from; i < upper;
-                i += S.length()) {
+        for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, i);
             FloatVector z = v.abs().mul((float) SQRT1_2);
             FloatVector e = VectorMath.exp(z.mul(z).neg());
@@ -142,41 +133,49 @@ public final class Activations {
             FloatVector tail = poly.mul(e).mul(0.5f); // Φ(−|x|)
             VectorMask<Float> negative = v.compare(VectorOperators.LT, 0f);
             FloatVector cdf = tail.neg().add(1f).blend(tail, negative);
-            VectorMask<Float> keep = drop ? VectorMath.uniform(seed, iota.add(offset + i)).compare(VectorOperators.GE, p)
-                    : null;
-            FloatVector y;
             if (dy == null) {
-                y = v.mul(cdf);
-                if (drop) {
-                    y = FloatVector.zero(S).blend(y.mul(scale), keep);
-                }
+                v.mul(cdf).intoArray(out, i);
             } else {
-                FloatVector g = FloatVector.fromArray(S, dy, i);
-                if (drop) {
-                    g = FloatVector.zero(S).blend(g.mul(scale), keep);
+                FloatVector pdf = e.mul((float) INV_SQRT_2PI);
+                FloatVector d = FloatVector.fromArray(S, dy, i).mul(v.mul(pdf).add(cdf));
+                if (accumulate) {
+                    d = d.add(FloatVector.fromArray(S, out, i));
                 }
-                y = g.mul(v.mul(e.mul((float) INV_SQRT_2PI)).add(cdf));
+                d.intoArray(out, i);
             }
-            if (accumulate) {
-                y = y.add(FloatVector.fromArray(S, out, i));
-            }
-            y.intoArray(out, i);
         }
         for (; i < to; i++) {
-            boolean kept = !drop || Rng.uniform(seed, offset + i) >= p;
             double v = x[i];
             double cdf = 0.5 * (1.0 + erf(v * SQRT1_2));
-            float y;
             if (dy == null) {
-                y = (float) (v * cdf);
-                if (drop) {
-                    y = kept ? y * scale : 0f;
-                }
+                out[i] = (float) (v * cdf);
             } else {
-                float g = drop ? (kept ? dy[i] * scale : 0f) : dy[i];
-                y = (float) (g * (cdf + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v)));
+                float d = (float) (dy[i] * (cdf + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v)));
+                out[i] = accumulate ? out[i] + d : d;
             }
-            out[i] = accumulate ? out[i] + y : y;
+        }
+    }
+
+    /** Elements per step of {@link #geluDropoutFast}: 8 KiB, so the second pass reads from L1. */
+    private static final int FUSED_CHUNK = 2048;
+
+    /**
+     * Fast path of GELU fused with dropout, a chunk in L1 at a time: forward (dy null) the GELU into
+     * out, then {@link Dropout#fast} in place; backward dropout(dy) into out, then GELU's backward
+     * in place, overwriting. The separate kernels' own operations, so their bits (but for the sign
+     * of a dropped gradient's zero), and one pass over memory. (One loop doing both computed the hash
+     * in a call C2 would not inline, its node budget spent, and boxed vectors: 3x slower.)
+     */
+    static void geluDropoutFast(int from, int to, float[] x, float[] dy, float[] out, float p, int seed, int offset) {
+        for (int c0 = from; c0 < to; c0 += FUSED_CHUNK) {
+            int c1 = Math.min(to, c0 + FUSED_CHUNK);
+            if (dy == null) {
+                geluFast(c0, c1, x, null, out, false);
+                Dropout.fast(c0, c1, out, out, false, p, seed, offset);
+            } else {
+                Dropout.fast(c0, c1, dy, out, false, p, seed, offset);
+                geluFast(c0, c1, x, out, out, false);
+            }
         }
     }
 

@@ -79,8 +79,8 @@ class ActivationsTest {
         int from = 5, to = N - 3;
         float[] dgPart = new float[N], separatePart = new float[N], fusedPart = dxFused.array().clone();
         Dropout.fast(from, to, dy.array(), dgPart, true, p, 99, 7);
-        Activations.geluFast(from, to, x.array(), dgPart, separatePart, true, 0f, 0, 0);
-        Activations.geluFast(from, to, x.array(), dy.array(), fusedPart, false, p, 99, 7);
+        Activations.geluFast(from, to, x.array(), dgPart, separatePart, true);
+        Activations.geluDropoutFast(from, to, x.array(), dy.array(), fusedPart, p, 99, 7);
         assertArrayEquals(java.util.Arrays.copyOfRange(separatePart, from, to),
                 plusZero(java.util.Arrays.copyOfRange(fusedPart, from, to)), "backward slice");
     }
