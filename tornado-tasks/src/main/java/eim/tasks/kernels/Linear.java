@@ -456,15 +456,11 @@ public final class Linear {
         } else {
             accumulateProduct(dyT, M, 1, x, 0, dw, -from, 0, rows, M, K, 0, K, overwrite);
         }
-        float[] bias = new float[to - from];
-        for (int m = 0; m < M; m++) { // row by row: dy is read contiguously
-            int row = m * N;
-            for (@Parallel int n = from; n < to; n++) {
-                bias[n - from] += dy[row + n];
-            }
-        }
+        // db from dyᵀ's rows, contiguous (summing dy's rows into a row of sums ran at ~1 ns an element,
+        // ~10% of a 512-row weight gradient)
         for (int n = from; n < to; n++) {
-            db[n] = overwrite ? bias[n - from] : db[n] + bias[n - from];
+            float sum = VectorSums.sum(dyT, (n - from) * M, M);
+            db[n] = overwrite ? sum : db[n] + sum;
         }
     }
 
