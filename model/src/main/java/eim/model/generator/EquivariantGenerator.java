@@ -133,7 +133,7 @@ public final class EquivariantGenerator {
         embedBuffer(g, labels, drop, bufEmb, lnBuf, rows);
         eim.tasks.IntParam noShift = new eim.tasks.IntParam(0);
         for (TransformerBlock blk : blocks) {
-            blk.forward(g, blk.newTrainState(rows, length), lnBuf.y(), lnTok.y(), noShift, false);
+            blk.forward(g, blk.newTrainState(rows, length, null), lnBuf.y(), lnTok.y(), noShift, false);
         }
         FloatArray zIn = new FloatArray("eval.z_in", ri * d);
         LayerNormLayer.Saved lnOut = LayerNormLayer.Saved.of("eval.encoder_norm", ri, d);

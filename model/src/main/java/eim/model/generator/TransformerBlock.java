@@ -90,9 +90,8 @@ final class TransformerBlock {
         final int rows;
         final LayerNormLayer.Saved ln;
         final FloatArray h, gd, o, od;
-        final FloatArray dO, dGd, dH, dLn;
 
-        MlpState(String tag, int rows, boolean training) {
+        MlpState(String tag, int rows) {
             this.rows = rows;
             int f = cfg.mlpHidden();
             ln = LayerNormLayer.Saved.of(tag + ".ln2", rows, d);
@@ -100,14 +99,19 @@ final class TransformerBlock {
             gd = new FloatArray(tag + ".gelu_drop", rows * f);
             o = new FloatArray(tag + ".fc2", rows * d);
             od = new FloatArray(tag + ".fc2_drop", rows * d);
-            if (training) {
-                dO = new FloatArray(tag + ".d_fc2", rows * d);
-                dGd = new FloatArray(tag + ".d_gelu_drop", rows * f);
-                dH = new FloatArray(tag + ".d_fc1", rows * f);
-                dLn = new FloatArray(tag + ".d_ln2", rows * d);
-            } else {
-                dO = dGd = dH = dLn = null;
-            }
+        }
+    }
+
+    /** Gradients of the MLP branch's intermediate activations on one set of rows. */
+    final class MlpGradients {
+        final FloatArray dO, dGd, dH, dLn;
+
+        MlpGradients(String tag, int rows) {
+            int f = cfg.mlpHidden();
+            dO = new FloatArray(tag + ".d_fc2", rows * d);
+            dGd = new FloatArray(tag + ".d_gelu_drop", rows * f);
+            dH = new FloatArray(tag + ".d_fc1", rows * f);
+            dLn = new FloatArray(tag + ".d_ln2", rows * d);
         }
     }
 
@@ -126,12 +130,55 @@ final class TransformerBlock {
      * xIn is the block input of these rows (saved before the in-place residual add). Each
      * intermediate gradient is written by its first task, so none is zeroed first.
      */
-    void mlpBackward(TaskGraph g, MlpState s, FloatArray xIn, FloatArray dx, float p, IntParam seed1, IntParam seed2) {
-        Ops.dropoutBackwardOverwriting(g, dx, s.dO, p, seed2);
-        fc2.backwardOverwritingInput(g, s.dO, s.gd, s.dGd, s.rows);
-        Ops.geluDropoutBackward(g, s.h, s.dGd, s.dH, p, seed1);
-        fc1.backwardOverwritingInput(g, s.dH, s.ln.y(), s.dLn, s.rows);
-        norm2.backward(g, s.dLn, xIn, s.ln, dx, s.rows);
+    void mlpBackward(TaskGraph g, MlpState s, MlpGradients gr, FloatArray xIn, FloatArray dx, float p, IntParam seed1,
+                     IntParam seed2) {
+        Ops.dropoutBackwardOverwriting(g, dx, gr.dO, p, seed2);
+        fc2.backwardOverwritingInput(g, gr.dO, s.gd, gr.dGd, s.rows);
+        Ops.geluDropoutBackward(g, s.h, gr.dGd, gr.dH, p, seed1);
+        fc1.backwardOverwritingInput(g, gr.dH, s.ln.y(), gr.dLn, s.rows);
+        norm2.backward(g, gr.dLn, xIn, s.ln, dx, s.rows);
+    }
+
+    /**
+     * Gradients of a block's intermediate activations for batch B and L image tokens: scratch of
+     * the block's backward alone, so one set can serve every block (where the device works on host
+     * memory: {@link #newGradients}'s callers decide).
+     */
+    final class Gradients {
+        final FloatArray dProj, dAttn, delta1, dQkv, dLn1, dProj2, dAttn2, delta2, dQ2, dK2, dV2, dLnCross, dLnCond;
+        final MlpGradients mlpImg, mlpBuf;
+
+        Gradients(String t, int b, int l) {
+            int ri = b * l, rc = b * cfg.bufferSize();
+            dProj = new FloatArray(t + ".d_proj", ri * d);
+            dAttn = new FloatArray(t + ".d_attn", ri * d);
+            delta1 = new FloatArray(t + ".delta1", ri * heads);
+            dQkv = new FloatArray(t + ".d_qkv", ri * 3 * d);
+            dLn1 = new FloatArray(t + ".d_ln1", ri * d);
+            dProj2 = new FloatArray(t + ".d_proj2", ri * d);
+            dAttn2 = new FloatArray(t + ".d_attn2", ri * d);
+            delta2 = new FloatArray(t + ".delta2", ri * heads);
+            dQ2 = new FloatArray(t + ".d_q2", ri * d);
+            dK2 = new FloatArray(t + ".d_k2", rc * d);
+            dV2 = new FloatArray(t + ".d_v2", rc * d);
+            dLnCross = new FloatArray(t + ".d_ln_cross", ri * d);
+            dLnCond = new FloatArray(t + ".d_ln_cond", rc * d);
+            mlpImg = new MlpGradients(t + ".img", ri);
+            mlpBuf = new MlpGradients(t + ".buf", rc);
+        }
+
+        /**
+         * The gradients the attention kernels accumulate into (each element from one task, but +=);
+         * every other one is overwritten by its first task in {@link #backward}.
+         */
+        FloatArray[] accumulated() {
+            return new FloatArray[] {dQkv, dQ2, dK2, dV2};
+        }
+    }
+
+    /** Activation gradients for batch B and L image tokens, named by {@code tag}. */
+    Gradients newGradients(String tag, int b, int l) {
+        return new Gradients(tag, b, l);
     }
 
     /** Training activations of the block for batch B and L image tokens. */
@@ -143,12 +190,14 @@ final class TransformerBlock {
         final FloatArray qkvOut, attnOut, lse1, projOut, projDrop, xiMid;
         final FloatArray q2Out, k2Out, v2Out, attn2Out, lse2, proj2Out, proj2Drop, xiAfterCross;
         final MlpState mlpImg, mlpBuf;
-        final FloatArray dProj, dAttn, delta1, dQkv, dLn1, dProj2, dAttn2, delta2, dQ2, dK2, dV2, dLnCross, dLnCond;
+        /** Null for a forward alone. */
+        final Gradients grads;
 
-        TrainState(int b, int l) {
+        TrainState(int b, int l, Gradients grads) {
             this.b = b;
             this.l = l;
             this.s = cfg.bufferSize();
+            this.grads = grads;
             this.seeds = new Seeds(l, s, d, cfg.mlpHidden());
             int ri = b * l, rc = b * s;
             String t = "blk" + index;
@@ -171,34 +220,14 @@ final class TransformerBlock {
             proj2Out = new FloatArray(t + ".proj2", ri * d);
             proj2Drop = new FloatArray(t + ".proj2_drop", ri * d);
             xiAfterCross = new FloatArray(t + ".xi_cross", ri * d);
-            mlpImg = new MlpState(t + ".img", ri, true);
-            mlpBuf = new MlpState(t + ".buf", rc, true);
-            dProj = new FloatArray(t + ".d_proj", ri * d);
-            dAttn = new FloatArray(t + ".d_attn", ri * d);
-            delta1 = new FloatArray(t + ".delta1", ri * heads);
-            dQkv = new FloatArray(t + ".d_qkv", ri * 3 * d);
-            dLn1 = new FloatArray(t + ".d_ln1", ri * d);
-            dProj2 = new FloatArray(t + ".d_proj2", ri * d);
-            dAttn2 = new FloatArray(t + ".d_attn2", ri * d);
-            delta2 = new FloatArray(t + ".delta2", ri * heads);
-            dQ2 = new FloatArray(t + ".d_q2", ri * d);
-            dK2 = new FloatArray(t + ".d_k2", rc * d);
-            dV2 = new FloatArray(t + ".d_v2", rc * d);
-            dLnCross = new FloatArray(t + ".d_ln_cross", ri * d);
-            dLnCond = new FloatArray(t + ".d_ln_cond", rc * d);
-        }
-
-        /**
-         * The gradients the attention kernels accumulate into (each element from one task, but +=);
-         * every other one is overwritten by its first task in {@link #backward}.
-         */
-        FloatArray[] accumulatedGradients() {
-            return new FloatArray[] {dQkv, dQ2, dK2, dV2};
+            mlpImg = new MlpState(t + ".img", ri);
+            mlpBuf = new MlpState(t + ".buf", rc);
         }
     }
 
-    TrainState newTrainState(int b, int l) {
-        return new TrainState(b, l);
+    /** Activations for batch B and L image tokens; {@code grads} for a backward too (null for a forward alone). */
+    TrainState newTrainState(int b, int l, Gradients grads) {
+        return new TrainState(b, l, grads);
     }
 
     /**
@@ -243,37 +272,38 @@ final class TransformerBlock {
     void backward(TaskGraph g, TrainState st, FloatArray dxc, FloatArray dxi, IntParam shift) {
         int ri = st.b * st.l, rc = st.b * st.s;
         float pa = cfg.attnDropout(), pp = cfg.projDropout();
-        Ops.zero(g, st.accumulatedGradients());
-        mlpBackward(g, st.mlpImg, st.xiAfterCross, dxi, pp, st.seeds.mlpImg1, st.seeds.mlpImg2);
-        mlpBackward(g, st.mlpBuf, st.xcIn, dxc, pp, st.seeds.mlpBuf1, st.seeds.mlpBuf2);
+        Gradients gr = st.grads;
+        Ops.zero(g, gr.accumulated());
+        mlpBackward(g, st.mlpImg, gr.mlpImg, st.xiAfterCross, dxi, pp, st.seeds.mlpImg1, st.seeds.mlpImg2);
+        mlpBackward(g, st.mlpBuf, gr.mlpBuf, st.xcIn, dxc, pp, st.seeds.mlpBuf1, st.seeds.mlpBuf2);
         // cross-attention
-        Ops.dropoutBackwardOverwriting(g, dxi, st.dProj2, pp, st.seeds.crossProj);
-        proj2.backwardOverwritingInput(g, st.dProj2, st.attn2Out, st.dAttn2, ri);
-        g.task2d(prefix + "attn2.delta", WindowedCausalAttention.DELTA, ri, heads, st.attn2Out, st.dAttn2, st.delta2, ri,
+        Ops.dropoutBackwardOverwriting(g, dxi, gr.dProj2, pp, st.seeds.crossProj);
+        proj2.backwardOverwritingInput(g, gr.dProj2, st.attn2Out, gr.dAttn2, ri);
+        g.task2d(prefix + "attn2.delta", WindowedCausalAttention.DELTA, ri, heads, st.attn2Out, gr.dAttn2, gr.delta2, ri,
                 heads, hd);
-        g.task2d(prefix + "attn2.bw_q", CrossAttention.BACKWARD_QUERY, ri, heads, st.q2Out, st.k2Out, st.v2Out, st.dAttn2,
-                st.lse2, st.delta2, st.dQ2, st.b, st.l, st.s, heads, hd, pa, st.seeds.crossAttn);
-        g.task2d(prefix + "attn2.bw_kv", CrossAttention.BACKWARD_KV, rc, heads, st.q2Out, st.k2Out, st.v2Out, st.dAttn2,
-                st.lse2, st.delta2, st.dK2, st.dV2, st.b, st.l, st.s, heads, hd, pa, st.seeds.crossAttn);
-        rope(g, st.dQ2, ri, st.l, d, 0, shift, true);
-        q2.backwardOverwritingInput(g, st.dQ2, st.lnCross.y(), st.dLnCross, ri);
-        k2.backwardOverwritingInput(g, st.dK2, st.lnCond.y(), st.dLnCond, rc);
-        v2.backward(g, st.dV2, st.lnCond.y(), st.dLnCond, rc);
-        crossNorm.backward(g, st.dLnCross, st.xiMid, st.lnCross, dxi, ri);
-        crossCondNorm.backward(g, st.dLnCond, st.xcIn, st.lnCond, dxc, rc);
+        g.task2d(prefix + "attn2.bw_q", CrossAttention.BACKWARD_QUERY, ri, heads, st.q2Out, st.k2Out, st.v2Out, gr.dAttn2,
+                st.lse2, gr.delta2, gr.dQ2, st.b, st.l, st.s, heads, hd, pa, st.seeds.crossAttn);
+        g.task2d(prefix + "attn2.bw_kv", CrossAttention.BACKWARD_KV, rc, heads, st.q2Out, st.k2Out, st.v2Out, gr.dAttn2,
+                st.lse2, gr.delta2, gr.dK2, gr.dV2, st.b, st.l, st.s, heads, hd, pa, st.seeds.crossAttn);
+        rope(g, gr.dQ2, ri, st.l, d, 0, shift, true);
+        q2.backwardOverwritingInput(g, gr.dQ2, st.lnCross.y(), gr.dLnCross, ri);
+        k2.backwardOverwritingInput(g, gr.dK2, st.lnCond.y(), gr.dLnCond, rc);
+        v2.backward(g, gr.dV2, st.lnCond.y(), gr.dLnCond, rc);
+        crossNorm.backward(g, gr.dLnCross, st.xiMid, st.lnCross, dxi, ri);
+        crossCondNorm.backward(g, gr.dLnCond, st.xcIn, st.lnCond, dxc, rc);
         // windowed self-attention
-        Ops.dropoutBackwardOverwriting(g, dxi, st.dProj, pp, st.seeds.proj);
-        proj.backwardOverwritingInput(g, st.dProj, st.attnOut, st.dAttn, ri);
-        g.task2d(prefix + "attn.delta", WindowedCausalAttention.DELTA, ri, heads, st.attnOut, st.dAttn, st.delta1, ri,
+        Ops.dropoutBackwardOverwriting(g, dxi, gr.dProj, pp, st.seeds.proj);
+        proj.backwardOverwritingInput(g, gr.dProj, st.attnOut, gr.dAttn, ri);
+        g.task2d(prefix + "attn.delta", WindowedCausalAttention.DELTA, ri, heads, st.attnOut, gr.dAttn, gr.delta1, ri,
                 heads, hd);
-        g.task2d(prefix + "attn.bw_q", WindowedCausalAttention.BACKWARD_QUERY, ri, heads, st.qkvOut, st.dAttn, st.lse1,
-                st.delta1, st.dQkv, st.b, st.l, heads, hd, cfg.kernelWindow(), pa, st.seeds.attn);
-        g.task2d(prefix + "attn.bw_k", WindowedCausalAttention.BACKWARD_KEY, ri, heads, st.qkvOut, st.dAttn, st.lse1,
-                st.delta1, st.dQkv, st.b, st.l, heads, hd, cfg.kernelWindow(), pa, st.seeds.attn);
-        rope(g, st.dQkv, ri, st.l, 3 * d, 0, shift, true);
-        rope(g, st.dQkv, ri, st.l, 3 * d, d, shift, true);
-        qkv.backwardOverwritingInput(g, st.dQkv, st.ln1.y(), st.dLn1, ri);
-        norm1.backward(g, st.dLn1, st.xiIn, st.ln1, dxi, ri);
+        g.task2d(prefix + "attn.bw_q", WindowedCausalAttention.BACKWARD_QUERY, ri, heads, st.qkvOut, gr.dAttn, st.lse1,
+                gr.delta1, gr.dQkv, st.b, st.l, heads, hd, cfg.kernelWindow(), pa, st.seeds.attn);
+        g.task2d(prefix + "attn.bw_k", WindowedCausalAttention.BACKWARD_KEY, ri, heads, st.qkvOut, gr.dAttn, st.lse1,
+                gr.delta1, gr.dQkv, st.b, st.l, heads, hd, cfg.kernelWindow(), pa, st.seeds.attn);
+        rope(g, gr.dQkv, ri, st.l, 3 * d, 0, shift, true);
+        rope(g, gr.dQkv, ri, st.l, 3 * d, d, shift, true);
+        qkv.backwardOverwritingInput(g, gr.dQkv, st.ln1.y(), gr.dLn1, ri);
+        norm1.backward(g, gr.dLn1, st.xiIn, st.ln1, dxi, ri);
     }
 
     /** In-place RoPE (or its backward) on the D columns at colOff of rows with stride rowStride. */
@@ -313,8 +343,8 @@ final class TransformerBlock {
             attn2Out = new FloatArray(t + ".attn2", rows * d);
             lse = new FloatArray(t + ".lse", rows * heads);
             proj2Out = new FloatArray(t + ".proj2", rows * d);
-            mlp = new MlpState(t + ".img", rows, false);
-            mlpBuf = new MlpState(t + ".buf", rc, false);
+            mlp = new MlpState(t + ".img", rows);
+            mlpBuf = new MlpState(t + ".buf", rc);
         }
     }
 
