@@ -110,7 +110,8 @@ public final class TrainingPass implements AutoCloseable {
         // working on host memory every block uses one set (small at batch 32: 0.5 GB less); elsewhere
         // each block has its own, so that they stay resident in the block's backward graph instead of
         // travelling through the host between graphs (see TornadoDevice)
-        TransformerBlock.Gradients shared = device.hostMemory() && m.blocks.length > 0 ? m.blocks[0].newGradients("blocks", b, l) : null;
+        TransformerBlock.Gradients shared =
+                device.hostMemory() && m.blocks.length > 0 ? m.blocks[0].newGradients("blocks", b, l) : null;
         for (TransformerBlock blk : m.blocks) {
             TransformerBlock.TrainState st = blk.newTrainState(b, l,
                     shared != null ? shared : blk.newGradients("blk" + blk.index, b, l));

@@ -58,8 +58,7 @@ public final class Ops {
     /** dx = gelu'(x) · dropout(dy), overwriting dx: the backward of {@link #geluDropout}, dx's only writer. */
     public static void geluDropoutBackward(TaskGraph g, FloatArray x, FloatArray dy, FloatArray dx, float p,
                                            IntParam seed) {
-        g.task("gelu_dropout_bw." + dx.name(), Activations.GELU_DROPOUT_BACKWARD, x.size(), x, dy, dx, x.size(), p,
-                seed == null ? IntParam.of(0, 0) : seed);
+        g.task("gelu_dropout_bw." + dx.name(), Activations.GELU_DROPOUT_BACKWARD, x.size(), x, dy, dx, x.size(), p, seed);
     }
 
     public static void silu(TaskGraph g, FloatArray x, FloatArray y) {

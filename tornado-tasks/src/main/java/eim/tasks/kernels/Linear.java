@@ -149,12 +149,7 @@ public final class Linear {
         for (@Parallel int i = 0; i < to - from; i++) {
             for (@Parallel int k = 0; k < K; k++) {
                 int m = from + i;
-                int go = m * N;
-                float s = 0f;
-                for (int n = 0; n < N; n++) {
-                    s += dy[go + n] * w[n * K + k];
-                }
-                dx[m * K + k] += s;
+                dx[m * K + k] += inputGradient(dy, w, m, k, N, K);
             }
         }
     }
@@ -164,12 +159,7 @@ public final class Linear {
         for (@Parallel int i = 0; i < to - from; i++) {
             for (@Parallel int k = 0; k < K; k++) {
                 int m = from + i;
-                int go = m * N;
-                float s = 0f;
-                for (int n = 0; n < N; n++) {
-                    s += dy[go + n] * w[n * K + k];
-                }
-                dx[m * K + k] = s;
+                dx[m * K + k] = inputGradient(dy, w, m, k, N, K);
             }
         }
     }
@@ -180,17 +170,9 @@ public final class Linear {
         for (@Parallel int i = 0; i < to - from; i++) {
             for (@Parallel int k = 0; k < K; k++) {
                 int n = from + i;
-                float s = 0f;
-                for (int m = 0; m < M; m++) {
-                    s += dy[m * N + n] * x[m * K + k];
-                }
-                dw[n * K + k] += s;
+                dw[n * K + k] += weightGradient(dy, x, n, k, M, N, K);
                 if (k == 0) {
-                    float sb = 0f;
-                    for (int m = 0; m < M; m++) {
-                        sb += dy[m * N + n];
-                    }
-                    db[n] += sb;
+                    db[n] += biasGradient(dy, n, M, N);
                 }
             }
         }
@@ -202,20 +184,43 @@ public final class Linear {
         for (@Parallel int i = 0; i < to - from; i++) {
             for (@Parallel int k = 0; k < K; k++) {
                 int n = from + i;
-                float s = 0f;
-                for (int m = 0; m < M; m++) {
-                    s += dy[m * N + n] * x[m * K + k];
-                }
-                dw[n * K + k] = s;
+                dw[n * K + k] = weightGradient(dy, x, n, k, M, N, K);
                 if (k == 0) {
-                    float sb = 0f;
-                    for (int m = 0; m < M; m++) {
-                        sb += dy[m * N + n];
-                    }
-                    db[n] = sb;
+                    db[n] = biasGradient(dy, n, M, N);
                 }
             }
         }
+    }
+
+    // The portable bodies' sums, shared by the accumulating and the overwriting kernels (TornadoVM
+    // compiles static helpers; a boolean or int flag would have to be a kernel parameter instead).
+
+    /** Σ_n dy[m, n]·W[n, k]. */
+    private static float inputGradient(float[] dy, float[] w, int m, int k, int N, int K) {
+        int go = m * N;
+        float s = 0f;
+        for (int n = 0; n < N; n++) {
+            s += dy[go + n] * w[n * K + k];
+        }
+        return s;
+    }
+
+    /** Σ_m dy[m, n]·x[m, k]. */
+    private static float weightGradient(float[] dy, float[] x, int n, int k, int M, int N, int K) {
+        float s = 0f;
+        for (int m = 0; m < M; m++) {
+            s += dy[m * N + n] * x[m * K + k];
+        }
+        return s;
+    }
+
+    /** Σ_m dy[m, n]. */
+    private static float biasGradient(float[] dy, int n, int M, int N) {
+        float s = 0f;
+        for (int m = 0; m < M; m++) {
+            s += dy[m * N + n];
+        }
+        return s;
     }
 
     // ---------------------------------------------------------------------------------- forward
