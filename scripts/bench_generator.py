@@ -128,20 +128,42 @@ def sample_ms(model, images, length, repeats, kv=False, min_seconds=0.0, batched
                  min_seconds)
 
 
+PAIRED = False   # --paired: timed calls paced by scripts/bench_paired.py
+
+
+def paired_next(started):
+    """--paired: says "ready" before the first timed call, then waits for the coordinator's line:
+    True for "go", False for "stop" or the end of stdin (GeneratorBench's Lockstep protocol)."""
+    if not started:
+        print("ready", flush=True)
+    line = sys.stdin.readline()
+    if not line or line.strip() == "stop":
+        return False
+    if line.strip() != "go":
+        raise SystemExit(f"error: --paired: expected 'go' or 'stop' on stdin, got {line.strip()!r}")
+    return True
+
+
 def timed(fn, warmup, repeats, min_seconds=0.0):
     """Wall and CPU ms of `repeats` calls or more, until they span `min_seconds`: this VM's speed
-    moves in phases of seconds, and GeneratorBench times as long (-Deim.bench.timedSeconds)."""
-    for _ in range(warmup):
+    moves in phases of seconds, and GeneratorBench times as long (-Deim.bench.timedSeconds).
+    With --paired, after `warmup` calls spanning at least `min_seconds`, one call per "go" instead."""
+    warm_begin = time.perf_counter()
+    done = 0
+    while done < warmup or (PAIRED and time.perf_counter() - warm_begin < min_seconds):
         fn()
+        done += 1
     synchronize()
     walls, cpus = [], []   # ms
     begin = time.perf_counter()
-    while len(walls) < repeats or time.perf_counter() - begin < min_seconds:
+    while paired_next(bool(walls)) if PAIRED else (len(walls) < repeats or time.perf_counter() - begin < min_seconds):
         start, cpu_start = time.perf_counter(), time.process_time()
         fn()
         synchronize()
         walls.append(round((time.perf_counter() - start) * 1e3, 3))
         cpus.append(round((time.process_time() - cpu_start) * 1e3, 3))
+        if PAIRED:
+            print(f"ms {walls[-1]}", flush=True)
     return walls, cpus
 
 
@@ -200,7 +222,14 @@ def main():
                         help="train_step, sample, sample_kv: time calls until they span this long (0 with --quick)")
     parser.add_argument("--quick", action="store_true", help="fewer repeats, --max-minutes 1")
     parser.add_argument("--out", help="write the JSON here instead of stdout")
+    parser.add_argument("--paired", action="store_true",
+                        help="timed calls paced over stdin/stdout by scripts/bench_paired.py (needs --out); "
+                             "--min-seconds is then the warm-up span")
     args = parser.parse_args()
+    global PAIRED
+    PAIRED = args.paired
+    if args.paired and not args.out:
+        parser.error("--paired needs --out: stdout carries the lockstep protocol")
     selected = [b.strip() for b in args.only.split(",") if b.strip()]
     unknown = set(selected) - set(BENCHMARKS)
     if unknown:

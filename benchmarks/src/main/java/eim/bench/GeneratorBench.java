@@ -33,7 +33,8 @@ import java.util.SplittableRandom;
  * [--presets tiny,small,s] [--sample-presets tiny,small] [--batch 8] [--out file.json]. A train step's shape is preset-bN when the
  * batch is not 8. -Deim.bench.trainSteps=N times at least N steps; -Deim.bench.warmupSeconds=S (10) and
  * -Deim.bench.timedSeconds=S (10) are the shortest untimed and timed spans of each measure;
- * -Deim.bench.verbose=true prints each call.
+ * -Deim.bench.verbose=true prints each call; -Deim.bench.paired=true lets scripts/bench_paired.py pace
+ * the timed training steps against PyTorch's, one step of one side at a time ({@link Lockstep}).
  */
 public final class GeneratorBench {
     record Result(String benchmark, String shape, String unit, double value) {}
@@ -65,6 +66,9 @@ public final class GeneratorBench {
             }
             for (String preset : (presets + "," + samplePresets).split(",")) {
                 config(preset); // an unknown preset is a usage error, before any work
+            }
+            if (Lockstep.enabled() && out == null) {
+                throw new IllegalArgumentException("-Deim.bench.paired=true needs --out: stdout carries the lockstep protocol");
             }
             warmupSeconds = seconds("eim.bench.warmupSeconds", 10);
             timedSeconds = seconds("eim.bench.timedSeconds", 10);
@@ -122,8 +126,9 @@ public final class GeneratorBench {
         StringBuilder sb = new StringBuilder("[\n");
         for (int i = 0; i < results.size(); i++) {
             Result r = results.get(i);
-            sb.append(String.format(Locale.ROOT, "  {\"benchmark\": \"%s\", \"shape\": \"%s\", \"unit\": \"%s\", \"value\": %.4f}%s%n",
-                    r.benchmark(), r.shape(), r.unit(), r.value(), i + 1 < results.size() ? "," : ""));
+            String value = Double.isFinite(r.value()) ? String.format(Locale.ROOT, "%.4f", r.value()) : "null";
+            sb.append(String.format(Locale.ROOT, "  {\"benchmark\": \"%s\", \"shape\": \"%s\", \"unit\": \"%s\", \"value\": %s}%s%n",
+                    r.benchmark(), r.shape(), r.unit(), value, i + 1 < results.size() ? "," : ""));
         }
         sb.append("]\n");
         if (out != null) {
@@ -172,7 +177,8 @@ public final class GeneratorBench {
      * (the plan's first execution: on tornado, TornadoVM's JIT compilation of every graph), whose
      * time is returned second, and at least {@code warmup} untimed steps, {@link #warmupNanos} long
      * (the JVM's JIT compiles the kernels' hot loops over the first seconds; a training run lasts
-     * thousands of steps).
+     * thousands of steps). With -Deim.bench.paired=true the timed steps are paced by a coordinator
+     * instead ({@link Lockstep}).
      */
     static double[] trainStep(Device dev, String preset, int b, int warmup, int steps) {
         GeneratorConfig cfg = config(preset);
@@ -189,30 +195,35 @@ public final class GeneratorBench {
         List<Double> ms = new ArrayList<>();
         double first = 0;
         try (GeneratorTraining training = m.training(dev, b, l, new GeneratorTraining.Recipe(0.02f, 3f, 0.9999f))) {
-            long warmupEnd = Long.MAX_VALUE, timedEnd = 0;
-            for (int i = -1 - warmup; i < steps || System.nanoTime() < timedEnd; i++) {
-                if (i == -warmup) {
-                    warmupEnd = System.nanoTime() + warmupNanos(warmup);
-                } else if (i == 0 && System.nanoTime() < warmupEnd) {
-                    i = -1; // not yet warm: one more untimed step
+            first = trainStepMs(training, batch, "first", 0);
+            long warmupEnd = System.nanoTime() + warmupNanos(warmup);
+            for (int i = 0; i < warmup || System.nanoTime() < warmupEnd; i++) {
+                trainStepMs(training, batch, "warm-up", i);
+            }
+            if (Lockstep.enabled()) {
+                while (Lockstep.next()) {
+                    ms.add(trainStepMs(training, batch, "paired", ms.size()));
+                    Lockstep.report(ms.getLast());
                 }
-                if (i == 0) {
-                    timedEnd = System.nanoTime() + timedNanos(warmup);
-                }
-                long t0 = System.nanoTime();
-                training.step(batch, 1e-4f);
-                double stepMs = (System.nanoTime() - t0) / 1e6;
-                if (Boolean.getBoolean("eim.bench.verbose")) {
-                    System.err.printf(Locale.ROOT, "train step %d: %.1f ms%n", i, stepMs);
-                }
-                if (i >= 0) {
-                    ms.add(stepMs);
-                } else if (i == -1 - warmup) {
-                    first = stepMs;
+            } else {
+                long timedEnd = System.nanoTime() + timedNanos(warmup);
+                for (int i = 0; i < steps || System.nanoTime() < timedEnd; i++) {
+                    ms.add(trainStepMs(training, batch, "timed", i));
                 }
             }
         }
         return new double[] {median(ms), first};
+    }
+
+    /** Wall time of one training step in ms; printed with -Deim.bench.verbose=true. */
+    private static double trainStepMs(GeneratorTraining training, TrainingPass.Batch batch, String phase, int i) {
+        long t0 = System.nanoTime();
+        training.step(batch, 1e-4f);
+        double stepMs = (System.nanoTime() - t0) / 1e6;
+        if (Boolean.getBoolean("eim.bench.verbose")) {
+            System.err.printf(Locale.ROOT, "train step (%s %d): %.1f ms%n", phase, i, stepMs);
+        }
+        return stepMs;
     }
 
     /**
@@ -309,7 +320,11 @@ public final class GeneratorBench {
         return warmupSteps == 0 || quickRun ? 0 : (long) (timedSeconds * 1e9);
     }
 
+    /** The median, or NaN for no values (a paired run stopped before its first step). */
     static double median(List<Double> values) {
+        if (values.isEmpty()) {
+            return Double.NaN;
+        }
         double[] v = values.stream().mapToDouble(Double::doubleValue).toArray();
         Arrays.sort(v);
         return v[v.length / 2];
