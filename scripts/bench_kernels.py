@@ -1,6 +1,8 @@
 """PyTorch CPU peers of the JMH kernel benchmarks, measured in the same run (BenchMain calls this).
 
 Usage: bench_kernels.py SPEC.json OUT.json
+       bench_kernels.py --paired   (scripts/bench_paired.py linear: prints "ready", then answers each
+                                    "run <benchmark> <shape> <warm-up s> <timed s>" with "ms <mean per call>")
   SPEC: [{"benchmark": "linear_forward", "shape": "1024x1024x1024"}, ...] (names as the JMH methods)
   OUT:  {"machine": {...}, "results": [{"benchmark", "shape", "seconds", "seconds_1_thread"}]}: mean
         seconds per call, timed as JMH does here (1 s warm-up, then the mean of three 1 s iterations),
@@ -151,9 +153,31 @@ def cpu_model():
     return platform.processor() or "unknown"
 
 
+def paired():
+    """Lockstep mode: one op at a time on the coordinator's command (GeneratorBench's protocol)."""
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+    print("ready", flush=True)
+    key, op = None, None
+    with torch.no_grad():
+        for line in sys.stdin:
+            f = line.split()
+            if f == ["stop"]:
+                break
+            if len(f) != 5 or f[0] != "run" or f[1] not in OPS:
+                sys.exit(f"error: --paired: expected 'run <benchmark> <shape> <warm-up s> <timed s>', got {line.strip()!r}")
+            if (f[1], f[2]) != key:
+                key, op = (f[1], f[2]), OPS[f[1]](f[2])
+            s = seconds_per_call(op, warmup_s=float(f[3]), iterations=1, iteration_s=float(f[4]))
+            print(f"ms {s * 1e3:.6f}", flush=True)
+
+
 def main():
+    if sys.argv[1:] == ["--paired"]:
+        paired()
+        return
     if len(sys.argv) != 3:
-        sys.exit("usage: bench_kernels.py SPEC.json OUT.json")
+        sys.exit("usage: bench_kernels.py SPEC.json OUT.json | bench_kernels.py --paired")
     torch.set_num_threads(2)
     torch.manual_seed(0)
     with open(sys.argv[1]) as f:

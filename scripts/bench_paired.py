@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""Ours vs PyTorch, one training step at a time: paired steps on a shared machine.
+"""Ours vs PyTorch in lockstep: paired measurements on a shared machine.
+
+  train   one training step at a time (GeneratorBench against bench_generator.py)
+  linear  the Linear kernels shape by shape (LinearPaired against bench_kernels.py --paired)
 
 Starts GeneratorBench (ours) and scripts/bench_generator.py (the authors' code path in PyTorch) side
 by side, lets each warm up alone, then alternates single timed steps between them (ours-PyTorch,
@@ -13,13 +16,19 @@ The idle side blocks on its stdin. Its threads must not spin meanwhile: our work
 GOMP_SPINCOUNT=300000 (libgomp's default count, about 3 ms), as the ACTIVE policy alone spins for
 minutes and would take a core from the other side's step.
 
-Usage: scripts/bench_paired.py [--preset s] [--batch 8] [--pairs 20] [--steps-per-turn 1] [--warmup-seconds 10]
-       [--device java] [--name NAME] [--no-build]
-Writes benchmarks/results/generator-paired-<date>-<device>-<preset>[-bN][-NAME].json (never overwrites).
+For the Linear kernels each shape is warmed up on each side alone, then timed in rounds of one span
+per side (order alternating), as JMH's iterations: the ratio of a round compares two spans seconds apart.
+
+Usage: scripts/bench_paired.py train [--preset s] [--batch 8] [--pairs 20] [--steps-per-turn 1]
+           [--warmup-seconds 10] [--device java] [--name NAME] [--no-build]
+       scripts/bench_paired.py linear [--rounds 5] [--seconds 1] [--warmup-seconds 2] [--name NAME] [--no-build]
+Writes benchmarks/results/generator-paired-<date>-<device>-<preset>[-bN][-NAME].json or
+kernels-paired-<date>-linear[-NAME].json (+ .md); an earlier file is never overwritten.
 """
 import argparse
 import datetime
 import json
+import math
 import os
 import select
 import shlex
@@ -99,39 +108,21 @@ def machine():
     return {"cpu": model, "cpus": os.cpu_count()}
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--preset", default="s", help="generator preset (tiny, small, s)")
-    parser.add_argument("--batch", type=int, default=8)
-    parser.add_argument("--pairs", type=int, default=20, help="turns per side")
-    parser.add_argument("--steps-per-turn", type=int, default=1,
-                        help="steps a side runs per turn, their median its time (tiny's 0.1 s steps: 10)")
-    parser.add_argument("--warmup-seconds", type=float, default=10.0, help="each side's warm-up, run alone")
-    parser.add_argument("--device", default="java", help="our --device (java or tornado[:N])")
-    parser.add_argument("--name", default="", help="suffix of the results file")
-    parser.add_argument("--no-build", action="store_true", help="use the benchmarks jar as built")
-    args = parser.parse_args()
-    if args.preset not in ("tiny", "small", "s"):
-        parser.error(f"--preset: expected tiny, small or s, got {args.preset!r}")
-    if args.batch < 1 or args.pairs < 1 or args.steps_per_turn < 1:
-        parser.error("--batch, --pairs and --steps-per-turn must be positive integers")
-    if not args.warmup_seconds >= 0:
-        parser.error(f"--warmup-seconds: must be >= 0, got {args.warmup_seconds}")
-    if args.name and not all(c.isalnum() or c in "-_." for c in args.name):
-        parser.error(f"--name: letters, digits, '-', '_' and '.' only, got {args.name!r}")
-
+def results_path(stem, ext=".json"):
+    """A new file under benchmarks/results (checked writable now): stem.json, else stem-2.json, ..."""
     results = os.path.join(ROOT, "benchmarks", "results")
     os.makedirs(results, exist_ok=True)
     if not os.access(results, os.W_OK):
         fail(f"{results} is not writable")
-    shape = args.preset if args.batch == 8 else f"{args.preset}-b{args.batch}"
-    stem = os.path.join(results, f"generator-paired-{datetime.date.today()}-{args.device.replace(':', '-')}-{shape}"
-                        + (f"-{args.name}" if args.name else ""))
-    out, n = stem + ".json", 1
-    while os.path.exists(out):   # an earlier run's file is never overwritten
+    out, n = os.path.join(results, stem + ext), 1
+    while os.path.exists(out) or os.path.exists(out[:-len(ext)] + ".md"):   # never overwrite an earlier run
         n += 1
-        out = f"{stem}-{n}.json"
+        out = os.path.join(results, f"{stem}-{n}{ext}")
+    return out
 
+
+def prepare(no_build):
+    """JAVA_HOME and EIM_JVM_FLAGS from scripts/env.sh, PyTorch checked, the benchmarks jar built."""
     env_text = subprocess.run(["bash", "-c", '. scripts/env.sh >/dev/null && printf "%s\\n%s\\n" "$JAVA_HOME" "$EIM_JVM_FLAGS"'],
                               cwd=ROOT, capture_output=True, text=True)
     if env_text.returncode != 0:
@@ -139,13 +130,32 @@ def main():
     java_home, jvm_flags = (env_text.stdout.split("\n") + ["", ""])[:2]
     if subprocess.run(["/usr/bin/python3", "-c", "import torch"], capture_output=True).returncode != 0:
         fail("PyTorch is missing: apt-get install -y python3-torch libopenblas0-openmp")
-    if not args.no_build:
+    if not no_build:
         built = subprocess.run(["mvn", "-B", "-q", "-ntp", "-DskipTests", "install", "-pl", "benchmarks", "-am"], cwd=ROOT)
         if built.returncode != 0:
             fail("the build failed (mvn install -pl benchmarks -am)")
     jar = os.path.join(ROOT, "benchmarks", "target", "benchmarks.jar")
     if not os.path.exists(jar):
         fail(f"{jar} is missing: build it (mvn install -pl benchmarks -am) or drop --no-build")
+    return java_home, jvm_flags, jar
+
+
+def write_json(out, record):
+    with open(out + ".tmp", "w") as f:
+        json.dump(record, f, indent=1)
+        f.write("\n")
+    os.replace(out + ".tmp", out)
+
+
+# PyTorch's OpenMP threads spin ~3 ms after a parallel region, then sleep (ACTIVE alone spins for minutes)
+TORCH_ENV = {"OMP_WAIT_POLICY": "ACTIVE", "GOMP_SPINCOUNT": "300000"}
+
+
+def train(args):
+    shape = args.preset if args.batch == 8 else f"{args.preset}-b{args.batch}"
+    out = results_path(f"generator-paired-{datetime.date.today()}-{args.device.replace(':', '-')}-{shape}"
+                       + (f"-{args.name}" if args.name else ""))
+    java_home, jvm_flags, jar = prepare(args.no_build)
 
     tmp = tempfile.mkdtemp(prefix="bench-paired-")
     ours_json, torch_json = os.path.join(tmp, "ours.json"), os.path.join(tmp, "torch.json")
@@ -153,7 +163,7 @@ def main():
                  + ["-Xmx8g", "-Deim.bench.paired=true", f"-Deim.bench.warmupSeconds={args.warmup_seconds}",
                     "-cp", jar, "eim.bench.GeneratorBench", "--device", args.device, "--presets", args.preset,
                     "--batch", str(args.batch), "--only", "train_step", "--out", ours_json])
-    torch_env = dict(os.environ, OMP_WAIT_POLICY="ACTIVE", GOMP_SPINCOUNT="300000")
+    torch_env = dict(os.environ, **TORCH_ENV)
     torch_argv = ["/usr/bin/python3", os.path.join(ROOT, "scripts", "bench_generator.py"), "--paired", "--only",
                   "train_step", "--shapes", args.preset, "--batch", str(args.batch), "--min-seconds",
                   str(args.warmup_seconds), "--out", torch_json]
@@ -203,15 +213,125 @@ def main():
         "load_average_1min": summary([p["load_average_1min"] for p in pairs]),
         "pairs_detail": pairs,
     }
-    with open(out + ".tmp", "w") as f:
-        json.dump(record, f, indent=1)
-        f.write("\n")
-    os.replace(out + ".tmp", out)
+    write_json(out, record)
     r = record["ratio_pytorch_over_ours"]
     print(f"{shape}: PyTorch/ours median {r['median']:.3f} (quartiles {r['q1']:.3f}-{r['q3']:.3f}, "
           f"min {r['min']:.3f}, max {r['max']:.3f}); ours {record['ours_ms']['median']:.1f} ms, "
           f"PyTorch {record['pytorch_ms']['median']:.1f} ms -> {os.path.relpath(out, ROOT)}", file=sys.stderr)
 
+
+
+# The JMH tables' shapes (LinearBench, LinearBackwardBench): squares and the small and S presets' real shapes
+LINEAR_SHAPES = {
+    "linear_forward": ["256x256x256", "512x512x512", "1024x1024x1024", "2048x2048x2048", "128x1536x512",
+                       "256x2048x512", "256x512x2048", "512x1536x512", "512x2880x960"],
+    "linear_backward_input": ["256x256x256", "512x512x512", "1024x1024x1024", "128x1536x512", "256x2048x512",
+                              "256x512x2048", "512x1536x512", "512x2880x960"],
+}
+LINEAR_SHAPES["linear_backward_weight"] = LINEAR_SHAPES["linear_backward_input"]
+
+
+def linear(args):
+    out = results_path(f"kernels-paired-{datetime.date.today()}-linear" + (f"-{args.name}" if args.name else ""))
+    java_home, jvm_flags, jar = prepare(args.no_build)
+    tmp = tempfile.mkdtemp(prefix="bench-paired-linear-")
+    print(f"== logs in {tmp}", file=sys.stderr)
+    ours = Side("ours", [os.path.join(java_home, "bin", "java")] + shlex.split(jvm_flags)
+                + ["-Xmx4g", "-cp", jar, "eim.bench.LinearPaired"], dict(os.environ), open(os.path.join(tmp, "ours.log"), "w"))
+    peak = float(ours.expect("peak "))
+    ours.expect("ready")
+    torch_side = Side("PyTorch", ["/usr/bin/python3", os.path.join(ROOT, "scripts", "bench_kernels.py"), "--paired"],
+                      dict(os.environ, **TORCH_ENV), open(os.path.join(tmp, "torch.log"), "w"))
+    torch_side.expect("ready")
+
+    def run(side, benchmark, shape, warm):
+        side.proc.stdin.write(f"run {benchmark} {shape} {warm} {args.seconds}\n")
+        side.proc.stdin.flush()
+        return float(side.expect("ms "))
+
+    rows = []
+    for benchmark, shapes in LINEAR_SHAPES.items():
+        for shape in shapes:
+            m, n, k = (int(v) for v in shape.split("x"))
+            gflop = 2.0 * m * n * k / 1e9
+            run(ours, benchmark, shape, args.warmup_seconds)   # each side's warm-up alone
+            run(torch_side, benchmark, shape, args.warmup_seconds)
+            rounds = []
+            for r in range(args.rounds):
+                load = os.getloadavg()[0]
+                # a short warm-up before each span: the other side's span has just left the caches cold
+                if r % 2 == 0:
+                    o = run(ours, benchmark, shape, 0.2)
+                    t = run(torch_side, benchmark, shape, 0.2)
+                else:
+                    t = run(torch_side, benchmark, shape, 0.2)
+                    o = run(ours, benchmark, shape, 0.2)
+                rounds.append({"ours_ms": round(o, 5), "pytorch_ms": round(t, 5), "ratio": round(t / o, 4),
+                               "load_average_1min": load})
+            ratio = summary([x["ratio"] for x in rounds])
+            ours_ms = statistics.median(x["ours_ms"] for x in rounds)
+            torch_ms = statistics.median(x["pytorch_ms"] for x in rounds)
+            rows.append({"benchmark": benchmark, "shape": shape, "ratio_pytorch_ms_over_ours_ms": ratio,
+                         "ours_ms": round(ours_ms, 5), "pytorch_ms": round(torch_ms, 5),
+                         "ours_gflops": round(gflop / ours_ms * 1e3, 1), "pytorch_gflops": round(gflop / torch_ms * 1e3, 1),
+                         "ours_pct_of_fma_peak": round(100 * gflop / ours_ms * 1e3 / peak, 1), "rounds": rounds})
+            print(f"{benchmark} {shape}: ours {rows[-1]['ours_gflops']} GFLOP/s, PyTorch {rows[-1]['pytorch_gflops']}, "
+                  f"ratio {ratio['median']:.2f} ({ratio['q1']:.2f}-{ratio['q3']:.2f})", file=sys.stderr)
+    ours.stop()
+    torch_side.stop()
+    record = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+              "machine": machine(), "fma_peak_gflops": peak, "rounds": args.rounds, "seconds": args.seconds,
+              "warmup_seconds": args.warmup_seconds, "ours": "java backend (LinearPaired: LinearBench's graphs)",
+              "pytorch": "scripts/bench_kernels.py ops (F.linear, dy @ W, dy.T @ x + dy.sum(0)), 2 threads",
+              "pytorch_env": TORCH_ENV, "ours_jvm_flags": jvm_flags, "results": rows}
+    write_json(out, record)
+    lines = ["| benchmark | shape | ours GFLOP/s | PyTorch GFLOP/s | ratio (median of rounds) | quartiles | % of FMA peak |",
+             "|---|---|---:|---:|---:|---|---:|"]
+    for r in rows:
+        q = r["ratio_pytorch_ms_over_ours_ms"]
+        lines.append(f"| {r['benchmark']} | {r['shape']} | {r['ours_gflops']} | {r['pytorch_gflops']} | "
+                     f"{q['median']:.2f}x | {q['q1']:.2f}-{q['q3']:.2f} | {r['ours_pct_of_fma_peak']}% |")
+    lines.append(f"\nFMA probe (all cores) in the same run: {peak:.1f} GFLOP/s. {args.rounds} rounds of {args.seconds} s per side "
+                 f"and shape, order alternating; ratio = PyTorch's ms / ours per round.")
+    with open(out[:-5] + ".md", "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines), file=sys.stderr)
+    print(f"-> {os.path.relpath(out, ROOT)}", file=sys.stderr)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("train", help="training steps, ours vs the authors' code path")
+    t.add_argument("--preset", default="s", help="generator preset (tiny, small, s)")
+    t.add_argument("--batch", type=int, default=8)
+    t.add_argument("--pairs", type=int, default=20, help="turns per side")
+    t.add_argument("--steps-per-turn", type=int, default=1,
+                   help="steps a side runs per turn, their median its time (tiny's 0.1 s steps: 10)")
+    t.add_argument("--warmup-seconds", type=float, default=10.0, help="each side's warm-up, run alone")
+    t.add_argument("--device", default="java", help="our --device (java or tornado[:N])")
+    li = sub.add_parser("linear", help="Linear kernels, ours (java backend) vs PyTorch's ops")
+    li.add_argument("--rounds", type=int, default=5, help="timed spans per side and shape")
+    li.add_argument("--seconds", type=float, default=1.0, help="one timed span")
+    li.add_argument("--warmup-seconds", type=float, default=2.0, help="each side's warm-up per shape, run alone")
+    for p in (t, li):
+        p.add_argument("--name", default="", help="suffix of the results file")
+        p.add_argument("--no-build", action="store_true", help="use the benchmarks jar as built")
+    args = parser.parse_args()
+    if args.name and not all(c.isalnum() or c in "-_." for c in args.name):
+        parser.error(f"--name: letters, digits, '-', '_' and '.' only, got {args.name!r}")
+    if not (args.warmup_seconds >= 0 and math.isfinite(args.warmup_seconds)):
+        parser.error(f"--warmup-seconds: must be a finite number >= 0, got {args.warmup_seconds}")
+    if args.command == "train":
+        if args.preset not in ("tiny", "small", "s"):
+            parser.error(f"--preset: expected tiny, small or s, got {args.preset!r}")
+        if args.batch < 1 or args.pairs < 1 or args.steps_per_turn < 1:
+            parser.error("--batch, --pairs and --steps-per-turn must be positive integers")
+        train(args)
+    else:
+        if args.rounds < 1 or not (args.seconds > 0 and math.isfinite(args.seconds)):
+            parser.error("--rounds must be a positive integer and --seconds a positive number")
+        linear(args)
 
 if __name__ == "__main__":
     main()
