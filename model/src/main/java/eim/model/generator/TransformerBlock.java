@@ -21,6 +21,8 @@ import eim.tasks.kernels.WindowedCausalAttention;
  *   xi += proj2(CrossAttn(RoPE(q(LNx(xi))), k(LNc(xc)), v(LNc(xc)))) no mask
  *   xc += MLP(LN2(xc));  xi += MLP(LN2(xi))                          same weights
  * </pre>
+ * In training the MLP runs once over both kinds of rows, interleaved by sample
+ * ({@link Sequence#INTERLEAVE}): one GEMM of B·(S+L) rows per layer instead of two.
  * Dropout (attention probabilities, projections, both MLP dropouts) uses per-step seeds.
  */
 final class TransformerBlock {
@@ -60,18 +62,20 @@ final class TransformerBlock {
      */
     static final class Seeds {
         final IntParam attn = IntParam.of(0, 0), proj = IntParam.of(0, 0), crossAttn = IntParam.of(0, 0),
-                crossProj = IntParam.of(0, 0), mlpImg1 = IntParam.of(0, 0), mlpImg2 = IntParam.of(0, 0),
-                mlpBuf1 = IntParam.of(0, 0), mlpBuf2 = IntParam.of(0, 0);
+                crossProj = IntParam.of(0, 0), mlp1 = IntParam.of(0, 0), mlp2 = IntParam.of(0, 0);
         /** Per site of {@link #all}: its draws per sample (1 sample for attention, elements for Dropout). */
         private final int[] perSample;
 
-        /** For L image tokens and S buffer tokens per sample, width d and MLP hidden width f. */
+        /**
+         * For L image tokens and S buffer tokens per sample, width d and MLP hidden width f (the MLP's
+         * dropouts draw over a sample's S + L interleaved rows).
+         */
         Seeds(int l, int s, int d, int f) {
-            perSample = new int[] {1, l * d, 1, l * d, l * f, l * d, s * f, s * d};
+            perSample = new int[] {1, l * d, 1, l * d, (s + l) * f, (s + l) * d};
         }
 
         IntParam[] all() {
-            return new IntParam[] {attn, proj, crossAttn, crossProj, mlpImg1, mlpImg2, mlpBuf1, mlpBuf2};
+            return new IntParam[] {attn, proj, crossAttn, crossProj, mlp1, mlp2};
         }
 
         /** Site k of {@link #all} draws with {@code seed}, its sample 0 being sample {@code first} of the batch. */
@@ -117,12 +121,17 @@ final class TransformerBlock {
 
     /** x (rows, D) += MLP(LN2(x)). */
     void mlpForward(TaskGraph g, MlpState s, FloatArray x, float p, IntParam seed1, IntParam seed2) {
+        mlpBranch(g, s, x, p, seed1, seed2);
+        Ops.addInPlace(g, x, s.od);
+    }
+
+    /** s.od (rows, D) = MLP(LN2(x)), the branch without the residual. */
+    void mlpBranch(TaskGraph g, MlpState s, FloatArray x, float p, IntParam seed1, IntParam seed2) {
         norm2.forward(g, x, s.ln, s.rows);
         fc1.forward(g, s.ln.y(), s.h, s.rows);
         Ops.geluDropout(g, s.h, s.gd, p, seed1);
         fc2.forward(g, s.gd, s.o, s.rows);
         Ops.dropout(g, s.o, s.od, p, seed2);
-        Ops.addInPlace(g, x, s.od);
     }
 
     /**
@@ -146,7 +155,9 @@ final class TransformerBlock {
      */
     final class Gradients {
         final FloatArray dProj, dAttn, delta1, dQkv, dLn1, dProj2, dAttn2, delta2, dQ2, dK2, dV2, dLnCross, dLnCond;
-        final MlpGradients mlpImg, mlpBuf;
+        /** The MLP's, on the interleaved rows; dJ: the gradient of the blocks' output rows, interleaved. */
+        final MlpGradients mlp;
+        final FloatArray dJ;
 
         Gradients(String t, int b, int l) {
             int ri = b * l, rc = b * cfg.bufferSize();
@@ -163,8 +174,8 @@ final class TransformerBlock {
             dV2 = new FloatArray(t + ".d_v2", rc * d);
             dLnCross = new FloatArray(t + ".d_ln_cross", ri * d);
             dLnCond = new FloatArray(t + ".d_ln_cond", rc * d);
-            mlpImg = new MlpGradients(t + ".img", ri);
-            mlpBuf = new MlpGradients(t + ".buf", rc);
+            mlp = new MlpGradients(t + ".mlp", ri + rc);
+            dJ = new FloatArray(t + ".d_joint", (ri + rc) * d);
         }
 
         /**
@@ -188,8 +199,10 @@ final class TransformerBlock {
         final FloatArray xiIn, xcIn; // copies of the block inputs (the stream is updated in place)
         final LayerNormLayer.Saved ln1, lnCross, lnCond;
         final FloatArray qkvOut, attnOut, lse1, projOut, projDrop, xiMid;
-        final FloatArray q2Out, k2Out, v2Out, attn2Out, lse2, proj2Out, proj2Drop, xiAfterCross;
-        final MlpState mlpImg, mlpBuf;
+        final FloatArray q2Out, k2Out, v2Out, attn2Out, lse2, proj2Out, proj2Drop;
+        /** The MLP's input, buffer and image rows interleaved by sample ({@link Sequence#INTERLEAVE}). */
+        final FloatArray xj;
+        final MlpState mlp;
         /** Null for a forward alone. */
         final Gradients grads;
 
@@ -219,9 +232,8 @@ final class TransformerBlock {
             lse2 = new FloatArray(t + ".lse2", ri * heads);
             proj2Out = new FloatArray(t + ".proj2", ri * d);
             proj2Drop = new FloatArray(t + ".proj2_drop", ri * d);
-            xiAfterCross = new FloatArray(t + ".xi_cross", ri * d);
-            mlpImg = new MlpState(t + ".img", ri);
-            mlpBuf = new MlpState(t + ".buf", rc);
+            xj = new FloatArray(t + ".x_joint", (ri + rc) * d);
+            mlp = new MlpState(t + ".mlp", ri + rc);
         }
     }
 
@@ -262,10 +274,23 @@ final class TransformerBlock {
         proj2.forward(g, st.attn2Out, st.proj2Out, ri);
         Ops.dropout(g, st.proj2Out, st.proj2Drop, pp, st.seeds.crossProj);
         Ops.addInPlace(g, xi, st.proj2Drop);
-        Ops.copy(g, xi, 0, st.xiAfterCross, 0, ri * d);
-        // MLP on every position
-        mlpForward(g, st.mlpBuf, xc, pp, st.seeds.mlpBuf1, st.seeds.mlpBuf2);
-        mlpForward(g, st.mlpImg, xi, pp, st.seeds.mlpImg1, st.seeds.mlpImg2);
+        // MLP on every position: buffer and image rows as one batch, then added back to each
+        interleave(g, xc, xi, st.xj, st.b, st.l);
+        mlpBranch(g, st.mlp, st.xj, pp, st.seeds.mlp1, st.seeds.mlp2);
+        deinterleave(g, st.mlp.od, xc, xi, st.b, st.l, true);
+    }
+
+    /** xj (B·(S+L), D) = each sample's rows of xc (B·S, D), then its rows of xi (B·L, D). */
+    private void interleave(TaskGraph g, FloatArray xc, FloatArray xi, FloatArray xj, int b, int l) {
+        int s = cfg.bufferSize();
+        g.task2d(prefix + "interleave", Sequence.INTERLEAVE, b * (s + l), d, xc, xi, xj, s, l, d);
+    }
+
+    /** xc, xi = (or += with {@code accumulate}) their rows of xj, {@link #interleave}'s inverse. */
+    private void deinterleave(TaskGraph g, FloatArray xj, FloatArray xc, FloatArray xi, int b, int l, boolean accumulate) {
+        int s = cfg.bufferSize();
+        g.task2d(prefix + (accumulate ? "deinterleave_add" : "deinterleave"), Sequence.DEINTERLEAVE, b * (s + l), d, xj,
+                xc, xi, s, l, d, accumulate ? 1 : 0);
     }
 
     /** Backward: dxc, dxi hold the gradients of the block outputs and become those of its inputs. */
@@ -274,8 +299,10 @@ final class TransformerBlock {
         float pa = cfg.attnDropout(), pp = cfg.projDropout();
         Gradients gr = st.grads;
         Ops.zero(g, gr.accumulated());
-        mlpBackward(g, st.mlpImg, gr.mlpImg, st.xiAfterCross, dxi, pp, st.seeds.mlpImg1, st.seeds.mlpImg2);
-        mlpBackward(g, st.mlpBuf, gr.mlpBuf, st.xcIn, dxc, pp, st.seeds.mlpBuf1, st.seeds.mlpBuf2);
+        // MLP, on the interleaved rows: dJ = the output's gradient, then its input's, split back
+        interleave(g, dxc, dxi, gr.dJ, st.b, st.l);
+        mlpBackward(g, st.mlp, gr.mlp, st.xj, gr.dJ, pp, st.seeds.mlp1, st.seeds.mlp2);
+        deinterleave(g, gr.dJ, dxc, dxi, st.b, st.l, false);
         // cross-attention
         Ops.dropoutBackwardOverwriting(g, dxi, gr.dProj2, pp, st.seeds.crossProj);
         proj2.backwardOverwritingInput(g, gr.dProj2, st.attn2Out, gr.dAttn2, ri);

@@ -28,6 +28,51 @@ class SequenceTest {
     }
 
     @Test
+    void interleaveBackendsMatchPortableBody() {
+        Random r = new Random(6);
+        int rows = B * (S + L);
+        assertParity(Sequence.INTERLEAVE, new int[] {rows, D}, randn("xc", B * S * D, r), randn("xi", B * L * D, r),
+                zeros("xj", rows * D), S, L, D);
+        for (int accumulate = 0; accumulate <= 1; accumulate++) {
+            assertParity(Sequence.DEINTERLEAVE, new int[] {rows, D}, randn("xj", rows * D, r), randn("xc", B * S * D, r),
+                    randn("xi", B * L * D, r), S, L, D, accumulate);
+        }
+    }
+
+    @Test
+    void interleaveLaysOutEachSampleBufferFirstAndDeinterleaveUndoesIt() {
+        Random r = new Random(7);
+        int rows = B * (S + L);
+        for (var dev : devices()) {
+            FloatArray xc = randn("xc", B * S * D, r), xi = randn("xi", B * L * D, r), xj = zeros("xj", rows * D);
+            run(dev, Sequence.INTERLEAVE, new int[] {rows, D}, xc, xi, xj, S, L, D);
+            for (int b = 0; b < B; b++) {
+                for (int t = 0; t < S + L; t++) {
+                    for (int c = 0; c < D; c++) {
+                        float want = t < S ? xc.get((b * S + t) * D + c) : xi.get((b * L + t - S) * D + c);
+                        assertEquals(want, xj.get((b * (S + L) + t) * D + c), dev.name() + " row " + b + "," + t);
+                    }
+                }
+            }
+            // written over: back to xc and xi exactly, whatever they held (NaN included)
+            FloatArray yc = zeros("yc", B * S * D), yi = zeros("yi", B * L * D);
+            yc.fill(Float.NaN);
+            yi.fill(Float.NaN);
+            run(dev, Sequence.DEINTERLEAVE, new int[] {rows, D}, xj, yc, yi, S, L, D, 0);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(xc.array(), yc.array(), dev.name());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(xi.array(), yi.array(), dev.name());
+            // added: each row once
+            run(dev, Sequence.DEINTERLEAVE, new int[] {rows, D}, xj, yc, yi, S, L, D, 1);
+            for (int i = 0; i < B * S * D; i++) {
+                assertEquals(2 * xc.get(i), yc.get(i), 0f, dev.name());
+            }
+            for (int i = 0; i < B * L * D; i++) {
+                assertEquals(2 * xi.get(i), yi.get(i), 0f, dev.name());
+            }
+        }
+    }
+
+    @Test
     void gatherTakesThePreviousPosition() {
         Random r = new Random(4);
         FloatArray xc = randn("xc", B * S * D, r), xi = randn("xi", B * L * D, r), z = zeros("z", B * L * D);
