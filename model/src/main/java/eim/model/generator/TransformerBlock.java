@@ -155,7 +155,7 @@ final class TransformerBlock {
      */
     final class Gradients {
         final FloatArray dProj, dAttn, delta1, dQkv, dLn1, dProj2, dAttn2, delta2, dQ2, dK2, dV2, dLnCross, dLnCond;
-        /** The MLP's, on the interleaved rows; dJ: the gradient of the blocks' output rows, interleaved. */
+        /** The MLP's, on the interleaved rows; dJ: the gradient of the block's output rows, interleaved. */
         final MlpGradients mlp;
         final FloatArray dJ;
 
