@@ -36,7 +36,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STEP_TIMEOUT_S = 900   # one step or one warm-up; S's first step takes ~10 s here
@@ -72,14 +71,15 @@ class Side:
             fail(f"{self.name}: expected '{prefix}...', got {line.strip()!r} (its log: {self.log.name})")
         return line[len(prefix):].strip()
 
+    def ask(self, command):
+        """Sends one command line; returns the ms of the answer."""
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        return float(self.expect("ms "))
+
     def turn(self, steps):
         """Median ms of `steps` steps run back to back."""
-        times = []
-        for _ in range(steps):
-            self.proc.stdin.write("go\n")
-            self.proc.stdin.flush()
-            times.append(float(self.expect("ms ")))
-        return statistics.median(times)
+        return statistics.median(self.ask("go") for _ in range(steps))
 
     def stop(self):
         self.proc.stdin.write("stop\n")
@@ -245,9 +245,7 @@ def linear(args):
     torch_side.expect("ready")
 
     def run(side, benchmark, shape, warm):
-        side.proc.stdin.write(f"run {benchmark} {shape} {warm} {args.seconds}\n")
-        side.proc.stdin.flush()
-        return float(side.expect("ms "))
+        return side.ask(f"run {benchmark} {shape} {warm} {args.seconds}")
 
     rows = []
     for benchmark, shapes in LINEAR_SHAPES.items():
