@@ -29,7 +29,7 @@ public final class JavaDevice implements Device {
      */
     private static final String PROFILE_BY = System.getProperty("eim.profile", "false");
     private static final boolean PROFILE_TASKS = PROFILE_BY.equals("tasks");
-    private static final KernelProfile PROFILE = PROFILE_BY.equals("true") || PROFILE_TASKS ? new KernelProfile("java") : null;
+    private static final KernelProfile PROFILE = PROFILE_BY.equals("true") || PROFILE_TASKS ? new KernelProfile("java", Runtime.getRuntime().availableProcessors()) : null;
 
     /** -Deim.java.portable=true runs every kernel's portable body, never its fast path. */
     public static final boolean PORTABLE_ONLY = Boolean.getBoolean("eim.java.portable");
@@ -94,14 +94,16 @@ public final class JavaDevice implements Device {
             body = task.kernel().fastColumns();
         }
         long t0 = PROFILE != null ? System.nanoTime() : 0;
+        long busy = -1; // core time in slices, summed; -1: the launch ran on the calling thread alone
         if (team == null || n < MIN_ITEMS_TO_SPLIT || items < MIN_WORK_ITEMS_TO_SPLIT) {
             body.run(0, n, args);
         } else {
-            team.run(body, args, n, Math.min(n, threads * CHUNKS_PER_THREAD));
+            busy = team.run(body, args, n, Math.min(n, threads * CHUNKS_PER_THREAD), PROFILE != null);
         }
         if (PROFILE != null) {
+            long wall = System.nanoTime() - t0;
             PROFILE.add(PROFILE_TASKS ? task.name() + " " + java.util.Arrays.toString(range) : task.kernel().name(),
-                    System.nanoTime() - t0);
+                    wall, busy < 0 ? (long) (threads - 1) * wall : Math.max(0, (long) threads * wall - busy), busy < 0);
         }
     }
 

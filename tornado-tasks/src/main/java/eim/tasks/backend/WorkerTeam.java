@@ -3,6 +3,7 @@ package eim.tasks.backend;
 import eim.tasks.Kernel;
 import eim.tasks.KernelArgs;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -40,13 +41,17 @@ final class WorkerTeam implements AutoCloseable {
         final AtomicInteger next = new AtomicInteger();
         final AtomicInteger pending;
         final AtomicReference<Throwable> failure = new AtomicReference<>();
+        /** Whether slices are timed (profiling), and their time summed over the threads. */
+        final boolean timed;
+        final AtomicLong busyNanos = new AtomicLong();
 
-        Launch(Kernel.Body body, KernelArgs args, int n, int chunks) {
+        Launch(Kernel.Body body, KernelArgs args, int n, int chunks, boolean timed) {
             this.body = body;
             this.args = args;
             this.n = n;
             this.chunks = chunks;
             this.pending = new AtomicInteger(chunks);
+            this.timed = timed;
         }
 
         /** Runs slices until none is left to take. */
@@ -54,6 +59,7 @@ final class WorkerTeam implements AutoCloseable {
             for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
                 int from = (int) ((long) n * c / chunks);
                 int to = (int) ((long) n * (c + 1) / chunks);
+                long t0 = timed ? System.nanoTime() : 0;
                 try {
                     if (from < to) {
                         body.run(from, to, args);
@@ -61,6 +67,9 @@ final class WorkerTeam implements AutoCloseable {
                 } catch (Throwable t) {
                     failure.compareAndSet(null, t);
                 } finally {
+                    if (timed) {
+                        busyNanos.addAndGet(System.nanoTime() - t0);
+                    }
                     pending.decrementAndGet();
                 }
             }
@@ -77,14 +86,16 @@ final class WorkerTeam implements AutoCloseable {
 
     /**
      * Runs {@code body} over [0, n) in {@code chunks} equal slices on the team and returns when all
-     * are done; the first exception a slice throws is rethrown here.
+     * are done; the first exception a slice throws is rethrown here. With {@code timed}, returns
+     * the time the team's threads spent in slices, summed (0 otherwise, or -1 where the launch ran
+     * alone on the calling thread because the team was busy).
      */
-    void run(Kernel.Body body, KernelArgs args, int n, int chunks) {
+    long run(Kernel.Body body, KernelArgs args, int n, int chunks, boolean timed) {
         if (!launching.tryLock()) {
             body.run(0, n, args); // the team is busy with another thread's launch
-            return;
+            return -1;
         }
-        Launch launch = new Launch(body, args, n, chunks);
+        Launch launch = new Launch(body, args, n, chunks, timed);
         try {
             current = launch;
             for (Thread w : workers) {
@@ -106,6 +117,7 @@ final class WorkerTeam implements AutoCloseable {
         } else if (t != null) {
             throw new IllegalStateException(t);
         }
+        return launch.busyNanos.get();
     }
 
     private void work() {

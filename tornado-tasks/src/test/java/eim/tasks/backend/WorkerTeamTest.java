@@ -2,7 +2,9 @@ package eim.tasks.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import eim.tasks.Kernel;
 import eim.tasks.KernelArgs;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,11 +26,34 @@ class WorkerTeamTest {
                     for (int i = from; i < to; i++) {
                         hits[i]++;
                     }
-                }, NONE, n, Math.min(n, 8));
+                }, NONE, n, Math.min(n, 8), false);
                 for (int i = 0; i < n; i++) {
                     assertEquals(1, hits[i], "launch " + launch + " index " + i);
                 }
             }
+        }
+    }
+
+    /**
+     * A timed launch returns the time its threads spent in slices, summed: here four slices of 2 ms
+     * of spinning each, so at least 8 ms, and no more than the team's threads were there for. An
+     * untimed launch returns 0.
+     */
+    @Test
+    void aTimedLaunchSumsTheTimeInSlices() {
+        try (WorkerTeam team = new WorkerTeam(2)) {
+            Kernel.Body spin = (from, to, a) -> {
+                long until = System.nanoTime() + 2_000_000L * (to - from);
+                while (System.nanoTime() < until) {
+                    Thread.onSpinWait();
+                }
+            };
+            long t0 = System.nanoTime();
+            long busy = team.run(spin, NONE, 4, 4, true);
+            long wall = System.nanoTime() - t0;
+            assertTrue(busy >= 8_000_000L, "busy " + busy + " ns");
+            assertTrue(busy <= 2 * wall, "busy " + busy + " ns, wall " + wall + " ns on 2 threads");
+            assertEquals(0L, team.run(spin, NONE, 4, 4, false));
         }
     }
 
@@ -40,10 +65,10 @@ class WorkerTeamTest {
                 if (from == 0) {
                     throw new IllegalArgumentException("slice 0 failed");
                 }
-            }, NONE, 30, 3));
+            }, NONE, 30, 3, false));
             assertEquals("slice 0 failed", e.getMessage());
             AtomicInteger sum = new AtomicInteger();
-            team.run((from, to, a) -> sum.addAndGet(to - from), NONE, 30, 3);
+            team.run((from, to, a) -> sum.addAndGet(to - from), NONE, 30, 3, false);
             assertEquals(30, sum.get());
         }
     }
@@ -66,7 +91,7 @@ class WorkerTeamTest {
                                 s += i;
                             }
                             part[from * 4 / 1000] = s;
-                        }, NONE, 1000, 4);
+                        }, NONE, 1000, 4, false);
                         sums[me][0] += part[0] + part[1] + part[2] + part[3];
                     }
                 });
