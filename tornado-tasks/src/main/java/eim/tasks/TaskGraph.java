@@ -26,6 +26,7 @@ public final class TaskGraph {
     private final List<Transfer> toDevice = new ArrayList<>();
     private final List<Task> tasks = new ArrayList<>();
     private final List<Transfer> toHost = new ArrayList<>();
+    private boolean tasksIndependent;
 
     public TaskGraph(String name) {
         this.name = name;
@@ -68,6 +69,21 @@ public final class TaskGraph {
     public TaskGraph addAll(List<Task> more) {
         tasks.addAll(more);
         return this;
+    }
+
+    /**
+     * Declares that no task of this graph reads or writes what another one writes (an optimizer's
+     * update of each parameter): a backend may run them in any order, or side by side. The java
+     * backend then deals whole tasks to its cores, largest first, instead of splitting each one.
+     */
+    public TaskGraph tasksIndependent() {
+        tasksIndependent = true;
+        return this;
+    }
+
+    /** Whether {@link #tasksIndependent()} was declared. */
+    public boolean hasIndependentTasks() {
+        return tasksIndependent;
     }
 
     public List<Task> tasks() {

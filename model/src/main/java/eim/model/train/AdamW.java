@@ -80,6 +80,13 @@ public final class AdamW {
                     s.param().grad(), s.m(), s.v(), s.ema(), s.param().size(), lr, beta1, beta2, eps, s.weightDecay(),
                     bc1, bc2, gscale, emaRate);
         }
+        // each sum of squares writes its own partials; each update its own weight, moments and EMA,
+        // unless two parameters share a weight array (then their updates must not run side by side)
+        norm.tasksIndependent();
+        java.util.Set<float[]> weights = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        if (states.stream().allMatch(s -> weights.add(s.param().value().array()))) {
+            update.tasksIndependent();
+        }
     }
 
     /** The authors' groups (misc.add_weight_decay): no decay for 1-D tensors, biases and the flow head. */
