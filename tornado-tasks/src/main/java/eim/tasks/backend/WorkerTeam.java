@@ -11,8 +11,8 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The java backend's threads: the launching thread and {@code size - 1} workers share the slices
  * of one launch, taking them from a counter, and the launching thread spins until the last slice
- * is done. Workers spin for {@link #SPIN_NANOS} after a launch before they park, so a graph's next
- * launch (usually microseconds later) finds them awake.
+ * is done. Workers spin until a launch ends and {@link #SPIN_NANOS} after it before they park, so a
+ * graph's next launch (usually microseconds later) finds them awake.
  *
  * <p>Why not a ForkJoinPool: a training step of the tiny preset makes about 2000 launches of
  * 0.05-1 ms. With a pool, each launch parks the launching thread and wakes a worker (two futex
@@ -105,8 +105,8 @@ final class WorkerTeam implements AutoCloseable {
             while (launch.pending.get() > 0) {
                 Thread.onSpinWait();
             }
-            current = null; // holds no arrays between launches
         } finally {
+            current = null; // holds no arrays between launches, and lets the workers' spin window open
             launching.unlock();
         }
         Throwable t = launch.failure.get();
@@ -131,9 +131,12 @@ final class WorkerTeam implements AutoCloseable {
                 }
                 continue;
             }
+            // the spin window opens when the launch ends (current turns null), not when this worker
+            // ran out of slices: a worker done 1 ms before the others (an uneven GEMM split) would
+            // otherwise park, and the next launch would wait for it to wake (50-100 µs on a VM)
             long spinUntil = System.nanoTime() + SPIN_NANOS;
             while (current == seen && !closed) {
-                if (System.nanoTime() < spinUntil) {
+                if (seen != null || System.nanoTime() < spinUntil) {
                     Thread.onSpinWait();
                 } else {
                     LockSupport.park(this);
