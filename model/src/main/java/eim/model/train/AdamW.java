@@ -10,9 +10,12 @@ import eim.tasks.io.Tensor;
 import eim.tasks.kernels.GradClip;
 import eim.tasks.kernels.Optimizer;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -83,7 +86,7 @@ public final class AdamW {
         // each sum of squares writes its own partials; each update its own weight, moments and EMA,
         // unless two parameters share a weight array (then their updates must not run side by side)
         norm.tasksIndependent();
-        java.util.Set<float[]> weights = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        Set<float[]> weights = Collections.newSetFromMap(new IdentityHashMap<>());
         if (states.stream().allMatch(s -> weights.add(s.param().value().array()))) {
             update.tasksIndependent();
         }

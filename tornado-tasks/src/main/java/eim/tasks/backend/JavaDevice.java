@@ -93,13 +93,13 @@ public final class JavaDevice implements Device {
      * of these launches' time).
      */
     private void executeSideBySide(eim.tasks.TaskGraph graph) {
-        Task[] order = largestFirst.computeIfAbsent(graph, g -> new Task[0]);
-        if (order.length != graph.tasks().size()) {
-            order = graph.tasks().toArray(new Task[0]);
-            java.util.Arrays.sort(order, java.util.Comparator.comparingLong(JavaDevice::work).reversed());
-            largestFirst.put(graph, order);
+        Task[] cached = largestFirst.get(graph);
+        if (cached == null || cached.length != graph.tasks().size()) { // first run, or tasks added since
+            cached = graph.tasks().toArray(new Task[0]);
+            java.util.Arrays.sort(cached, java.util.Comparator.comparingLong(JavaDevice::work).reversed());
+            largestFirst.put(graph, cached);
         }
-        Task[] tasks = order;
+        Task[] tasks = cached;
         long t0 = PROFILE != null ? System.nanoTime() : 0;
         long busy = team.run((from, to, ignored) -> {
             for (int i = from; i < to; i++) {
@@ -126,9 +126,13 @@ public final class JavaDevice implements Device {
         long t0 = PROFILE != null ? System.nanoTime() : 0;
         bodyOf(task).run(0, task.range()[0], eim.tasks.KernelArgs.of(task.args()));
         if (PROFILE != null) {
-            PROFILE.add(PROFILE_TASKS ? task.name() + " " + java.util.Arrays.toString(task.range()) : task.kernel().name(),
-                    System.nanoTime() - t0, 0, false);
+            PROFILE.add(profileEntry(task), System.nanoTime() - t0, 0, false);
         }
+    }
+
+    /** The profile entry a task's time goes to: its kernel, or with -Deim.profile=tasks the task and its range. */
+    private static String profileEntry(Task task) {
+        return PROFILE_TASKS ? task.name() + " " + java.util.Arrays.toString(task.range()) : task.kernel().name();
     }
 
     /** Runs one task: its slices of dimension 0 across the team, or inline when small. */
@@ -137,10 +141,7 @@ public final class JavaDevice implements Device {
         int[] range = task.range();
         int n = range[0];
         var body = bodyOf(task);
-        long items = task.kernel().itemCost();
-        for (int r : range) {
-            items *= r;
-        }
+        long items = work(task);
         if (!portableOnly && task.kernel().fastColumns() != null && range.length > 1
                 && task.kernel().columnSplit().byColumns(range[0], range[1], threads)) {
             n = range[1]; // the columns are split instead of the rows
@@ -155,8 +156,7 @@ public final class JavaDevice implements Device {
         }
         if (PROFILE != null) {
             long wall = System.nanoTime() - t0;
-            PROFILE.add(PROFILE_TASKS ? task.name() + " " + java.util.Arrays.toString(range) : task.kernel().name(),
-                    wall, busy < 0 ? (long) (threads - 1) * wall : Math.max(0, (long) threads * wall - busy), busy < 0);
+            PROFILE.add(profileEntry(task), wall, busy < 0 ? (long) (threads - 1) * wall : Math.max(0, (long) threads * wall - busy), busy < 0);
         }
     }
 
