@@ -39,6 +39,9 @@ import sys
 import time
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # before torch loads libgomp; see the docstring
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchinfo  # noqa: E402
+OPENBLAS_CHOICE = benchinfo.prefer_avx512_openblas()   # before torch loads OpenBLAS
 import torch  # noqa: E402
 
 # EIM_TORCH_DEVICE=cuda runs the same code on the GPU (scripts/gpu-check.sh): every tensor is created there
@@ -62,17 +65,12 @@ EMA_RATE = 0.9999                           # the authors' --ema_rate default
 
 
 def blas_description():
-    """torch's BLAS_INFO plus the libblas actually mapped into this process (Debian's alternatives)."""
+    """torch's BLAS_INFO, the libraries actually mapped into this process and OpenBLAS's kernel set."""
     torch.randn(64, 64) @ torch.randn(64, 64)
     info = torch.__config__.show()
     blas_info = next((p.split("=", 1)[1] for p in info.replace(",", " ").split() if p.startswith("BLAS_INFO=")), "?")
-    libs = set()
-    with open("/proc/self/maps") as maps:
-        for line in maps:
-            path = line.split()[-1]
-            if "blas" in os.path.basename(path).lower():
-                libs.add(os.path.realpath(path))
-    return f"BLAS_INFO={blas_info}; loaded: {', '.join(sorted(libs)) or 'none found'}"
+    return (f"BLAS_INFO={blas_info}; loaded: {', '.join(benchinfo.loaded_blas()) or 'none found'}; "
+            f"{OPENBLAS_CHOICE}")
 
 
 def build(shape, seq_len=TRAIN_TOKENS):

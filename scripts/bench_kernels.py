@@ -16,12 +16,14 @@ Runs with torch.set_num_threads(2) under no_grad; the BLAS library actually load
 import json
 import math
 import os
-import platform
 import sys
 import time
 
-import torch
-import torch.nn.functional as F
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchinfo  # noqa: E402
+OPENBLAS_CHOICE = benchinfo.prefer_avx512_openblas()   # before torch loads OpenBLAS
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 WINDOW = 3  # the generator's cond_length, as WindowedAttentionBench
 # EIM_TORCH_DEVICE=cuda times PyTorch on the GPU (scripts/gpu-check.sh); default: the CPU
@@ -130,29 +132,6 @@ def seconds_per_call(fn, warmup_s=1.0, iterations=3, iteration_s=1.0):
     return sum(means) / len(means)
 
 
-def loaded_blas():
-    """Shared libraries with BLAS in their name mapped into this process (after a matmul ran)."""
-    torch.mm(torch.randn(64, 64), torch.randn(64, 64))
-    libs = set()
-    with open("/proc/self/maps") as f:
-        for line in f:
-            path = line.split()[-1]
-            if "blas" in os.path.basename(path).lower() or "mkl" in os.path.basename(path).lower():
-                libs.add(os.path.realpath(path))
-    return sorted(libs)
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def paired():
     """Lockstep mode: one op at a time on the coordinator's command (GeneratorBench's protocol)."""
     torch.set_num_threads(2)
@@ -196,13 +175,15 @@ def main():
             torch.set_num_threads(2)
             print(f"pytorch {name} {shape}: {s * 1e3:.3f} ms (1 thread: {s1 * 1e3:.3f} ms)", file=sys.stderr)
             results.append({"benchmark": name, "shape": shape, "seconds": s, "seconds_1_thread": s1})
-    blas = loaded_blas()
+    torch.mm(torch.randn(64, 64), torch.randn(64, 64))
+    blas = benchinfo.loaded_blas()
     machine = {
-        "cpu": cpu_model(),
+        "cpu": benchinfo.cpu_model(),
         "cores": os.cpu_count(),
         "torch": torch.__version__,
         "torch_threads": torch.get_num_threads(),
         "blas": ", ".join(blas) if blas else "unknown",
+        "openblas_coretype": OPENBLAS_CHOICE,
         "torch_blas_info": next((p.strip() for p in torch.__config__.show().split(",") if "BLAS_INFO" in p), ""),
         "load_average": list(os.getloadavg()),
         "torch_device": str(DEV) + (f" ({torch.cuda.get_device_name(0)})" if DEV.type == "cuda" else ""),

@@ -37,6 +37,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchinfo  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STEP_TIMEOUT_S = 900   # one step or one warm-up; S's first step takes ~10 s here
 
@@ -99,13 +102,7 @@ def summary(values):
 
 
 def machine():
-    model = ""
-    try:
-        with open("/proc/cpuinfo") as f:
-            model = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "")
-    except OSError:
-        pass
-    return {"cpu": model, "cpus": os.cpu_count()}
+    return {"cpu": benchinfo.cpu_model(), "cpus": os.cpu_count()}
 
 
 def results_path(stem, ext=".json"):

@@ -18,15 +18,17 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 
-import torch
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import benchinfo  # noqa: E402
+OPENBLAS_CHOICE = benchinfo.prefer_avx512_openblas()   # before torch loads OpenBLAS (the PyTorch worker inherits it)
+import torch  # noqa: E402
+
 sys.path.insert(0, os.path.join(ROOT, "scripts", "golden"))
 import tokenizer_golden  # noqa: E402
 
@@ -97,13 +99,6 @@ def pytorch_worker(job):
     print(json.dumps({"encode_ms": statistics.median(enc), "decode_ms": statistics.median(dec)}))
 
 
-def blas():
-    try:
-        return os.path.realpath("/etc/alternatives/libblas.so.3-x86_64-linux-gnu")
-    except OSError:
-        return "unknown"
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--presets", default="mini,small,official")
@@ -136,8 +131,9 @@ def main():
                 series.setdefault((m["preset"], bench, "pytorch"), []).append(theirs)
             print("round %d/%d %-9s batch %d: encode %9.1f ms/img (pytorch %8.1f)  decode %9.1f ms/img (pytorch %8.1f)"
                   % (rnd + 1, a.rounds, m["preset"], a.batch, m["encode_ms"], enc, m["decode_ms"], dec), flush=True)
-    machine = {"cpu": cpu_model(), "cores": os.cpu_count(), "torch": torch.__version__,
-               "torch_threads": 2, "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"), "blas": blas(), "mkldnn": torch.backends.mkldnn.is_available(),
+    torch.mm(torch.randn(64, 64), torch.randn(64, 64))   # this process maps the BLAS the workers load
+    machine = {"cpu": benchinfo.cpu_model(), "cores": os.cpu_count(), "torch": torch.__version__,
+               "torch_threads": 2, "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"), "blas": benchinfo.loaded_blas(), "openblas_coretype": OPENBLAS_CHOICE, "mkldnn": torch.backends.mkldnn.is_available(),
                "load_average_1min_before": loads}
     date = datetime.datetime.now().isoformat(timespec="seconds")
     records = []
@@ -174,14 +170,6 @@ def main():
 
 def spread(v):
     return (max(v) - min(v)) / statistics.median(v)
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            return next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), platform.machine())
-    except OSError:
-        return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,92 @@
+"""What a benchmark record says about the machine: the CPU (with its family, as "AMD EPYC" alone
+names both Zen 4 and Zen 5) and the BLAS PyTorch loaded (with OpenBLAS's kernel choice: 0.3.21
+runs its AVX-512 "Cooperlake" kernels on Zen 5, its AVX2 "Haswell" ones where it does not know the
+CPU, about half as fast)."""
+import ctypes
+import os
+import platform
+import subprocess
+import sys
+
+# AMD families by the cpuid "cpu family" field; Zen 3 and Zen 4 share family 25 (Zen 4 has AVX-512)
+_AMD = {23: "Zen/Zen 2", 25: "Zen 3", 26: "Zen 5"}
+
+
+def cpu_model():
+    """'AMD EPYC (family 26 model 2, Zen 5, AVX-512)' from /proc/cpuinfo, else what platform knows."""
+    fields = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if not line.strip():
+                    break                      # the first processor's block is enough
+                key, _, value = line.partition(":")
+                fields[key.strip()] = value.strip()
+    except OSError:
+        return platform.processor() or platform.machine()
+    name = fields.get("model name", platform.machine())
+    family, model = fields.get("cpu family"), fields.get("model")
+    avx512 = "avx512f" in fields.get("flags", "").split()
+    detail = [f"family {family} model {model}"] if family else []
+    if fields.get("vendor_id") == "AuthenticAMD" and family and family.isdigit():
+        arch = _AMD.get(int(family))
+        if int(family) == 25 and avx512:
+            arch = "Zen 4"
+        if arch:
+            detail.append(arch)
+    detail.append("AVX-512" if avx512 else "no AVX-512")
+    return f"{name} ({', '.join(detail)})"
+
+
+def loaded_blas():
+    """BLAS libraries mapped into this process (call after a matmul ran), each OpenBLAS with the
+    kernel set it chose, e.g. '/usr/lib/.../libopenblasp-r0.3.21.so (core Cooperlake)'."""
+    libs = set()
+    with open("/proc/self/maps") as f:
+        for line in f:
+            path = line.split()[-1]
+            base = os.path.basename(path).lower()
+            if "blas" in base or "mkl" in base:
+                libs.add(os.path.realpath(path))
+    described = []
+    for lib in sorted(libs):
+        core = ""
+        if "openblas" in os.path.basename(lib):
+            try:
+                handle = ctypes.CDLL(lib, mode=os.RTLD_NOLOAD | os.RTLD_GLOBAL)   # the copy already loaded
+                handle.openblas_get_corename.restype = ctypes.c_char_p
+                core = f" (core {handle.openblas_get_corename().decode()})"
+            except (OSError, AttributeError):
+                pass
+        described.append(lib + core)
+    return described
+
+
+# OpenBLAS kernel sets with AVX-512 (0.3.21's names)
+_AVX512_CORES = {"SkylakeX", "Cooperlake", "SapphireRapids"}
+_CORENAME = ("import ctypes, sys; l = ctypes.CDLL(sys.argv[1]); l.openblas_get_corename.restype = ctypes.c_char_p; "
+             "print(l.openblas_get_corename().decode())")
+
+
+def prefer_avx512_openblas(lib="/usr/lib/x86_64-linux-gnu/libopenblas.so.0"):
+    """Call before importing torch. On a CPU with AVX-512 where OpenBLAS would run an AVX2 kernel set,
+    chosen by itself or by an OPENBLAS_CORETYPE in the environment (this sandbox sets "Haswell"),
+    sets OPENBLAS_CORETYPE to its AVX-512 set: on Zen 5, 0.3.21's "Haswell" runs PyTorch's GEMMs at
+    ~205 GFLOP/s on 2 cores and "Cooperlake" at ~400, and the baseline must be the fastest a PyTorch
+    user gets from this library. Returns what it did, for the results' machine record."""
+    flags = set()
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = set(next((l.split(":", 1)[1].split() for l in f if l.startswith("flags")), []))
+    except OSError:
+        pass
+    if "avx512f" not in flags or not os.path.exists(lib):
+        return "OpenBLAS's own choice"
+    probe = subprocess.run([sys.executable, "-c", _CORENAME, lib], capture_output=True, text=True, timeout=60)
+    chosen = probe.stdout.strip()
+    if probe.returncode != 0 or chosen in _AVX512_CORES:
+        return f"OpenBLAS's own choice ({chosen or 'unknown'})"
+    was = os.environ.get("OPENBLAS_CORETYPE")
+    os.environ["OPENBLAS_CORETYPE"] = "Cooperlake" if "avx512_bf16" in flags else "SkylakeX"
+    return (f"OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']}: OpenBLAS would run {chosen}"
+            + (f" (OPENBLAS_CORETYPE={was} in the environment)" if was else "") + " on this AVX-512 CPU")
