@@ -41,6 +41,7 @@ import time
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # before torch loads libgomp; see the docstring
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchinfo  # noqa: E402
+MALLOC_CHOICE = benchinfo.keep_freed_memory()   # may re-execute this script
 OPENBLAS_CHOICE = benchinfo.prefer_avx512_openblas()   # before torch loads OpenBLAS
 import torch  # noqa: E402
 
@@ -251,7 +252,8 @@ def main():
 
     def record(benchmark, shape, unit, value, **extra):
         rec = {"benchmark": benchmark, "shape": shape, "unit": unit,
-               "value": None if value is None else round(value, 3), "blas": blas, "threads": threads,
+               "value": None if value is None else round(value, 3), "blas": blas, "allocator": MALLOC_CHOICE,
+               "threads": threads,
                "omp_wait_policy": os.environ["OMP_WAIT_POLICY"], "loadavg_1min": round(os.getloadavg()[0], 2),
                "torch": torch.__version__, "quick": args.quick, **extra}
         records.append(rec)

@@ -21,6 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchinfo  # noqa: E402
+MALLOC_CHOICE = benchinfo.keep_freed_memory()   # may re-execute this script
 OPENBLAS_CHOICE = benchinfo.prefer_avx512_openblas()   # before torch loads OpenBLAS
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
@@ -184,6 +185,7 @@ def main():
         "torch_threads": torch.get_num_threads(),
         "blas": ", ".join(blas) if blas else "unknown",
         "openblas_coretype": OPENBLAS_CHOICE,
+        "allocator": MALLOC_CHOICE,
         "torch_blas_info": next((p.strip() for p in torch.__config__.show().split(",") if "BLAS_INFO" in p), ""),
         "load_average": list(os.getloadavg()),
         "torch_device": str(DEV) + (f" ({torch.cuda.get_device_name(0)})" if DEV.type == "cuda" else ""),

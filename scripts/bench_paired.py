@@ -199,6 +199,7 @@ def train(args):
         "pytorch_env": {"OMP_WAIT_POLICY": torch_env["OMP_WAIT_POLICY"], "GOMP_SPINCOUNT": torch_env["GOMP_SPINCOUNT"],
                         "threads": next((r.get("threads") for r in torch_records), None),
                         "blas": next((r.get("blas") for r in torch_records), None),
+                        "allocator": next((r.get("allocator") for r in torch_records), None),
                         "torch": next((r.get("torch") for r in torch_records), None)},
         "ours_jvm_flags": jvm_flags,
         "ratio_pytorch_over_ours": summary([p["ratio"] for p in pairs]),

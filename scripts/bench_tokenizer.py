@@ -26,6 +26,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import benchinfo  # noqa: E402
+MALLOC_CHOICE = benchinfo.keep_freed_memory()   # may re-execute this script
 OPENBLAS_CHOICE = benchinfo.prefer_avx512_openblas()   # before torch loads OpenBLAS (the PyTorch worker inherits it)
 import torch  # noqa: E402
 
@@ -133,7 +134,7 @@ def main():
                   % (rnd + 1, a.rounds, m["preset"], a.batch, m["encode_ms"], enc, m["decode_ms"], dec), flush=True)
     torch.mm(torch.randn(64, 64), torch.randn(64, 64))   # this process maps the BLAS the workers load
     machine = {"cpu": benchinfo.cpu_model(), "cores": os.cpu_count(), "torch": torch.__version__,
-               "torch_threads": 2, "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"), "blas": benchinfo.loaded_blas(), "openblas_coretype": OPENBLAS_CHOICE, "mkldnn": torch.backends.mkldnn.is_available(),
+               "torch_threads": 2, "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"), "blas": benchinfo.loaded_blas(), "openblas_coretype": OPENBLAS_CHOICE, "allocator": MALLOC_CHOICE, "mkldnn": torch.backends.mkldnn.is_available(),
                "load_average_1min_before": loads}
     date = datetime.datetime.now().isoformat(timespec="seconds")
     records = []
