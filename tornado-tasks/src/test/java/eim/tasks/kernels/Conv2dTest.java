@@ -35,6 +35,8 @@ class Conv2dTest {
     static final Shape DIRECT = new Shape(2, 3, 6, 5, 16, 3, 3);
     static final Shape DIRECT_TWO_ROWS = new Shape(1, 5, 9, 4, 32, 3, 3);
     static final Shape DIRECT_1X1 = new Shape(2, 4, 5, 4, 16, 1, 1);
+    /** 21 channels: two wide groups of 8 (AVX-512), then 4 + 1; 8 vectors of positions: wide tiles of 3, 3 and a part. */
+    static final Shape DIRECT_WIDE = new Shape(2, 3, 21, 4, 32, 3, 3);
 
     static Object[] args(Object[] arrays, Shape s) {
         Object[] dims = s.dims();
@@ -49,7 +51,7 @@ class Conv2dTest {
         Random r = new Random(1);
         // square planes (8x8, 16x16): TornadoVM specialises on H and W and used to crash on them
         for (Shape s : new Shape[] {CONV3, CONV1, CONV1D, WIDE, LARGE_PLANE, WIDE_ROWS, DIRECT, DIRECT_TWO_ROWS, DIRECT_1X1,
-                new Shape(1, 5, 9, 2, 3, 3, 3),
+                DIRECT_WIDE, new Shape(1, 5, 9, 2, 3, 3, 3),
                 new Shape(2, 3, 8, 16, 16, 3, 3), new Shape(2, 3, 8, 8, 8, 3, 3)}) {
             FloatArray x = randn("x", s.xSize(), r), w = randn("w", s.wSize(), r), b = randn("b", s.Cout(), r);
             assertParity(Conv2d.FORWARD, new int[] {s.B() * s.Cout(), s.H() * s.W()},
@@ -71,7 +73,7 @@ class Conv2dTest {
     void javaSlicesMatchOneCall() {
         Random r = new Random(3);
         Shape[] shapes = {new Shape(3, 5, 13, 4, 7, 3, 3), new Shape(1, 3, 5, 4, 130, 3, 3), new Shape(2, 10, 13, 9, 8, 3, 3), new Shape(1, 3, 5, 1, 70, 1, 3), new Shape(2, 9, 7, 1, 20, 1, 3), new Shape(2, 4, 8, 3, 6, 1, 1),
-                new Shape(2, 5, 9, 5, 16, 3, 3)};
+                new Shape(2, 5, 9, 5, 16, 3, 3), DIRECT_WIDE};
         for (Shape s : shapes) {
             float[] x = randn("x", s.xSize(), r).array(), w = randn("w", s.wSize(), r).array();
             float[] b = randn("b", s.Cout(), r).array(), dy = randn("dy", s.ySize(), r).array();
