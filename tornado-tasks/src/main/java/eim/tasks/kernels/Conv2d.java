@@ -19,11 +19,12 @@ import jdk.incubator.vector.VectorSpecies;
  * element per work item, indexing the reflection directly.
  *
  * <p>The java backend's forward is a direct convolution where the planes are whole vectors wide
- * ({@link #forwardDirect}: 4 output channels x 4 vectors of positions per register tile, no patch
- * matrix). Elsewhere, and for both gradients, the fast paths are GEMMs on Linear's
- * register-blocked micro-kernel ({@link Linear#accumulateProduct}), about {@value #BLOCK_POSITIONS}
- * output positions per GEMM, with reflect padding resolved while packing. Forward puts the positions in the GEMM's rows
- * (input rows transposed channels-last, {@link #forwardPositionRows}): the micro-kernel then
+ * ({@link #forwardDirect}: 8 output channels x 3 vectors of positions per register tile with
+ * AVX-512, 4 x 4 for the channels left over and on AVX2; no patch matrix). Elsewhere, and for
+ * both gradients, the fast paths are GEMMs on Linear's register-blocked micro-kernel
+ * ({@link Linear#accumulateProduct}), about {@value #BLOCK_POSITIONS} output positions per GEMM,
+ * with reflect padding resolved while packing. Forward puts the positions in the GEMM's rows (input
+ * rows transposed channels-last, {@link #forwardPositionRows}): the micro-kernel then
  * streams many rows against a packed panel of the slice's few channels. For 1x1 kernels and small
  * planes (the conv1d) it puts the channels in the rows instead and reads w in place
  * ({@link #forwardChannelRows}) against a patch matrix (Cin·KH·KW, positions) whose rows are
@@ -358,7 +359,8 @@ public final class Conv2d {
     /**
      * Channels co0 .. co0+n-1 of sample bi as a direct convolution, vectorised along the positions:
      * the sample is reflect-padded once into scratch (Hp, Cin, Wp), and each tile of
-     * {@value #DIRECT_CHANNELS} channels x {@value #DIRECT_VECTORS} vectors of positions accumulates
+     * {@value #WIDE_CHANNELS} channels x {@value #WIDE_VECTORS} vectors of positions ({@link #wideTile};
+     * {@value #DIRECT_CHANNELS} x {@value #DIRECT_VECTORS} for the channels left over) accumulates
      * every tap in registers (per tap: one broadcast weight per channel, one load of padded input per
      * vector). No patch matrix, no transposition: the path for planes whose width is whole vectors.
      * Needs W % L == 0; wp holds the channels' weights as {@link #packDirectWeights} lays them out.
