@@ -400,9 +400,8 @@ public final class Conv2d {
             int q0 = v0 * L, q1 = Math.min(v0 + 1, vectors - 1) * L, q2 = Math.min(v0 + 2, vectors - 1) * L;
             for (int gi = 0; gi < wideGroups; gi++) {
                 int yPlane = (bi * Cout + co0 + gi * WIDE_CHANNELS) * plane;
-                wideTile(xp, q0 / W * rowStride + q0 % W, q1 / W * rowStride + q1 % W, q2 / W * rowStride + q2 % W,
-                        tapOffsets, wp, gi * taps * WIDE_CHANNELS, b, co0 + gi * WIDE_CHANNELS, y, yPlane, plane, q0, q1,
-                        q2);
+                wideTile(xp, inputAt(q0, W, rowStride), inputAt(q1, W, rowStride), inputAt(q2, W, rowStride), tapOffsets,
+                        wp, gi * taps * WIDE_CHANNELS, b, co0 + gi * WIDE_CHANNELS, y, yPlane, plane, q0, q1, q2);
             }
         }
         int groups = (n - nw + DIRECT_CHANNELS - 1) / DIRECT_CHANNELS;
@@ -413,12 +412,16 @@ public final class Conv2d {
             for (int gi = 0; gi < groups; gi++) {
                 int c0 = nw + gi * DIRECT_CHANNELS, k1 = Math.min(DIRECT_CHANNELS, n - c0);
                 int yPlane = (bi * Cout + co0 + c0) * plane;
-                directTile(xp, q0 / W * rowStride + q0 % W, q1 / W * rowStride + q1 % W, q2 / W * rowStride + q2 % W,
-                        q3 / W * rowStride + q3 % W,
-                        tapOffsets, wp, nw * taps + gi * taps * DIRECT_CHANNELS, b, co0 + c0, k1, y,
-                        yPlane, plane, q0, q1, q2, q3);
+                directTile(xp, inputAt(q0, W, rowStride), inputAt(q1, W, rowStride), inputAt(q2, W, rowStride),
+                        inputAt(q3, W, rowStride), tapOffsets, wp, nw * taps + gi * taps * DIRECT_CHANNELS, b, co0 + c0,
+                        k1, y, yPlane, plane, q0, q1, q2, q3);
             }
         }
+    }
+
+    /** Where output position q (row q / W, column q % W) reads its first tap: rows rowStride apart. */
+    private static int inputAt(int q, int W, int rowStride) {
+        return q / W * rowStride + q % W;
     }
 
     /**
