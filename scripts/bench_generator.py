@@ -67,7 +67,6 @@ EMA_RATE = 0.9999                           # the authors' --ema_rate default
 
 def blas_description():
     """torch's BLAS_INFO, the libraries actually mapped into this process and OpenBLAS's kernel set."""
-    torch.randn(64, 64) @ torch.randn(64, 64)
     info = torch.__config__.show()
     blas_info = next((p.split("=", 1)[1] for p in info.replace(",", " ").split() if p.startswith("BLAS_INFO=")), "?")
     return (f"BLAS_INFO={blas_info}; loaded: {', '.join(benchinfo.loaded_blas()) or 'none found'}; "

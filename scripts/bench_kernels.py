@@ -176,7 +176,6 @@ def main():
             torch.set_num_threads(2)
             print(f"pytorch {name} {shape}: {s * 1e3:.3f} ms (1 thread: {s1 * 1e3:.3f} ms)", file=sys.stderr)
             results.append({"benchmark": name, "shape": shape, "seconds": s, "seconds_1_thread": s1})
-    torch.mm(torch.randn(64, 64), torch.randn(64, 64))
     blas = benchinfo.loaded_blas()
     machine = {
         "cpu": benchinfo.cpu_model(),

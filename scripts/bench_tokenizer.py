@@ -132,7 +132,6 @@ def main():
                 series.setdefault((m["preset"], bench, "pytorch"), []).append(theirs)
             print("round %d/%d %-9s batch %d: encode %9.1f ms/img (pytorch %8.1f)  decode %9.1f ms/img (pytorch %8.1f)"
                   % (rnd + 1, a.rounds, m["preset"], a.batch, m["encode_ms"], enc, m["decode_ms"], dec), flush=True)
-    torch.mm(torch.randn(64, 64), torch.randn(64, 64))   # this process maps the BLAS the workers load
     machine = {"cpu": benchinfo.cpu_model(), "cores": os.cpu_count(), "torch": torch.__version__,
                "torch_threads": 2, "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"), "blas": benchinfo.loaded_blas(), "openblas_coretype": OPENBLAS_CHOICE, "allocator": MALLOC_CHOICE, "mkldnn": torch.backends.mkldnn.is_available(),
                "load_average_1min_before": loads}

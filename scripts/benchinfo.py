@@ -1,7 +1,7 @@
-"""What a benchmark record says about the machine: the CPU (with its family, as "AMD EPYC" alone
-names both Zen 4 and Zen 5) and the BLAS PyTorch loaded (with OpenBLAS's kernel choice: 0.3.21
-runs its AVX-512 "Cooperlake" kernels on Zen 5, its AVX2 "Haswell" ones where it does not know the
-CPU, about half as fast)."""
+"""What a benchmark record says about the machine, and the PyTorch baseline's setup: the CPU (with
+its family, as "AMD EPYC" alone names both Zen 4 and Zen 5), the BLAS PyTorch loaded with
+OpenBLAS's kernel set (0.3.21 picks its AVX2 "Haswell" set on Zen 5, about half as fast as its
+AVX-512 "Cooperlake" one), and glibc malloc kept from returning freed memory to the kernel."""
 import ctypes
 import os
 import platform
@@ -12,8 +12,8 @@ import sys
 _AMD = {23: "Zen/Zen 2", 25: "Zen 3", 26: "Zen 5"}
 
 
-def cpu_model():
-    """'AMD EPYC (family 26 model 2, Zen 5, AVX-512)' from /proc/cpuinfo, else what platform knows."""
+def _cpuinfo():
+    """The first processor's fields of /proc/cpuinfo ({} where there is none)."""
     fields = {}
     try:
         with open("/proc/cpuinfo") as f:
@@ -23,6 +23,14 @@ def cpu_model():
                 key, _, value = line.partition(":")
                 fields[key.strip()] = value.strip()
     except OSError:
+        pass
+    return fields
+
+
+def cpu_model():
+    """'AMD EPYC (family 26 model 2, Zen 5, AVX-512)' from /proc/cpuinfo, else what platform knows."""
+    fields = _cpuinfo()
+    if not fields:
         return platform.processor() or platform.machine()
     name = fields.get("model name", platform.machine())
     family, model = fields.get("cpu family"), fields.get("model")
@@ -39,8 +47,10 @@ def cpu_model():
 
 
 def loaded_blas():
-    """BLAS libraries mapped into this process (call after a matmul ran), each OpenBLAS with the
+    """BLAS libraries mapped into this process once torch ran a matmul, each OpenBLAS with the
     kernel set it chose, e.g. '/usr/lib/.../libopenblasp-r0.3.21.so (core Cooperlake)'."""
+    import torch   # loaded by the caller already; a matmul maps the BLAS
+    torch.mm(torch.randn(64, 64), torch.randn(64, 64))
     libs = set()
     with open("/proc/self/maps") as f:
         for line in f:
@@ -74,12 +84,9 @@ def prefer_avx512_openblas(lib="/usr/lib/x86_64-linux-gnu/libopenblas.so.0"):
     sets OPENBLAS_CORETYPE to its AVX-512 set: on Zen 5, 0.3.21's "Haswell" runs PyTorch's GEMMs at
     ~205 GFLOP/s on 2 cores and "Cooperlake" at ~400, and the baseline must be the fastest a PyTorch
     user gets from this library. Returns what it did, for the results' machine record."""
-    flags = set()
-    try:
-        with open("/proc/cpuinfo") as f:
-            flags = set(next((l.split(":", 1)[1].split() for l in f if l.startswith("flags")), []))
-    except OSError:
-        pass
+    if os.environ.get("OPENBLAS_CORETYPE") in _AVX512_CORES:   # a worker of a script that chose already
+        return f"OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} (set by the caller)"
+    flags = set(_cpuinfo().get("flags", "").split())
     if "avx512f" not in flags or not os.path.exists(lib):
         return "OpenBLAS's own choice"
     probe = subprocess.run([sys.executable, "-c", _CORENAME, lib], capture_output=True, text=True, timeout=60)
