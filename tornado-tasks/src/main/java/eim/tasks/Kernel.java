@@ -33,11 +33,14 @@ public record Kernel(String name, Object portable, Method method, Body fast, Bod
     /** When the java backend should split a range {rows, columns} by columns ({@link #withFastColumns}). */
     @FunctionalInterface
     public interface ColumnSplit {
-        /** Whether a range of {@code rows} x {@code columns} is split by columns across {@code cores}. */
-        boolean byColumns(int rows, int columns, int cores);
+        /**
+         * Whether a range of {@code rows} x {@code columns} is split by columns across {@code cores};
+         * {@code args} are the launch's (a convolution decides by its shape).
+         */
+        boolean byColumns(int rows, int columns, int cores, KernelArgs args);
 
         /** Few rows (a decoding step): under 16. */
-        ColumnSplit FEW_ROWS = (rows, columns, cores) -> rows < 16;
+        ColumnSplit FEW_ROWS = (rows, columns, cores, args) -> rows < 16;
     }
 
     public Kernel {

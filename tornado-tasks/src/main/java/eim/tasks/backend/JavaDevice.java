@@ -143,7 +143,7 @@ public final class JavaDevice implements Device {
         var body = bodyOf(task);
         long items = work(task);
         if (!portableOnly && task.kernel().fastColumns() != null && range.length > 1
-                && task.kernel().columnSplit().byColumns(range[0], range[1], threads)) {
+                && task.kernel().columnSplit().byColumns(range[0], range[1], threads, args)) {
             n = range[1]; // the columns are split instead of the rows
             body = task.kernel().fastColumns();
         }

@@ -39,7 +39,10 @@ public final class Conv2d {
     /** range {B·Cout, H·W}: y = conv(x) + b. Args: x, w, b, y, B, Cin, Cout, H, W, KH, KW. */
     public static final Kernel FORWARD = Kernel.of("conv2d_forward", Conv2d::forward)
             .withFast((from, to, a) -> forwardFast(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5), a.i(6), a.i(7),
-                    a.i(8), a.i(9), a.i(10)));
+                    a.i(8), a.i(9), a.i(10)))
+            .withFastColumns((from, to, a) -> forwardColumns(from, to, a.f(0), a.f(1), a.f(2), a.f(3), a.i(4), a.i(5),
+                    a.i(6), a.i(7), a.i(8), a.i(9), a.i(10)), (rows, columns, cores, a) -> forwardByPositions(a.i(4),
+                    a.i(6), a.i(7), a.i(8), a.i(9), a.i(10), cores));
 
     /** range {B·Cin, H·W}: dx += convᵀ(dy). Args: dy, w, dx, B, Cin, Cout, H, W, KH, KW. */
     public static final Kernel BACKWARD_INPUT = Kernel.of("conv2d_backward_input", Conv2d::backwardInput)
@@ -66,6 +69,12 @@ public final class Conv2d {
      * instead of 4.
      */
     private static final int WIDE_CHANNELS = 8, WIDE_VECTORS = 3;
+    /**
+     * Packed weights {@link #forwardDirect} runs every tile of positions through before the next
+     * block: half of a core's L2 (1 MB on Zen 4/5). Without blocks, 512 -> 2048 channels (the
+     * official decoder's upsampling) streamed a core's 19 MB of weights from memory for every tile.
+     */
+    private static final int WEIGHT_BLOCK_FLOATS = 128 * 1024;
 
     private Conv2d() {}
 
@@ -217,13 +226,13 @@ public final class Conv2d {
         for (int item = from; item < to; ) {
             int bi = item / Cout, co0 = item % Cout;
             int n = Math.min(to - item, Cout - co0); // the slice's output channels of sample bi
-            if (W % L == 0 && H * W >= DIRECT_VECTORS * L && (L >= 16 || n <= 8)) {
+            if (direct(H, W, n)) {
                 if (co0 != packedCo0 || n != packedN) {
-                    wp = packDirectWeights(w, co0, n, Cin * KH * KW);
+                    wp = packDirectWeights(w, co0, n, Cin, KH, KW);
                     packedCo0 = co0;
                     packedN = n;
                 }
-                forwardDirect(x, wp, b, y, bi, co0, n, Cin, Cout, g);
+                forwardDirect(x, wp, b, y, bi, co0, n, Cin, Cout, g, 0, H * W);
             } else if (H * W >= CHANNELS_LAST_MIN_POSITIONS && KH * KW > 1) {
                 // (1x1: the patches are x itself, no transposition needed; measured faster with channel rows)
                 forwardPositionRows(x, w, b, y, bi, co0, n, Cin, Cout, g);
@@ -232,6 +241,73 @@ public final class Conv2d {
             }
             item += n;
         }
+    }
+
+    /** Whether {@link #forwardDirect} serves n channels of planes H x W. */
+    private static boolean direct(int H, int W, int n) {
+        return W % L == 0 && H * W >= DIRECT_VECTORS * L && (L >= 16 || n <= 8);
+    }
+
+    /**
+     * Whether the java backend splits a forward by positions ({@link #forwardColumns}) rather than by
+     * (sample, channel): where the samples do not divide evenly among the cores (a batch of one) and
+     * the direct path would have each core pad a whole sample's input for its share of the channels,
+     * while padding its share of the rows costs more than packing every channel's weights (the
+     * planes 64x64 and larger of the official tokenizer). Split by channels, 2 cores each padded all
+     * of 128 channels at 256x256, and the 3 and 32 channels of conv_out and the downsampling gave
+     * each core a few channels to compute beside the whole padding.
+     */
+    static boolean forwardByPositions(int B, int Cout, int H, int W, int KH, int KW, int cores) {
+        int Hp = H + 2 * (KH / 2), Wp = W + 2 * (KW / 2);
+        return cores > 1 && B % cores != 0 && KH * KW > 1 && direct(H, W, Cout) && H * W >= cores * WIDE_VECTORS * L
+                && (long) Hp * Wp > (long) Cout * KH * KW;
+    }
+
+    /**
+     * Positions [from, to) (h·W + c) of every sample and channel: the slice of {@link #forward} by
+     * columns. The whole vectors inside the slice go through {@link #forwardDirect} with every
+     * channel's weights packed once; positions left at its ends (a slice not on vector bounds) are
+     * computed one by one.
+     */
+    static void forwardColumns(int from, int to, float[] x, float[] w, float[] b, float[] y, int B, int Cin, int Cout,
+                               int H, int W, int KH, int KW) {
+        Geometry g = new Geometry(H, W, KH, KW);
+        int v0 = Math.min(to, (from + L - 1) / L * L), v1 = Math.max(v0, to / L * L), plane = H * W;
+        if (v1 - v0 >= L && direct(H, W, Cout)) {
+            float[] wp = packDirectWeights(w, 0, Cout, Cin, KH, KW);
+            for (int bi = 0; bi < B; bi++) {
+                forwardDirect(x, wp, b, y, bi, 0, Cout, Cin, Cout, g, v0, v1);
+            }
+        } else {
+            v0 = v1 = to;
+        }
+        for (int bi = 0; bi < B; bi++) {
+            for (int co = 0; co < Cout; co++) {
+                int yPlane = (bi * Cout + co) * plane;
+                for (int p = from; p < v0; p++) {
+                    y[yPlane + p] = convolveAt(x, w, b, bi, co, p, Cin, g);
+                }
+                for (int p = v1; p < to; p++) {
+                    y[yPlane + p] = convolveAt(x, w, b, bi, co, p, Cin, g);
+                }
+            }
+        }
+    }
+
+    /** Output (bi, co) at position p of the reflect-padded convolution, one tap at a time. */
+    private static float convolveAt(float[] x, float[] w, float[] b, int bi, int co, int p, int Cin, Geometry g) {
+        int H = g.H(), W = g.W(), KH = g.KH(), KW = g.KW(), h = p / W, c = p % W;
+        float s = b[co];
+        for (int ci = 0; ci < Cin; ci++) {
+            int xo = (bi * Cin + ci) * H * W, wo = (co * Cin + ci) * KH * KW;
+            for (int kh = 0; kh < KH; kh++) {
+                int r = reflectIndex(h + kh - g.ph(), H);
+                for (int kw = 0; kw < KW; kw++) {
+                    s += x[xo + r * W + reflectIndex(c + kw - g.pw(), W)] * w[wo + kh * KW + kw];
+                }
+            }
+        }
+        return s;
     }
 
     /**
@@ -336,20 +412,29 @@ public final class Conv2d {
      * 4 from nw = {@link #wideChannels}(n): wp[nw·taps + (group·taps + t)·4 + k] = w[co0 + nw + 4·group
      * + k, t] (taps t in w's own order), zero past n.
      */
-    static float[] packDirectWeights(float[] w, int co0, int n, int taps) {
+    static float[] packDirectWeights(float[] w, int co0, int n, int Cin, int KH, int KW) {
+        int taps = Cin * KH * KW;
+        int[] order = new int[taps]; // the tiles' tap t (kh, c, kw) is w's tap order[t] (c, kh, kw)
+        for (int kh = 0, t = 0; kh < KH; kh++) {
+            for (int c = 0; c < Cin; c++) {
+                for (int kw = 0; kw < KW; kw++) {
+                    order[t++] = (c * KH + kh) * KW + kw;
+                }
+            }
+        }
         int nw = wideChannels(n), groups = (n - nw + DIRECT_CHANNELS - 1) / DIRECT_CHANNELS;
         float[] wp = Scratch.floats(5, nw * taps + groups * taps * DIRECT_CHANNELS);
         for (int j = 0; j < nw; j++) {
             int dst = j / WIDE_CHANNELS * taps * WIDE_CHANNELS + j % WIDE_CHANNELS;
             for (int t = 0; t < taps; t++) {
-                wp[dst + t * WIDE_CHANNELS] = w[(co0 + j) * taps + t];
+                wp[dst + t * WIDE_CHANNELS] = w[(co0 + j) * taps + order[t]];
             }
         }
         for (int gi = 0; gi < groups; gi++) {
             for (int k = 0; k < DIRECT_CHANNELS; k++) {
                 int j = nw + gi * DIRECT_CHANNELS + k, dst = nw * taps + gi * taps * DIRECT_CHANNELS + k;
                 for (int t = 0; t < taps; t++) {
-                    wp[dst + t * DIRECT_CHANNELS] = j < n ? w[(co0 + j) * taps + t] : 0f;
+                    wp[dst + t * DIRECT_CHANNELS] = j < n ? w[(co0 + j) * taps + order[t]] : 0f;
                 }
             }
         }
@@ -357,58 +442,67 @@ public final class Conv2d {
     }
 
     /**
-     * Channels co0 .. co0+n-1 of sample bi as a direct convolution, vectorised along the positions:
-     * the sample is reflect-padded once into scratch (Hp, Cin, Wp), and each tile of
-     * {@value #WIDE_CHANNELS} channels x {@value #WIDE_VECTORS} vectors of positions ({@link #wideTile};
-     * {@value #DIRECT_CHANNELS} x {@value #DIRECT_VECTORS} for the channels left over) accumulates
-     * every tap in registers (per tap: one broadcast weight per channel, one load of padded input per
-     * vector). No patch matrix, no transposition: the path for planes whose width is whole vectors.
-     * Needs W % L == 0; wp holds the channels' weights as {@link #packDirectWeights} lays them out.
+     * Channels co0 .. co0+n-1 of sample bi at positions [p0, p1) as a direct convolution,
+     * vectorised along the positions: the rows of the sample those positions read are reflect-padded
+     * once into scratch (rows, Cin, Wp), and each tile of {@value #WIDE_CHANNELS} channels x
+     * {@value #WIDE_VECTORS} vectors of positions ({@link #wideTile}; {@value #DIRECT_CHANNELS} x
+     * {@value #DIRECT_VECTORS} for the channels left over) accumulates every tap in registers (per
+     * tap: one broadcast weight per channel, one load of padded input per vector). The wide groups go
+     * in blocks of {@link #WEIGHT_BLOCK_FLOATS} packed weights, each through every tile. No patch
+     * matrix, no transposition: the path for planes whose width is whole vectors. Needs W % L == 0
+     * and p0, p1 on vector bounds; wp holds the channels' weights as {@link #packDirectWeights} lays
+     * them out.
      */
     static void forwardDirect(float[] x, float[] wp, float[] b, float[] y, int bi, int co0, int n, int Cin, int Cout,
-                              Geometry g) {
-        int H = g.H(), W = g.W(), KH = g.KH(), KW = g.KW(), Hp = g.Hp(), Wp = g.Wp(), plane = H * W;
-        int padded = Hp * Wp, taps = Cin * KH * KW;
+                              Geometry g, int p0, int p1) {
+        int H = g.H(), W = g.W(), KH = g.KH(), KW = g.KW(), Wp = g.Wp(), plane = H * W;
+        int taps = Cin * KH * KW;
         float[] xp = x; // a 1x1 kernel reads x in place: planes (Cin, H, W)
-        int base = bi * Cin * plane, rowStride = Wp, channelStride = padded;
+        int base = bi * Cin * plane, rowStride = Wp, channelStride = g.Hp() * Wp;
         if (KH * KW > 1) {
-            // padded rows interleaved by channel, (Hp, Cin, Wp): the rows a tile's taps read lie in one
-            // block of KH·Cin rows, not in Cin planes 266 KB apart (128 channels at 256x256), which
-            // cost a TLB miss a tap
-            xp = Scratch.floats(3, Cin * padded);
-            base = 0;
+            // padded rows interleaved by channel, (rows, Cin, Wp): the rows a tile's taps read lie in
+            // one block of KH·Cin rows, not in Cin planes 266 KB apart (128 channels at 256x256),
+            // which cost a TLB miss a tap. Only the rows the positions read: padded rows a0 .. a1-1.
+            int a0 = p0 / W, a1 = (p1 - 1) / W + KH;
             rowStride = Cin * Wp;
             channelStride = Wp;
+            base = -a0 * rowStride;
+            xp = Scratch.floats(3, (a1 - a0) * rowStride);
             Grid grid = Grid.reflectPadded(g, Cin);
             for (int c = 0; c < Cin; c++) {
-                for (int a = 0; a < Hp; a++) {
-                    grid.copyGridRow(x, (bi * Cin + c) * plane, a - g.ph(), -g.pw(), xp, a * rowStride + c * Wp, Wp);
+                for (int a = a0; a < a1; a++) {
+                    grid.copyGridRow(x, (bi * Cin + c) * plane, a - g.ph(), -g.pw(), xp, (a - a0) * rowStride + c * Wp, Wp);
                 }
             }
         }
         int[] tapOffsets = new int[taps];
-        for (int c = 0, t = 0; c < Cin; c++) {
-            for (int kh = 0; kh < KH; kh++) {
+        for (int kh = 0, t = 0; kh < KH; kh++) {
+            for (int c = 0; c < Cin; c++) {
                 for (int kw = 0; kw < KW; kw++) {
                     tapOffsets[t++] = base + c * channelStride + kh * rowStride + kw;
                 }
             }
         }
-        int vectors = plane / L, nw = wideChannels(n), wideGroups = nw / WIDE_CHANNELS;
-        for (int v0 = 0; wideGroups > 0 && v0 < vectors; v0 += WIDE_VECTORS) {
-            // the tile's three vectors; past the plane's end the last one is computed again
-            int q0 = v0 * L, q1 = Math.min(v0 + 1, vectors - 1) * L, q2 = Math.min(v0 + 2, vectors - 1) * L;
-            for (int gi = 0; gi < wideGroups; gi++) {
-                int yPlane = (bi * Cout + co0 + gi * WIDE_CHANNELS) * plane;
-                wideTile(xp, inputAt(q0, W, rowStride), inputAt(q1, W, rowStride), inputAt(q2, W, rowStride), tapOffsets,
-                        wp, gi * taps * WIDE_CHANNELS, b, co0 + gi * WIDE_CHANNELS, y, yPlane, plane, q0, q1, q2);
+        int vFirst = p0 / L, vEnd = p1 / L, nw = wideChannels(n), wideGroups = nw / WIDE_CHANNELS;
+        int blockGroups = Math.max(1, WEIGHT_BLOCK_FLOATS / (taps * WIDE_CHANNELS));
+        for (int g0 = 0; g0 < wideGroups; g0 += blockGroups) {
+            int g1 = Math.min(wideGroups, g0 + blockGroups);
+            for (int v0 = vFirst; v0 < vEnd; v0 += WIDE_VECTORS) {
+                // the tile's three vectors; past the range's end the last one is computed again
+                int q0 = v0 * L, q1 = Math.min(v0 + 1, vEnd - 1) * L, q2 = Math.min(v0 + 2, vEnd - 1) * L;
+                for (int gi = g0; gi < g1; gi++) {
+                    int yPlane = (bi * Cout + co0 + gi * WIDE_CHANNELS) * plane;
+                    wideTile(xp, inputAt(q0, W, rowStride), inputAt(q1, W, rowStride), inputAt(q2, W, rowStride),
+                            tapOffsets, wp, gi * taps * WIDE_CHANNELS, b, co0 + gi * WIDE_CHANNELS, y, yPlane, plane, q0,
+                            q1, q2);
+                }
             }
         }
         int groups = (n - nw + DIRECT_CHANNELS - 1) / DIRECT_CHANNELS;
-        for (int v0 = 0; groups > 0 && v0 < vectors; v0 += DIRECT_VECTORS) {
-            // the tile's four vectors; past the plane's end the last one is computed again
-            int q0 = v0 * L, q1 = Math.min(v0 + 1, vectors - 1) * L, q2 = Math.min(v0 + 2, vectors - 1) * L,
-                    q3 = Math.min(v0 + 3, vectors - 1) * L;
+        for (int v0 = vFirst; groups > 0 && v0 < vEnd; v0 += DIRECT_VECTORS) {
+            // the tile's four vectors; past the range's end the last one is computed again
+            int q0 = v0 * L, q1 = Math.min(v0 + 1, vEnd - 1) * L, q2 = Math.min(v0 + 2, vEnd - 1) * L,
+                    q3 = Math.min(v0 + 3, vEnd - 1) * L;
             for (int gi = 0; gi < groups; gi++) {
                 int c0 = nw + gi * DIRECT_CHANNELS, k1 = Math.min(DIRECT_CHANNELS, n - c0);
                 int yPlane = (bi * Cout + co0 + c0) * plane;

@@ -65,7 +65,7 @@ public final class Linear {
      * transpose all of x, and measured 10-30% slower.
      */
     private static final Kernel.ColumnSplit BY_COLUMNS =
-            (rows, columns, cores) -> Kernel.ColumnSplit.FEW_ROWS.byColumns(rows, columns, cores) || columns >= 4 * LANES;
+            (rows, columns, cores, args) -> Kernel.ColumnSplit.FEW_ROWS.byColumns(rows, columns, cores, args) || columns >= 4 * LANES;
 
     /**
      * When the forward is split by columns: with few rows, and where each core computing every row
@@ -74,8 +74,8 @@ public final class Linear {
      * 25 flow steps of modulations, 200 rows on 2 cores, pad 100 -> 128 per core split by rows
      * (28%) and 200 -> 224 split by columns (12%); sampling small, 3 alternating pairs: -2 to -11%.
      */
-    private static final Kernel.ColumnSplit FORWARD_SPLIT = (rows, columns, cores) ->
-            Kernel.ColumnSplit.FEW_ROWS.byColumns(rows, columns, cores)
+    private static final Kernel.ColumnSplit FORWARD_SPLIT = (rows, columns, cores, args) ->
+            Kernel.ColumnSplit.FEW_ROWS.byColumns(rows, columns, cores, args)
                     || (rows > LANES * cores && columns >= 4 * LANES * cores && (long) paddedRows(rows) < (long) cores * paddedRows((rows + cores - 1) / cores));
 
     /** Rows the transposed forward computes for {@code rows}: passes of {@link #ROWS_PER_FORWARD_PASS}, each padded to panels. */

@@ -1,6 +1,8 @@
 package eim.tasks.kernels;
 
 import static eim.tasks.testing.KernelHarness.*;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import eim.tasks.FloatArray;
 import eim.tasks.testing.GradCheck;
@@ -86,6 +88,42 @@ class Conv2dTest {
                 }
             }
         }
+    }
+
+    /**
+     * The forward split by positions (the java backend's column split for a batch of one): slices
+     * on vector bounds and off them (positions computed one by one at the ends), planes the direct
+     * path serves and ones it does not, must give the single-call result.
+     */
+    @Test
+    void forwardByPositionsMatchesOneCall() {
+        Random r = new Random(4);
+        for (Shape s : new Shape[] {DIRECT_WIDE, new Shape(1, 5, 9, 4, 32, 3, 3), new Shape(1, 6, 17, 6, 48, 3, 3),
+                new Shape(2, 4, 5, 3, 7, 3, 3), DIRECT_1X1}) {
+            float[] x = randn("x", s.xSize(), r).array(), w = randn("w", s.wSize(), r).array();
+            float[] b = randn("b", s.Cout(), r).array();
+            int B = s.B(), Cin = s.Cin(), Cout = s.Cout(), H = s.H(), W = s.W(), KH = s.KH(), KW = s.KW();
+            float[] whole = new float[s.ySize()];
+            Conv2d.forwardFast(0, B * Cout, x, w, b, whole, B, Cin, Cout, H, W, KH, KW);
+            for (int chunks : new int[] {1, 2, 3, 7}) {
+                float[] y = new float[s.ySize()];
+                forEachSlice(H * W, chunks, (f, t) -> Conv2d.forwardColumns(f, t, x, w, b, y, B, Cin, Cout, H, W, KH, KW));
+                assertClose(s + " " + chunks + " position slices", y, whole, 1e-5);
+            }
+        }
+    }
+
+    /** Which forwards the java backend splits by positions: a batch of one, planes that cost more to pad than weights to pack. */
+    @Test
+    void forwardSplitsByPositionsWherePaddingDominates() {
+        int cores = 2;
+        assertTrue(Conv2d.forwardByPositions(1, 128, 256, 256, 3, 3, cores), "128 channels at 256x256");
+        assertTrue(Conv2d.forwardByPositions(1, 3, 256, 256, 3, 3, cores), "conv_out");
+        assertFalse(Conv2d.forwardByPositions(1, 2048, 32, 32, 3, 3, cores),
+                "512 -> 2048 at 32x32: packing every channel's weights costs more");
+        assertFalse(Conv2d.forwardByPositions(8, 128, 256, 256, 3, 3, cores), "batch 8: whole samples per core");
+        assertFalse(Conv2d.forwardByPositions(1, 128, 256, 256, 3, 3, 1), "one core");
+        assertFalse(Conv2d.forwardByPositions(1, 128, 256, 256, 1, 1, cores), "1x1: read in place");
     }
 
     /** y, dx, dw, db from the Java bodies called on {@code chunks} equal slices of each range (as JavaDevice does). */

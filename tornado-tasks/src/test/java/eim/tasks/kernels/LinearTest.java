@@ -47,12 +47,12 @@ class LinearTest {
     @Test
     void forwardSplitsByColumnsWhereRowsPadMore() {
         var split = Linear.FORWARD.columnSplit();
-        assertTrue(split.byColumns(200, 1536, 2), "200 rows, 2 cores");
-        assertTrue(split.byColumns(8, 512, 2), "a decoding step's few rows");
-        assertFalse(split.byColumns(128, 1536, 2), "128 rows: 64 per core, whole panels either way");
-        assertFalse(split.byColumns(512, 2880, 2), "512 rows");
-        assertFalse(split.byColumns(200, 1536, 1), "one core");
-        assertFalse(split.byColumns(200, 40, 2), "too few columns to share");
+        assertTrue(split.byColumns(200, 1536, 2, null), "200 rows, 2 cores");
+        assertTrue(split.byColumns(8, 512, 2, null), "a decoding step's few rows");
+        assertFalse(split.byColumns(128, 1536, 2, null), "128 rows: 64 per core, whole panels either way");
+        assertFalse(split.byColumns(512, 2880, 2, null), "512 rows");
+        assertFalse(split.byColumns(200, 1536, 1, null), "one core");
+        assertFalse(split.byColumns(200, 40, 2, null), "too few columns to share");
     }
 
     /**
