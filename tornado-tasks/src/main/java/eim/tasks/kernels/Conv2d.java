@@ -226,7 +226,9 @@ public final class Conv2d {
         for (int item = from; item < to; ) {
             int bi = item / Cout, co0 = item % Cout;
             int n = Math.min(to - item, Cout - co0); // the slice's output channels of sample bi
-            if (direct(H, W, n)) {
+            if (Conv2dWinograd.serves(H, W, KH, KW, n)) {
+                Conv2dWinograd.forward(x, w, b, y, bi, co0, n, Cin, Cout, H, W, 0, H / 2);
+            } else if (direct(H, W, n)) {
                 if (co0 != packedCo0 || n != packedN) {
                     wp = packDirectWeights(w, co0, n, Cin, KH, KW);
                     packedCo0 = co0;
@@ -273,6 +275,12 @@ public final class Conv2d {
                                int H, int W, int KH, int KW) {
         Geometry g = new Geometry(H, W, KH, KW);
         int v0 = Math.min(to, (from + L - 1) / L * L), v1 = Math.max(v0, to / L * L), plane = H * W;
+        if (Conv2dWinograd.serves(H, W, KH, KW, Cout) && from % (2 * W) == 0 && to % (2 * W) == 0) {
+            for (int bi = 0; bi < B; bi++) {
+                Conv2dWinograd.forward(x, w, b, y, bi, 0, Cout, Cin, Cout, H, W, from / (2 * W), to / (2 * W));
+            }
+            return;
+        }
         if (v1 - v0 >= L && direct(H, W, Cout)) {
             float[] wp = packDirectWeights(w, 0, Cout, Cin, KH, KW);
             for (int bi = 0; bi < B; bi++) {
@@ -522,7 +530,7 @@ public final class Conv2d {
      * One wide tile of {@link #forwardDirect}: {@value #WIDE_CHANNELS} channels (planes yPlane +
      * k·plane) at positions q0..q2 (+L each), as {@link #directTile} for four channels.
      */
-    private static void wideTile(float[] xp, int p0, int p1, int p2, int[] tapOffsets, float[] wp, int w0, float[] b,
+    static void wideTile(float[] xp, int p0, int p1, int p2, int[] tapOffsets, float[] wp, int w0, float[] b,
                                  int bias0, float[] y, int yPlane, int plane, int q0, int q1, int q2) {
         FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
         FloatVector a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
