@@ -14,12 +14,19 @@ import java.util.Random;
  * Forward-only encode and decode time per image (a batch of square images of the preset's
  * resolution), one JSON line per preset with its config, for scripts/bench_tokenizer.py: the
  * median and every timed pass, after at least {@code --warmup} untimed passes and 3 s of them
- * (the first also sends the weights to the device; the JIT compiles during the rest). Usage: TokenizerBenchmark [--device java] [--batch 1] [--reps 3]
- * [--warmup 1] PRESET...
+ * (the first also sends the weights to the device; the JIT compiles during the rest), continued
+ * until the JIT has compiled nothing for a second (at most 30 s). Usage: TokenizerBenchmark
+ * [--device java] [--batch 1] [--reps 3] [--warmup 1] PRESET...
  */
 public final class TokenizerBenchmark {
     /** Untimed passes continue for at least this long (and at least --warmup passes). */
     static final long WARMUP_NANOS = 3_000_000_000L;
+    /**
+     * ... and until the JIT has been idle this long: its last tier-4 compilations of the Winograd
+     * transforms landed after 3 s of mini's passes, whose timed passes then ran 10x slow in 3 JVMs
+     * of 5 (compile threads and the two workers share 2 cores).
+     */
+    static final long JIT_IDLE_NANOS = 1_000_000_000L, WARMUP_MAX_NANOS = 30_000_000_000L;
 
     private TokenizerBenchmark() {}
 
@@ -57,12 +64,23 @@ public final class TokenizerBenchmark {
             }
             // untimed: the weights' transfer, first-touch allocations, and the JVM's JIT (which needs
             // seconds of running, not one pass, for a small preset's millisecond passes)
-            long warmEnd = System.nanoTime() + WARMUP_NANOS;
-            for (int k = 0; k < warmup || System.nanoTime() < warmEnd; k++) {
+            var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+            long start = System.nanoTime(), now = start, jitChanged = start;
+            long jitMs = jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
+            int passes = 0;
+            while (passes < warmup || now - start < WARMUP_NANOS
+                    || (jitMs >= 0 && now - jitChanged < JIT_IDLE_NANOS && now - start < WARMUP_MAX_NANOS)) {
                 enc.forward();
                 dec.input().copyFrom(enc.output().array());
                 dec.forward();
+                passes++;
+                now = System.nanoTime();
+                if (jitMs >= 0 && jit.getTotalCompilationTime() != jitMs) {
+                    jitMs = jit.getTotalCompilationTime();
+                    jitChanged = now;
+                }
             }
+            double warmupS = (now - start) / 1e9;
             double[] encMs = new double[reps], decMs = new double[reps];
             for (int k = 0; k < reps; k++) {
                 long t0 = System.nanoTime();
@@ -80,6 +98,8 @@ public final class TokenizerBenchmark {
             m.put("config", cfg.toMetadata());
             m.put("parameters", t.parameters().count());
             m.put("reps", reps);
+            m.put("warmup_passes", passes);
+            m.put("warmup_s", Math.round(warmupS * 10) / 10.0);
             m.put("encode_ms", median(encMs));
             m.put("decode_ms", median(decMs));
             m.put("encode_all_ms", encMs);
