@@ -1,6 +1,8 @@
 package eim.tasks.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -21,6 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
  * wide (a tile row of whole vectors) and of 2 rows high, with AVX-512 (16 lanes), and the
  * channels a multiple of 8 ({@link #serves}). The padded input rows are stored with even and odd
  * columns apart, so that the 16 tiles' column c of a row is one contiguous load.
+ *
+ * <p>The transforms here serve only the java backend's fast path; the portable body (TornadoVM,
+ * and the reference the parity tests compare with) is {@link Conv2d#forward}'s direct sum.
  */
 final class Conv2dWinograd {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -36,22 +41,34 @@ final class Conv2dWinograd {
      * L1 (weights 512 x 512: 12 ms to transform, 1 with the skew).
      */
     private static final int SKEW = 16;
-    /** Lane indices that take the even / odd elements of two vectors (a, b) in order, and that interleave two vectors' low / high halves. */
-    private static final FloatVector EVENS, ODDS, LOW_HALVES, HIGH_HALVES;
+    /**
+     * Splitting and interleaving lanes with one-vector rearranges and blends: the even (odd) lanes
+     * of a vector packed into both halves; each of the low (high) half's lanes twice. (The
+     * two-vector forms, {@code selectFrom(v1, v2)} and {@code rearrange(s, v)}, are newer; a
+     * two-vector rearrange crashed fresh-clone test JVMs before, see KERNELS.md.)
+     */
+    private static final VectorShuffle<Float> EVENS, ODDS, SPREAD_LOW, SPREAD_HIGH;
+    /** Lanes 8-15; the odd lanes. */
+    private static final VectorMask<Float> HIGH_HALF, ODD_LANES;
 
     static {
-        float[] even = new float[16], odd = new float[16], lo = new float[16], hi = new float[16];
+        int[] even = new int[16], odd = new int[16], lo = new int[16], hi = new int[16];
+        boolean[] high = new boolean[16], oddLane = new boolean[16];
         for (int i = 0; i < 16; i++) {
-            even[i] = 2 * i;
-            odd[i] = 2 * i + 1;
-            lo[i] = i / 2 + (i % 2) * 16;
-            hi[i] = 8 + i / 2 + (i % 2) * 16;
+            even[i] = 2 * i % 16;
+            odd[i] = (2 * i + 1) % 16;
+            lo[i] = i / 2;
+            hi[i] = 8 + i / 2;
+            high[i] = i >= 8;
+            oddLane[i] = i % 2 == 1;
         }
         boolean wide = L == 16;
-        EVENS = wide ? FloatVector.fromArray(S, even, 0) : null;
-        ODDS = wide ? FloatVector.fromArray(S, odd, 0) : null;
-        LOW_HALVES = wide ? FloatVector.fromArray(S, lo, 0) : null;
-        HIGH_HALVES = wide ? FloatVector.fromArray(S, hi, 0) : null;
+        EVENS = wide ? VectorShuffle.fromArray(S, even, 0) : null;
+        ODDS = wide ? VectorShuffle.fromArray(S, odd, 0) : null;
+        SPREAD_LOW = wide ? VectorShuffle.fromArray(S, lo, 0) : null;
+        SPREAD_HIGH = wide ? VectorShuffle.fromArray(S, hi, 0) : null;
+        HIGH_HALF = wide ? VectorMask.fromArray(S, high, 0) : null;
+        ODD_LANES = wide ? VectorMask.fromArray(S, oddLane, 0) : null;
     }
 
     private Conv2dWinograd() {}
@@ -115,8 +132,9 @@ final class Conv2dWinograd {
     private static void deinterleaveRow(float[] x, int row, int W, float[] dst, int at, int Wh) {
         for (int c = 0; c < W; c += 2 * L) {
             FloatVector lo = FloatVector.fromArray(S, x, row + c), hi = FloatVector.fromArray(S, x, row + c + L);
-            EVENS.selectFrom(lo, hi).intoArray(dst, at + Wh + c / 2);  // source columns c, c+2, ...: odd padded
-            ODDS.selectFrom(lo, hi).intoArray(dst, at + 1 + c / 2);    // c+1, c+3, ...: even padded
+            // source columns c, c+2, ...: odd padded columns; c+1, c+3, ...: even padded ones
+            lo.rearrange(EVENS).blend(hi.rearrange(EVENS), HIGH_HALF).intoArray(dst, at + Wh + c / 2);
+            lo.rearrange(ODDS).blend(hi.rearrange(ODDS), HIGH_HALF).intoArray(dst, at + 1 + c / 2);
         }
         dst[at] = x[row + 1];
         dst[at + Wh + W / 2] = x[row + W - 2];
@@ -234,10 +252,10 @@ final class Conv2dWinograd {
                 FloatVector y10 = s10.add(s11).add(s12).add(bias), y11 = s11.sub(s12).sub(s13).add(bias);
                 int tile = first + t, th = tile / tilesPerRow, tw = tile % tilesPerRow;
                 int out = yPlane + ch * plane + 2 * th * W + 2 * tw;
-                LOW_HALVES.selectFrom(y00, y01).intoArray(y, out);
-                HIGH_HALVES.selectFrom(y00, y01).intoArray(y, out + L);
-                LOW_HALVES.selectFrom(y10, y11).intoArray(y, out + W);
-                HIGH_HALVES.selectFrom(y10, y11).intoArray(y, out + W + L);
+                y00.rearrange(SPREAD_LOW).blend(y01.rearrange(SPREAD_LOW), ODD_LANES).intoArray(y, out);
+                y00.rearrange(SPREAD_HIGH).blend(y01.rearrange(SPREAD_HIGH), ODD_LANES).intoArray(y, out + L);
+                y10.rearrange(SPREAD_LOW).blend(y11.rearrange(SPREAD_LOW), ODD_LANES).intoArray(y, out + W);
+                y10.rearrange(SPREAD_HIGH).blend(y11.rearrange(SPREAD_HIGH), ODD_LANES).intoArray(y, out + W + L);
             }
         }
     }
