@@ -18,8 +18,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>The portable bodies (run by TornadoVM and, as the reference, on the JVM) compute one output
  * element per work item, indexing the reflection directly.
  *
- * <p>The java backend's forward is a direct convolution where the planes are whole vectors wide
- * ({@link #forwardDirect}: 8 output channels x 3 vectors of positions per register tile with
+ * <p>The java backend's 3x3 forward over planes a multiple of 32 columns wide, channels in 8s, runs
+ * as Winograd F(2x2, 3x3) with AVX-512 ({@link Conv2dWinograd}). Otherwise its forward is a direct
+ * convolution where the planes are whole vectors wide ({@link #forwardDirect}: 8 output channels x 3 vectors of positions per register tile with
  * AVX-512, 4 x 4 for the channels left over and on AVX2; no patch matrix). Elsewhere, and for
  * both gradients, the fast paths are GEMMs on Linear's register-blocked micro-kernel
  * ({@link Linear#accumulateProduct}), about {@value #BLOCK_POSITIONS} output positions per GEMM,
