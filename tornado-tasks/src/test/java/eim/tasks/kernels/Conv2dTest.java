@@ -1,6 +1,7 @@
 package eim.tasks.kernels;
 
 import static eim.tasks.testing.KernelHarness.*;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -126,7 +127,9 @@ class Conv2dTest {
     @Test
     void forwardSplitsByPositionsWherePaddingDominates() {
         int cores = 2;
-        assertTrue(Conv2d.forwardByPositions(1, 128, 256, 256, 3, 3, cores), "128 channels at 256x256");
+        // the direct path (whose padding the split shares out) serves many channels with AVX-512 only
+        boolean avx512 = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length() >= 16;
+        assertEquals(avx512, Conv2d.forwardByPositions(1, 128, 256, 256, 3, 3, cores), "128 channels at 256x256");
         assertTrue(Conv2d.forwardByPositions(1, 3, 256, 256, 3, 3, cores), "conv_out");
         assertFalse(Conv2d.forwardByPositions(1, 2048, 32, 32, 3, 3, cores),
                 "512 -> 2048 at 32x32: packing every channel's weights costs more");
