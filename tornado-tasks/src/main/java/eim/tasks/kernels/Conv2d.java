@@ -79,24 +79,13 @@ public final class Conv2d {
 
     private Conv2d() {}
 
-    /** One output element per work item (b·Cout + co, h·W + c), reflection in the index math. */
+    /** One output element per work item (b·Cout + co, h·W + c), reflection in the index math ({@link #convolveAt}). */
     public static void forward(int from, int to, float[] x, float[] w, float[] b, float[] y, int B, int Cin,
                                int Cout, int H, int W, int KH, int KW) {
         for (@Parallel int k = 0; k < to - from; k++) {
             int bc = from + k;
             for (@Parallel int p = 0; p < H * W; p++) {
-                int bi = bc / Cout, co = bc % Cout, h = p / W, c = p % W, ph = KH / 2, pw = KW / 2;
-                float s = b[co];
-                for (int ci = 0; ci < Cin; ci++) {
-                    int xo = (bi * Cin + ci) * H * W, wo = (co * Cin + ci) * KH * KW;
-                    for (int kh = 0; kh < KH; kh++) {
-                        int r = reflectIndex(h + kh - ph, H);
-                        for (int kw = 0; kw < KW; kw++) {
-                            s += x[xo + r * W + reflectIndex(c + kw - pw, W)] * w[wo + kh * KW + kw];
-                        }
-                    }
-                }
-                y[bc * H * W + p] = s;
+                y[bc * H * W + p] = convolveAt(x, w, b, bc / Cout, bc % Cout, p / W, p % W, Cin, H, W, KH, KW);
             }
         }
     }
@@ -222,19 +211,22 @@ public final class Conv2d {
     static void forwardFast(int from, int to, float[] x, float[] w, float[] b, float[] y, int B, int Cin,
                                int Cout, int H, int W, int KH, int KW) {
         Geometry g = new Geometry(H, W, KH, KW);
-        float[] wp = null; // the direct path's packed weights, for channels packedCo0 .. + packedN
+        // the Winograd path's transformed or the direct path's packed weights of channels packedCo0 ..
+        // + packedN (which of the two follows from n), kept for the slice's next sample
+        float[] wp = null;
         int packedCo0 = -1, packedN = -1;
         for (int item = from; item < to; ) {
             int bi = item / Cout, co0 = item % Cout;
             int n = Math.min(to - item, Cout - co0); // the slice's output channels of sample bi
-            if (Conv2dWinograd.serves(H, W, KH, KW, n)) {
-                Conv2dWinograd.forward(x, w, b, y, bi, co0, n, Cin, Cout, H, W, 0, H / 2);
+            boolean winograd = Conv2dWinograd.serves(H, W, KH, KW, n);
+            if ((winograd || direct(H, W, n)) && (co0 != packedCo0 || n != packedN)) {
+                wp = winograd ? Conv2dWinograd.transformWeights(w, co0, n, Cin) : packDirectWeights(w, co0, n, Cin, KH, KW);
+                packedCo0 = co0;
+                packedN = n;
+            }
+            if (winograd) {
+                Conv2dWinograd.forward(x, wp, b, y, bi, co0, n, Cin, Cout, H, W, 0, H / 2);
             } else if (direct(H, W, n)) {
-                if (co0 != packedCo0 || n != packedN) {
-                    wp = packDirectWeights(w, co0, n, Cin, KH, KW);
-                    packedCo0 = co0;
-                    packedN = n;
-                }
                 forwardDirect(x, wp, b, y, bi, co0, n, Cin, Cout, g, 0, H * W);
             } else if (H * W >= CHANNELS_LAST_MIN_POSITIONS && KH * KW > 1) {
                 // (1x1: the patches are x itself, no transposition needed; measured faster with channel rows)
@@ -274,14 +266,15 @@ public final class Conv2d {
      */
     static void forwardColumns(int from, int to, float[] x, float[] w, float[] b, float[] y, int B, int Cin, int Cout,
                                int H, int W, int KH, int KW) {
-        Geometry g = new Geometry(H, W, KH, KW);
-        int v0 = Math.min(to, (from + L - 1) / L * L), v1 = Math.max(v0, to / L * L), plane = H * W;
         if (Conv2dWinograd.serves(H, W, KH, KW, Cout) && from % (2 * W) == 0 && to % (2 * W) == 0) {
+            float[] u = Conv2dWinograd.transformWeights(w, 0, Cout, Cin);
             for (int bi = 0; bi < B; bi++) {
-                Conv2dWinograd.forward(x, w, b, y, bi, 0, Cout, Cin, Cout, H, W, from / (2 * W), to / (2 * W));
+                Conv2dWinograd.forward(x, u, b, y, bi, 0, Cout, Cin, Cout, H, W, from / (2 * W), to / (2 * W));
             }
             return;
         }
+        Geometry g = new Geometry(H, W, KH, KW);
+        int v0 = Math.min(to, (from + L - 1) / L * L), v1 = Math.max(v0, to / L * L), plane = H * W;
         if (v1 - v0 >= L && direct(H, W, Cout)) {
             float[] wp = packDirectWeights(w, 0, Cout, Cin, KH, KW);
             for (int bi = 0; bi < B; bi++) {
@@ -294,25 +287,29 @@ public final class Conv2d {
             for (int co = 0; co < Cout; co++) {
                 int yPlane = (bi * Cout + co) * plane;
                 for (int p = from; p < v0; p++) {
-                    y[yPlane + p] = convolveAt(x, w, b, bi, co, p, Cin, g);
+                    y[yPlane + p] = convolveAt(x, w, b, bi, co, p / W, p % W, Cin, H, W, KH, KW);
                 }
                 for (int p = v1; p < to; p++) {
-                    y[yPlane + p] = convolveAt(x, w, b, bi, co, p, Cin, g);
+                    y[yPlane + p] = convolveAt(x, w, b, bi, co, p / W, p % W, Cin, H, W, KH, KW);
                 }
             }
         }
     }
 
-    /** Output (bi, co) at position p of the reflect-padded convolution, one tap at a time. */
-    private static float convolveAt(float[] x, float[] w, float[] b, int bi, int co, int p, int Cin, Geometry g) {
-        int H = g.H(), W = g.W(), KH = g.KH(), KW = g.KW(), h = p / W, c = p % W;
+    /**
+     * Output (bi, co) at row h, column c of the reflect-padded convolution, one tap at a time: the
+     * portable body's element, and the java column split's positions off vector bounds.
+     */
+    static float convolveAt(float[] x, float[] w, float[] b, int bi, int co, int h, int c, int Cin, int H, int W,
+                            int KH, int KW) {
+        int ph = KH / 2, pw = KW / 2;
         float s = b[co];
         for (int ci = 0; ci < Cin; ci++) {
             int xo = (bi * Cin + ci) * H * W, wo = (co * Cin + ci) * KH * KW;
             for (int kh = 0; kh < KH; kh++) {
-                int r = reflectIndex(h + kh - g.ph(), H);
+                int r = reflectIndex(h + kh - ph, H);
                 for (int kw = 0; kw < KW; kw++) {
-                    s += x[xo + r * W + reflectIndex(c + kw - g.pw(), W)] * w[wo + kh * KW + kw];
+                    s += x[xo + r * W + reflectIndex(c + kw - pw, W)] * w[wo + kh * KW + kw];
                 }
             }
         }
@@ -416,14 +413,12 @@ public final class Conv2d {
     }
 
     /**
-     * The weights of channels co0 .. co0+n-1 in {@link #forwardDirect}'s order, in scratch: first the
-     * wide groups, wp[(group·taps + t)·8 + k] = w[co0 + 8·group + k, t], then the rest in groups of
-     * 4 from nw = {@link #wideChannels}(n): wp[nw·taps + (group·taps + t)·4 + k] = w[co0 + nw + 4·group
-     * + k, t] (taps t in w's own order), zero past n.
+     * w's tap ((c·KH + kh)·KW + kw) at each of {@link #forwardDirect}'s taps, which run (kh, c, kw):
+     * consecutive taps then sweep the padded rows (rows, Cin, Wp) in address order, where (c, kh, kw)
+     * jumped KH·Cin rows between kernel rows (128 channels at 256x256, one core: 124 -> 103 ms).
      */
-    static float[] packDirectWeights(float[] w, int co0, int n, int Cin, int KH, int KW) {
-        int taps = Cin * KH * KW;
-        int[] order = new int[taps]; // the tiles' tap t (kh, c, kw) is w's tap order[t] (c, kh, kw)
+    private static int[] tapOrder(int Cin, int KH, int KW) {
+        int[] order = new int[Cin * KH * KW];
         for (int kh = 0, t = 0; kh < KH; kh++) {
             for (int c = 0; c < Cin; c++) {
                 for (int kw = 0; kw < KW; kw++) {
@@ -431,6 +426,18 @@ public final class Conv2d {
                 }
             }
         }
+        return order;
+    }
+
+    /**
+     * The weights of channels co0 .. co0+n-1 in {@link #forwardDirect}'s order, in scratch: first the
+     * wide groups, wp[(group·taps + t)·8 + k] = w[co0 + 8·group + k, t], then the rest in groups of
+     * 4 from nw = {@link #wideChannels}(n): wp[nw·taps + (group·taps + t)·4 + k] = w[co0 + nw + 4·group
+     * + k, t] (taps t in {@link #tapOrder}), zero past n.
+     */
+    static float[] packDirectWeights(float[] w, int co0, int n, int Cin, int KH, int KW) {
+        int taps = Cin * KH * KW;
+        int[] order = tapOrder(Cin, KH, KW);
         int nw = wideChannels(n), groups = (n - nw + DIRECT_CHANNELS - 1) / DIRECT_CHANNELS;
         float[] wp = Scratch.floats(5, nw * taps + groups * taps * DIRECT_CHANNELS);
         for (int j = 0; j < nw; j++) {
@@ -484,13 +491,10 @@ public final class Conv2d {
                 }
             }
         }
-        int[] tapOffsets = new int[taps];
-        for (int kh = 0, t = 0; kh < KH; kh++) {
-            for (int c = 0; c < Cin; c++) {
-                for (int kw = 0; kw < KW; kw++) {
-                    tapOffsets[t++] = base + c * channelStride + kh * rowStride + kw;
-                }
-            }
+        int[] tapOffsets = tapOrder(Cin, KH, KW); // each tap's w index, then its offset in xp
+        for (int t = 0; t < taps; t++) {
+            int o = tapOffsets[t], c = o / (KH * KW), kh = o / KW % KH, kw = o % KW;
+            tapOffsets[t] = base + c * channelStride + kh * rowStride + kw;
         }
         int vFirst = p0 / L, vEnd = p1 / L, nw = wideChannels(n), wideGroups = nw / WIDE_CHANNELS;
         int blockGroups = Math.max(1, WEIGHT_BLOCK_FLOATS / (taps * WIDE_CHANNELS));

@@ -81,13 +81,13 @@ final class Conv2dWinograd {
 
     /**
      * Output channels co0 .. co0+n-1 of sample bi at tile rows [tr0, tr1) (output rows 2·tr0 ..
-     * 2·tr1-1), every column. Needs {@link #serves}.
+     * 2·tr1-1), every column, from their weights transformed by {@link #transformWeights} (once for
+     * every sample of a slice). Needs {@link #serves}.
      */
-    static void forward(float[] x, float[] w, float[] b, float[] y, int bi, int co0, int n, int Cin, int Cout, int H,
+    static void forward(float[] x, float[] u, float[] b, float[] y, int bi, int co0, int n, int Cin, int Cout, int H,
                         int W, int tr0, int tr1) {
         int plane = H * W, tilesPerRow = W / 2, tiles = (tr1 - tr0) * tilesPerRow, Wh = W / 2 + 1, rowLen = 2 * Wh;
         int groups = n / CHANNELS;
-        float[] u = transformWeights(w, co0, n, Cin);
         // padded rows 2·tr0 .. 2·tr1+1, each (Cin, evens Wh | odds Wh)
         int a0 = 2 * tr0, a1 = 2 * tr1 + 2;
         float[] xp = Scratch.floats(3, (a1 - a0) * Cin * rowLen);
@@ -194,7 +194,7 @@ final class Conv2dWinograd {
      * U = G g Gᵀ of channels co0 .. co0+n-1, laid out for {@link Conv2d#wideTile}:
      * u[ξ·(n·Cin + SKEW) + (group·Cin + ci)·8 + k] for output channel co0 + 8·group + k.
      */
-    private static float[] transformWeights(float[] w, int co0, int n, int Cin) {
+    static float[] transformWeights(float[] w, int co0, int n, int Cin) {
         int groups = n / CHANNELS;
         int pt = n * Cin + SKEW; // from one point's block to the next
         float[] u = Scratch.floats(5, 16 * pt);
