@@ -75,8 +75,9 @@ public final class TokenizerBenchmark {
                 dec.forward();
                 passes++;
                 now = System.nanoTime();
-                if (jitMs >= 0 && jit.getTotalCompilationTime() != jitMs) {
-                    jitMs = jit.getTotalCompilationTime();
+                long compiled = jitMs >= 0 ? jit.getTotalCompilationTime() : -1;
+                if (compiled != jitMs) {
+                    jitMs = compiled;
                     jitChanged = now;
                 }
             }
