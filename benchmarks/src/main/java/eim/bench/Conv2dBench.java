@@ -18,8 +18,10 @@ import org.openjdk.jmh.annotations.TearDown;
  * "BxCinxCoutxHxWxK" (square K x K kernel): the small tokenizer preset at batch 8 - its three
  * levels' 3x3 convolutions (32 channels at 64x64, 64 at 32x32 and 16x16), conv_in (3 -> 32),
  * a conv_out to RGB (32 -> 3) and the attention's 1x1 projections (64 at 16x16) - and the official
- * preset at batch 1: its first level (128 channels at 256x256, the largest share of an encode) and
- * its last (512 at 16x16).
+ * preset at batch 1: its first level (128 channels at 256x256, the largest share of an encode),
+ * 256 at 64x64, 512 at 32x32, two of the decoder's upsampling convolutions (128 -> 512 at 128x128,
+ * 256 -> 1024 at 64x64; Winograd on the java backend with AVX-512) and its last level (512 at 16x16,
+ * direct).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -29,7 +31,8 @@ public class Conv2dBench {
     public String backend;
 
     @Param({"8x32x32x64x64x3", "8x64x64x32x32x3", "8x64x64x16x16x3", "8x3x32x64x64x3", "8x32x3x64x64x3",
-            "8x64x64x16x16x1", "1x128x128x256x256x3", "1x512x512x16x16x3"})
+            "8x64x64x16x16x1", "1x128x128x256x256x3", "1x256x256x64x64x3", "1x512x512x32x32x3", "1x128x512x128x128x3",
+            "1x256x1024x64x64x3", "1x512x512x16x16x3"})
     public String shape;
 
     private KernelRig rig;
